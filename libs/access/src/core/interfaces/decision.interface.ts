@@ -1,0 +1,33 @@
+import type { Principal } from './principal.interface.js';
+
+/** The resource an action is about. */
+export interface ResourceRef {
+  readonly type: string;
+  readonly id?: string;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+/** Everything the policy engine decides on. */
+export interface AccessRequest {
+  readonly principal: Principal;
+  readonly action: string;
+  readonly resource: ResourceRef;
+  /** Request facts: `ip`, `time` (ISO string or Date), `method`, `route`, … */
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+/** Stable reason codes of a decision. */
+export type DecisionReason =
+  | 'permitted' // at least one permit matched, no forbid
+  | 'forbidden' // a forbid matched
+  | 'no-matching-policy' // default deny
+  | 'evaluation-error'; // a condition failed to evaluate: deny
+
+export interface Decision {
+  readonly allowed: boolean;
+  readonly reason: DecisionReason;
+  /** Ids of the policies that decided: the matching forbids, else the matching permits; empty on default deny. */
+  readonly policyIds: readonly string[];
+  /** Version hash of the policy set that decided. */
+  readonly policyVersion: string;
+}
