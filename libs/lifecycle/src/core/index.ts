@@ -1,0 +1,1 @@
+export type * from './interfaces/lifecycle-unit.interface.js';

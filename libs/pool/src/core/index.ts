@@ -1,0 +1,1 @@
+export type * from './interfaces/resource-factory.interface.js';
