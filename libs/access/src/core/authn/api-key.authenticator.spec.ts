@@ -1,0 +1,103 @@
+import { InvalidOptionsError, Secret } from '@steward/common';
+import { ApiKeyAuthenticator } from './api-key.authenticator.js';
+import { mintApiKey } from './api-key.js';
+import { ApiKeyLimitError } from './authn.errors.js';
+import { InMemoryApiKeyStore } from './in-memory-api-key.store.js';
+
+const pepper = new Secret('pepper-'.repeat(6));
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+function setup(now = () => T0) {
+  const store = new InMemoryApiKeyStore([], now);
+  const authenticator = new ApiKeyAuthenticator({ pepper, store, now });
+  const mint = (clientId = 'svc', extra: Partial<Parameters<typeof mintApiKey>[0]> = {}) => {
+    const minted = mintApiKey({ pepper, clientId, roles: ['reader'], now: new Date(now()), ...extra });
+    store.add(minted.record);
+    return minted;
+  };
+  return { store, authenticator, mint };
+}
+
+describe('ApiKeyAuthenticator', () => {
+  it('authenticates a valid key as its client with its roles and key id', async () => {
+    const { authenticator, mint } = setup();
+    const { key, record } = mint('svc', { tenant: 't1' });
+    const result = await authenticator.authenticate({ apiKey: key }, {});
+    expect(result).toEqual({
+      kind: 'success',
+      principal: {
+        id: 'svc',
+        roles: ['reader'],
+        tenant: 't1',
+        attributes: { keyId: record.keyId },
+        authMethod: 'api-key',
+      },
+    });
+  });
+
+  it('accepts a key sent as a Bearer token', async () => {
+    const { authenticator, mint } = setup();
+    const result = await authenticator.authenticate({ bearer: mint().key }, {});
+    expect(result.kind).toBe('success');
+  });
+
+  it('leaves credentials of other kinds to other authenticators', async () => {
+    const { authenticator } = setup();
+    expect(await authenticator.authenticate({ bearer: 'a.b.c' }, {})).toEqual({ kind: 'no-credentials' });
+    expect(await authenticator.authenticate({}, {})).toEqual({ kind: 'no-credentials' });
+  });
+
+  it('fails a key with a wrong secret part for the same key id', async () => {
+    const { authenticator, mint } = setup();
+    const { key, record } = mint();
+    const forged = key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a');
+    expect(await authenticator.authenticate({ apiKey: forged }, {})).toEqual({
+      kind: 'failure',
+      method: 'api-key',
+      reason: 'invalid-key',
+      subject: `key:${record.keyId}`,
+    });
+  });
+
+  it('fails unknown, malformed, revoked and expired keys with distinct reasons and no secret', async () => {
+    let now = T0;
+    const { authenticator, mint, store } = setup(() => now);
+    const unknown = mintApiKey({ pepper, clientId: 'ghost' }).key;
+    const revoked = mint('a');
+    store.revoke(revoked.record.keyId);
+    const expiring = mint('b', { expiresAt: new Date(T0 + 1_000) });
+    now = T0 + 1_000;
+    const results = await Promise.all(
+      [unknown, 'stw_nope', revoked.key, expiring.key].map((apiKey) =>
+        authenticator.authenticate({ apiKey }, {}),
+      ),
+    );
+    expect(results.map((r) => (r.kind === 'failure' ? r.reason : r.kind))).toEqual([
+      'unknown-key',
+      'malformed',
+      'revoked',
+      'expired',
+    ]);
+    const text = JSON.stringify(results);
+    for (const key of [unknown, revoked.key, expiring.key]) expect(text).not.toContain(key.slice(16));
+  });
+
+  it('rotates: two active keys per client both work, a third is refused until one is revoked', async () => {
+    const { authenticator, mint, store } = setup();
+    const first = mint('svc');
+    const second = mint('svc');
+    expect((await authenticator.authenticate({ apiKey: first.key }, {})).kind).toBe('success');
+    expect((await authenticator.authenticate({ apiKey: second.key }, {})).kind).toBe('success');
+    expect(() => mint('svc')).toThrow(ApiKeyLimitError);
+    store.revoke(first.record.keyId);
+    expect((await authenticator.authenticate({ apiKey: first.key }, {})).kind).toBe('failure');
+    const third = mint('svc');
+    expect((await authenticator.authenticate({ apiKey: third.key }, {})).kind).toBe('success');
+  });
+
+  it('refuses a short pepper at construction', () => {
+    expect(
+      () => new ApiKeyAuthenticator({ pepper: new Secret('tiny'), store: new InMemoryApiKeyStore() }),
+    ).toThrow(InvalidOptionsError);
+  });
+});

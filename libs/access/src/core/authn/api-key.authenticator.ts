@@ -1,0 +1,79 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Secret } from '@steward/common';
+import type { Principal } from '../interfaces/principal.interface.js';
+import { assertPepper, hashApiKey, parseApiKey } from './api-key.js';
+import type { ApiKeyStore } from './interfaces/api-key-store.interface.js';
+import type { Authenticator, AuthnResult, Credentials } from './interfaces/authenticator.interface.js';
+
+/** Options of `ApiKeyAuthenticator`. */
+export interface ApiKeyAuthenticatorOptions {
+  /** The HMAC pepper, at least 32 characters; keep it out of the store's database. */
+  pepper: Secret;
+  store: ApiKeyStore;
+  /** Only keys with this prefix are claimed (default 'stw'); a `Bearer` token with it is treated as a key. */
+  prefix?: string;
+  /** Wall clock in ms since epoch for expiry (default `Date.now`). */
+  now?: () => number;
+}
+
+const METHOD = 'api-key';
+
+/** Authenticates `<prefix>_<key id><secret>` keys against HMAC-SHA256 hashes in an `ApiKeyStore`. */
+export class ApiKeyAuthenticator implements Authenticator {
+  readonly method = METHOD;
+  readonly scheme = 'ApiKey';
+  private readonly prefix: string;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ApiKeyAuthenticatorOptions) {
+    assertPepper(options.pepper);
+    this.prefix = options.prefix ?? 'stw';
+    this.now = options.now ?? Date.now;
+  }
+
+  async authenticate(credentials: Credentials): Promise<AuthnResult> {
+    const key = this.claim(credentials);
+    if (key === undefined) return { kind: 'no-credentials' };
+    const parsed = parseApiKey(key);
+    if (!parsed || parsed.prefix !== this.prefix) return this.fail('malformed');
+
+    const record = await this.options.store.findByKeyId(parsed.keyId);
+    // Hash even when the id is unknown so unknown and wrong keys cost the same.
+    const presented = Buffer.from(hashApiKey(this.options.pepper, key), 'hex');
+    const stored = record ? Buffer.from(record.hash, 'hex') : Buffer.alloc(presented.length);
+    const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
+    if (!record) return this.fail('unknown-key', parsed.keyId);
+    if (!equal) return this.fail('invalid-key', parsed.keyId);
+    if (record.revokedAt !== undefined) return this.fail('revoked', parsed.keyId);
+    if (record.expiresAt !== undefined && !(Date.parse(record.expiresAt) > this.now())) {
+      return this.fail('expired', parsed.keyId);
+    }
+
+    const principal: Principal = {
+      id: record.clientId,
+      roles: [...record.roles],
+      ...(record.tenant !== undefined && { tenant: record.tenant }),
+      attributes: { ...record.attributes, keyId: record.keyId },
+      authMethod: METHOD,
+    };
+    return { kind: 'success', principal };
+  }
+
+  private claim(credentials: Credentials): string | undefined {
+    if (credentials.apiKey !== undefined) return credentials.apiKey;
+    if (credentials.bearer?.startsWith(`${this.prefix}_`)) return credentials.bearer;
+    return undefined;
+  }
+
+  private fail(
+    reason: 'malformed' | 'unknown-key' | 'invalid-key' | 'revoked' | 'expired',
+    keyId?: string,
+  ): AuthnResult {
+    return {
+      kind: 'failure',
+      method: METHOD,
+      reason,
+      ...(keyId !== undefined && { subject: `key:${keyId}` }),
+    };
+  }
+}

@@ -1,0 +1,107 @@
+import { OptionChecker } from '@steward/common';
+
+/** Options of `FailureThrottle`. */
+export interface FailureThrottleOptions {
+  /** Failures inside `windowMs` that lock a key out (default 5). */
+  maxFailures?: number;
+  /** Sliding window the failures are counted in (default 60 000 ms). */
+  windowMs?: number;
+  /** How long a lockout lasts (default 300 000 ms). */
+  lockoutMs?: number;
+  /** Keys tracked at most; the least recently touched is forgotten first (default 10 000). */
+  maxTrackedKeys?: number;
+  /** Monotonic ms (default `performance.now`). */
+  now?: () => number;
+}
+
+/** Whether a key may try again. */
+export type ThrottleState =
+  { readonly locked: false } | { readonly locked: true; readonly retryAfterMs: number };
+
+interface Entry {
+  failures: number[]; // timestamps inside the window, oldest first, at most maxFailures
+  lockedUntil: number;
+}
+
+/**
+ * Counts failed authentications per key (IP, API key id, principal) in a sliding window and locks a
+ * key out after `maxFailures`. Memory is bounded: at most `maxTrackedKeys` entries of at most
+ * `maxFailures` timestamps, least recently used evicted first.
+ */
+export class FailureThrottle {
+  private readonly entries = new Map<string, Entry>();
+  private readonly maxFailures: number;
+  private readonly windowMs: number;
+  private readonly lockoutMs: number;
+  private readonly maxTrackedKeys: number;
+  private readonly now: () => number;
+
+  constructor(options: FailureThrottleOptions = {}) {
+    const checker = new OptionChecker('failure throttle');
+    checker.integer('maxFailures', options.maxFailures, 1, 1_000);
+    checker.integer('windowMs', options.windowMs, 1, 86_400_000);
+    checker.integer('lockoutMs', options.lockoutMs, 1, 86_400_000);
+    checker.integer('maxTrackedKeys', options.maxTrackedKeys, 1, 10_000_000);
+    checker.throwIfAny();
+    this.maxFailures = options.maxFailures ?? 5;
+    this.windowMs = options.windowMs ?? 60_000;
+    this.lockoutMs = options.lockoutMs ?? 300_000;
+    this.maxTrackedKeys = options.maxTrackedKeys ?? 10_000;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** Whether `key` is locked out now. */
+  check(key: string): ThrottleState {
+    const entry = this.entries.get(key);
+    if (!entry) return { locked: false };
+    const now = this.now();
+    if (entry.lockedUntil > now) return { locked: true, retryAfterMs: entry.lockedUntil - now };
+    return { locked: false };
+  }
+
+  /** Counts one failure; returns true when this failure starts a lockout. */
+  recordFailure(key: string): boolean {
+    const now = this.now();
+    let entry = this.entries.get(key);
+    if (entry) {
+      this.entries.delete(key); // re-insert below: Map order is the LRU order
+    } else {
+      entry = { failures: [], lockedUntil: 0 };
+    }
+    this.entries.set(key, entry);
+    this.evict();
+    if (entry.lockedUntil > now) return false;
+    const cutoff = now - this.windowMs;
+    while (entry.failures.length > 0 && entry.failures[0]! <= cutoff) entry.failures.shift();
+    entry.failures.push(now);
+    if (entry.failures.length >= this.maxFailures) {
+      entry.failures = [];
+      entry.lockedUntil = now + this.lockoutMs;
+      return true;
+    }
+    return false;
+  }
+
+  /** Forgets a key's failures (after a success). */
+  reset(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry && entry.lockedUntil <= this.now()) this.entries.delete(key);
+  }
+
+  /** Number of keys tracked. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Forgets everything (tests, or an operator lifting every lockout). */
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private evict(): void {
+    while (this.entries.size > this.maxTrackedKeys) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+}
