@@ -1,1 +1,1 @@
-export {};
+export { canonicalJson } from './canonical-json.js';

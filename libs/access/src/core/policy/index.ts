@@ -1,1 +1,4 @@
-export {};
+export type * from './interfaces/index.js';
+export { PolicyEngine } from './policy-engine.js';
+export { PolicyValidationError, PolicyFileError, type PolicyIssue } from './policy.errors.js';
+export { loadPolicyFile } from './policy-file.js';

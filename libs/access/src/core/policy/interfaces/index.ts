@@ -1,0 +1,2 @@
+export type * from './policy-definition.interface.js';
+export type * from './policy-engine-options.interface.js';

@@ -1,0 +1,276 @@
+import { createHash } from 'node:crypto';
+import { OptionChecker } from '@steward/common';
+import type { AccessRequest, Decision, DecisionReason } from '../interfaces/decision.interface.js';
+import { canonicalJson } from '../audit/canonical-json.js';
+import type { PolicyDefinition } from './interfaces/policy-definition.interface.js';
+import type { PolicyEngineOptions, PolicyReloadInfo } from './interfaces/policy-engine-options.interface.js';
+import { compilePolicy, type CompiledPolicy, type PolicyCompileContext } from './policy-compiler.js';
+import { PolicyValidationError, type PolicyIssue } from './policy.errors.js';
+import { engineOptionsInvalid, issue } from './policy.messages.js';
+
+/** The policies one (resource type, action) pair can match, forbids apart so they are checked first. */
+interface Bucket {
+  readonly forbids: readonly CompiledPolicy[];
+  readonly permits: readonly CompiledPolicy[];
+}
+
+/** One immutable loaded set; a reload replaces the whole object in one assignment. */
+interface PolicySet {
+  readonly version: string;
+  readonly definitions: readonly PolicyDefinition[];
+  readonly table: ReadonlyMap<string, ReadonlyMap<string, Bucket>>;
+  readonly noMatch: Decision;
+  readonly error: Decision;
+}
+
+const DEFAULT_MAX_DEPTH = 8;
+const MAX_DEPTH_LIMIT = 64;
+const MAX_POLICIES = 100_000;
+const NO_IDS: readonly string[] = Object.freeze([]);
+
+/**
+ * Cedar-style policy engine: default deny, any matching `forbid` wins over every `permit`, an error
+ * while evaluating is a deny. Policies are plain JSON, validated against the declared actions and
+ * resource types, indexed by (resource type, action) and swapped atomically on reload.
+ */
+export class PolicyEngine {
+  private readonly compileContext: PolicyCompileContext;
+  private readonly listeners = new Set<(info: PolicyReloadInfo) => void>();
+  private current: PolicySet;
+
+  constructor(options: PolicyEngineOptions) {
+    const checker = new OptionChecker(engineOptionsInvalid);
+    const actions = declaredNames(options?.actions, 'actions', checker);
+    const resourceTypes = declaredNames(options?.resourceTypes, 'resourceTypes', checker);
+    checker.integer('maxConditionDepth', options?.maxConditionDepth, 1, MAX_DEPTH_LIMIT);
+    if (options?.now !== undefined && typeof options.now !== 'function')
+      checker.add('now', 'must be a function');
+    if (options?.onReload !== undefined && typeof options.onReload !== 'function') {
+      checker.add('onReload', 'must be a function');
+    }
+    checker.throwIfAny();
+
+    this.compileContext = {
+      actions,
+      actionSet: new Set(actions),
+      resourceTypes: new Set(resourceTypes),
+      maxDepth: options.maxConditionDepth ?? DEFAULT_MAX_DEPTH,
+      now: options.now ?? Date.now,
+    };
+    if (options.onReload) this.listeners.add(options.onReload);
+    this.current = this.build([], []);
+    if (options.policies) this.load(options.policies);
+  }
+
+  /** sha256 (hex) of the canonical JSON of the live policy set, sorted by id. */
+  get version(): string {
+    return this.current.version;
+  }
+
+  /** How many policies are live. */
+  get count(): number {
+    return this.current.definitions.length;
+  }
+
+  /** The live policy set (a frozen copy of what was loaded). */
+  policies(): readonly PolicyDefinition[] {
+    return this.current.definitions;
+  }
+
+  /** Subscribes to successful reloads; returns the unsubscribe function. */
+  onReload(listener: (info: PolicyReloadInfo) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Validates every policy, then swaps the live set in one step. Throws one `PolicyValidationError`
+   * listing every issue and leaves the previous set serving when anything is wrong.
+   */
+  load(policies: readonly PolicyDefinition[]): { version: string; count: number } {
+    const issues: PolicyIssue[] = [];
+    if (!Array.isArray(policies))
+      throw new PolicyValidationError([{ index: -1, path: '', message: issue.notPolicyList }]);
+    if (policies.length > MAX_POLICIES) {
+      throw new PolicyValidationError([{ index: -1, path: '', message: issue.tooLong(MAX_POLICIES) }]);
+    }
+    const compiled: CompiledPolicy[] = [];
+    const seen = new Set<string>();
+    policies.forEach((raw, index) => {
+      const policy = compilePolicy(raw, index, this.compileContext, issues);
+      const id = (raw as { id?: unknown } | null)?.id;
+      if (typeof id === 'string') {
+        if (seen.has(id)) issues.push({ index, policyId: id, path: 'id', message: issue.duplicateId(id) });
+        seen.add(id);
+      }
+      if (policy) compiled.push(policy);
+    });
+    if (issues.length > 0) throw new PolicyValidationError(issues);
+
+    // Copy the data so a caller mutating its array or objects later cannot change the live set.
+    const definitions = deepFreeze(structuredClone(policies) as PolicyDefinition[]);
+    const previousVersion = this.current.version;
+    const next = this.build(definitions, compiled);
+    this.current = next;
+    const info: PolicyReloadInfo = { version: next.version, count: definitions.length, previousVersion };
+    for (const listener of this.listeners) {
+      try {
+        listener(info);
+      } catch {
+        // A failing listener (e.g. an audit sink) must not undo or break a reload that already happened.
+      }
+    }
+    return { version: next.version, count: definitions.length };
+  }
+
+  /** Decides a request. Synchronous and never throws: anything unexpected is a deny with 'evaluation-error'. */
+  evaluate(request: AccessRequest): Decision {
+    const set = this.current;
+    try {
+      const bucket = set.table.get(request.resource.type)?.get(request.action);
+      if (bucket === undefined) return set.noMatch;
+      const { principal, resource } = request;
+
+      let forbidIds: string[] | readonly string[] | undefined;
+      let errorIds: string[] | undefined;
+      for (const policy of bucket.forbids) {
+        const outcome = matches(policy, principal, resource, request);
+        if (outcome === MATCH)
+          forbidIds = forbidIds === undefined ? policy.idList : [...forbidIds, policy.id];
+        else if (outcome === ERROR) (errorIds ??= []).push(policy.id);
+      }
+      if (forbidIds !== undefined) return decision(false, 'forbidden', forbidIds, set.version);
+
+      let permitIds: string[] | readonly string[] | undefined;
+      for (const policy of bucket.permits) {
+        const outcome = matches(policy, principal, resource, request);
+        if (outcome === MATCH)
+          permitIds = permitIds === undefined ? policy.idList : [...permitIds, policy.id];
+        else if (outcome === ERROR) (errorIds ??= []).push(policy.id);
+      }
+      if (errorIds !== undefined) return decision(false, 'evaluation-error', errorIds, set.version);
+      if (permitIds !== undefined) return decision(true, 'permitted', permitIds, set.version);
+      return set.noMatch;
+    } catch {
+      return set.error;
+    }
+  }
+
+  private build(definitions: readonly PolicyDefinition[], compiled: readonly CompiledPolicy[]): PolicySet {
+    const sorted = [...definitions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const version = createHash('sha256').update(canonicalJson(sorted)).digest('hex');
+    const table = new Map<string, Map<string, { forbids: CompiledPolicy[]; permits: CompiledPolicy[] }>>();
+    for (const type of this.compileContext.resourceTypes) table.set(type, new Map());
+    for (const policy of compiled) {
+      const types =
+        policy.resourceType === undefined ? this.compileContext.resourceTypes : [policy.resourceType];
+      for (const type of types) {
+        const byAction = table.get(type)!;
+        for (const action of policy.actions) {
+          let bucket = byAction.get(action);
+          if (!bucket) byAction.set(action, (bucket = { forbids: [], permits: [] }));
+          (policy.forbid ? bucket.forbids : bucket.permits).push(policy);
+        }
+      }
+    }
+    return {
+      version,
+      definitions,
+      table,
+      noMatch: Object.freeze({
+        allowed: false,
+        reason: 'no-matching-policy',
+        policyIds: NO_IDS,
+        policyVersion: version,
+      }),
+      error: Object.freeze({
+        allowed: false,
+        reason: 'evaluation-error',
+        policyIds: NO_IDS,
+        policyVersion: version,
+      }),
+    };
+  }
+}
+
+const NO_MATCH = 0;
+const MATCH = 1;
+const ERROR = 2;
+type Outcome = typeof NO_MATCH | typeof MATCH | typeof ERROR;
+
+function matches(
+  policy: CompiledPolicy,
+  principal: AccessRequest['principal'],
+  resource: AccessRequest['resource'],
+  request: AccessRequest,
+): Outcome {
+  if (policy.principalIds !== undefined && !policy.principalIds.has(principal.id)) return NO_MATCH;
+  if (policy.tenant !== undefined && principal.tenant !== policy.tenant) return NO_MATCH;
+  if (policy.roles !== undefined) {
+    const held = principal.roles;
+    if (!Array.isArray(held)) return ERROR;
+    let any = false;
+    for (const role of policy.roles) {
+      if (held.includes(role)) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) return NO_MATCH;
+  }
+  if (
+    policy.resourceIds !== undefined &&
+    (resource.id === undefined || !policy.resourceIds.has(resource.id))
+  ) {
+    return NO_MATCH;
+  }
+  if (policy.resourceAttributes !== undefined) {
+    const attributes = resource.attributes;
+    if (attributes == null) return NO_MATCH;
+    for (const [key, value] of policy.resourceAttributes) {
+      if (!Object.hasOwn(attributes, key) || attributes[key] !== value) return NO_MATCH;
+    }
+  }
+  if (policy.condition === undefined) return MATCH;
+  try {
+    return policy.condition(request) ? MATCH : NO_MATCH;
+  } catch {
+    // Anything a condition throws (a ConditionError or a hostile getter) means "could not decide".
+    return ERROR;
+  }
+}
+
+function decision(
+  allowed: boolean,
+  reason: DecisionReason,
+  policyIds: readonly string[],
+  version: string,
+): Decision {
+  return { allowed, reason, policyIds, policyVersion: version };
+}
+
+function declaredNames(value: unknown, path: string, checker: OptionChecker): string[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    checker.add(path, 'must be a non-empty array of names');
+    return [];
+  }
+  const names: string[] = [];
+  value.forEach((name, i) => {
+    if (typeof name !== 'string' || name.length === 0 || name.length > 256 || name.includes('*')) {
+      checker.add(`${path}[${i}]`, 'must be a non-empty name without "*"');
+    } else if (names.includes(name)) {
+      checker.add(`${path}[${i}]`, `duplicate ${JSON.stringify(name)}`);
+    } else {
+      names.push(name);
+    }
+  });
+  return names;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
