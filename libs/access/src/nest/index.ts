@@ -1,1 +1,13 @@
-export {};
+export type * from './interfaces/index.js';
+export * from './access.constants.js';
+export * from './access.module.js';
+export { ACCESS_OPTIONS_TYPE, ACCESS_ASYNC_OPTIONS_TYPE } from './access.module-definition.js';
+export * from './access.service.js';
+export * from './access.guard.js';
+export * from './access.metrics.js';
+export * from './access-problem.exception.js';
+export * from './public.decorator.js';
+export * from './requires.decorator.js';
+export * from './principal.decorator.js';
+export * from './privileged-action.interceptor.js';
+export { validateAccessOptions } from './access-options.schema.js';

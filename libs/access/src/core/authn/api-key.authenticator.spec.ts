@@ -32,6 +32,7 @@ describe('ApiKeyAuthenticator', () => {
         attributes: { keyId: record.keyId },
         authMethod: 'api-key',
       },
+      subject: `key:${record.keyId}`,
     });
   });
 

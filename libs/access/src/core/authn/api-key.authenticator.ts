@@ -3,7 +3,12 @@ import type { Secret } from '@steward/common';
 import type { Principal } from '../interfaces/principal.interface.js';
 import { assertPepper, hashApiKey, parseApiKey } from './api-key.js';
 import type { ApiKeyStore } from './interfaces/api-key-store.interface.js';
-import type { Authenticator, AuthnResult, Credentials } from './interfaces/authenticator.interface.js';
+import type {
+  Authenticator,
+  AuthnContext,
+  AuthnResult,
+  Credentials,
+} from './interfaces/authenticator.interface.js';
 
 /** Options of `ApiKeyAuthenticator`. */
 export interface ApiKeyAuthenticatorOptions {
@@ -31,7 +36,7 @@ export class ApiKeyAuthenticator implements Authenticator {
     this.now = options.now ?? Date.now;
   }
 
-  async authenticate(credentials: Credentials): Promise<AuthnResult> {
+  async authenticate(credentials: Credentials, _context?: AuthnContext): Promise<AuthnResult> {
     const key = this.claim(credentials);
     if (key === undefined) return { kind: 'no-credentials' };
     const parsed = parseApiKey(key);
@@ -56,7 +61,7 @@ export class ApiKeyAuthenticator implements Authenticator {
       attributes: { ...record.attributes, keyId: record.keyId },
       authMethod: METHOD,
     };
-    return { kind: 'success', principal };
+    return { kind: 'success', principal, subject: `key:${record.keyId}` };
   }
 
   private claim(credentials: Credentials): string | undefined {

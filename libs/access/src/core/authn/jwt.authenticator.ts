@@ -12,6 +12,7 @@ import type { Principal } from '../interfaces/principal.interface.js';
 import { AUTHN_MESSAGES } from './authn.messages.js';
 import type {
   Authenticator,
+  AuthnContext,
   AuthnFailureReason,
   AuthnResult,
   Credentials,
@@ -89,7 +90,7 @@ export class JwtAuthenticator implements Authenticator {
     }
   }
 
-  async authenticate(credentials: Credentials): Promise<AuthnResult> {
+  async authenticate(credentials: Credentials, _context?: AuthnContext): Promise<AuthnResult> {
     const token = credentials.bearer;
     if (token === undefined || !looksLikeJwt(token)) return { kind: 'no-credentials' };
     if (token.length > MAX_TOKEN_LENGTH) return this.fail('malformed');

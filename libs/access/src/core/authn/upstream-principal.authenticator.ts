@@ -1,5 +1,10 @@
 import type { Principal } from '../interfaces/principal.interface.js';
-import type { Authenticator, AuthnResult, Credentials } from './interfaces/authenticator.interface.js';
+import type {
+  Authenticator,
+  AuthnContext,
+  AuthnResult,
+  Credentials,
+} from './interfaces/authenticator.interface.js';
 
 /** Options of `UpstreamPrincipalAuthenticator`. */
 export interface UpstreamPrincipalAuthenticatorOptions {
@@ -22,7 +27,7 @@ export class UpstreamPrincipalAuthenticator implements Authenticator {
 
   constructor(private readonly options: UpstreamPrincipalAuthenticatorOptions = {}) {}
 
-  authenticate(credentials: Credentials): Promise<AuthnResult> {
+  authenticate(credentials: Credentials, _context?: AuthnContext): Promise<AuthnResult> {
     if (credentials.upstream === undefined || credentials.upstream === null) {
       return Promise.resolve({ kind: 'no-credentials' });
     }

@@ -42,6 +42,8 @@ export interface AuthnNoCredentials {
 export interface AuthnSuccess {
   readonly kind: 'success';
   readonly principal: Principal;
+  /** The same throttling handle a failure with these credentials would carry, so a locked-out key stays locked. */
+  readonly subject?: string;
 }
 
 /** The credentials are this authenticator's kind and are not valid. */

@@ -1,0 +1,99 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { validateOptions } from '@steward/common';
+import type { AccessModuleOptions } from './interfaces/access-options.interface.js';
+
+class ThrottleSchema {
+  @IsOptional() @IsInt() @Min(1) @Max(1_000) maxFailures?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(86_400_000) windowMs?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(86_400_000) lockoutMs?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(10_000_000) maxTrackedKeys?: number;
+}
+
+/**
+ * The checked shape of `AccessModuleOptions`. Objects with behaviour (authenticators, engine, trail)
+ * are projected to a flag first: class-transformer would otherwise try to re-instantiate them.
+ */
+class AccessOptionsSchema {
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(16)
+  @IsIn([true], { each: true, message: 'each must be an Authenticator: { method: string, authenticate() }' })
+  authenticators!: boolean[];
+
+  @IsIn(['engine', 'options'], {
+    message:
+      'must be a policy engine ({ evaluate(), version }) or PolicyEngine options ({ actions, resourceTypes })',
+  })
+  policy!: string;
+
+  @IsOptional()
+  @IsIn([true], { message: 'must be an audit trail: { record(), recordDurable() }' })
+  audit?: boolean;
+
+  @IsOptional() @IsBoolean() closeAuditOnShutdown?: boolean;
+
+  @IsOptional()
+  @Matches(/^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/, {
+    message: 'must be 1-64 printable characters without quotes or backslashes',
+  })
+  realm?: string;
+
+  @IsOptional() @ValidateNested() @Type(() => ThrottleSchema) throttle?: ThrottleSchema;
+
+  @IsOptional() @IsArray() @IsString({ each: true }) queryCredentialParams?: string[];
+
+  @IsOptional()
+  @Matches(/^[a-z0-9-]{1,64}$/, { message: 'must be a lower-case header name' })
+  requestIdHeader?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s"]+$/, { message: 'must be an http(s) URI' })
+  problemTypeBase?: string;
+
+  @IsOptional() @IsBoolean() reportUnannotatedRoutes?: boolean;
+}
+
+/** Validates the module options at startup and throws one `InvalidOptionsError` listing every issue. */
+export function validateAccessOptions(options: AccessModuleOptions): void {
+  const raw = (options ?? {}) as unknown as Record<string, unknown>;
+  const authenticators = raw.authenticators;
+  const policy = raw.policy as Record<string, unknown> | undefined;
+  const audit = raw.audit as Record<string, unknown> | undefined;
+  const projection = {
+    ...raw,
+    authenticators: Array.isArray(authenticators)
+      ? authenticators.map(
+          (a: { method?: unknown; authenticate?: unknown } | null) =>
+            typeof a?.authenticate === 'function' && typeof a.method === 'string',
+        )
+      : authenticators,
+    policy:
+      policy && typeof policy === 'object'
+        ? typeof policy.evaluate === 'function'
+          ? 'engine'
+          : Array.isArray(policy.actions) && Array.isArray(policy.resourceTypes)
+            ? 'options'
+            : 'invalid'
+        : 'invalid',
+    audit:
+      audit === undefined
+        ? undefined
+        : typeof audit?.record === 'function' && typeof audit.recordDurable === 'function',
+    throttle: raw.throttle === false ? undefined : raw.throttle,
+  };
+  validateOptions(AccessOptionsSchema, projection, 'AccessModule');
+}

@@ -1,0 +1,50 @@
+import { Injectable, Logger, RequestMethod, type OnApplicationBootstrap } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { ACCESS_MESSAGES } from './access.messages.js';
+import { AccessService } from './access.service.js';
+import { routeAccess } from './access.guard.js';
+
+/** Lists, once at startup, the routes AccessGuard will deny because they carry no access metadata. */
+@Injectable()
+export class AccessRouteReporter implements OnApplicationBootstrap {
+  private readonly logger = new Logger('AccessModule');
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    private readonly access: AccessService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const unannotated: string[] = [];
+    const privileged: string[] = [];
+    for (const wrapper of this.discovery.getControllers()) {
+      const controller = wrapper.metatype as (new (...args: never[]) => object) | undefined;
+      if (!controller?.prototype) continue;
+      const prototype = controller.prototype as Record<string, unknown>;
+      const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[name] as () => unknown;
+        const path = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+        if (path === undefined) continue; // not a route handler
+        const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number] ?? 'GET';
+        const label = `${method} /${[base, String(path)]
+          .map((p) => p.replace(/^\/+|\/+$/g, ''))
+          .filter(Boolean)
+          .join('/')} (${controller.name}.${name})`;
+        const access = routeAccess(this.reflector, handler, controller);
+        if (access.kind === 'unannotated') unannotated.push(label);
+        else if (access.kind === 'guarded' && access.requirement.privileged) privileged.push(label);
+      }
+    }
+    this.access.unannotatedRoutes = Object.freeze(unannotated);
+    if (this.access.options.reportUnannotatedRoutes !== false && unannotated.length > 0) {
+      this.logger.warn(ACCESS_MESSAGES.unannotatedRoutes(unannotated));
+    }
+    if (!this.access.audit && privileged.length > 0) {
+      this.logger.warn(ACCESS_MESSAGES.privilegedWithoutAudit(privileged));
+    }
+  }
+}

@@ -1,0 +1,17 @@
+// User-facing text of the access layer: problem details and startup reports. Never a credential here.
+export const ACCESS_MESSAGES = {
+  unauthorized: 'Valid credentials are required.',
+  forbidden: 'You are not allowed to perform this action.',
+  tooManyAttempts: 'Too many failed authentication attempts; retry later.',
+  queryCredentials:
+    'Credentials are not accepted in the query string; send them in the Authorization or X-API-Key header.',
+  unavailable: 'Access cannot be checked right now; retry later.',
+  auditUnavailable: 'The action cannot be audited right now, so it was not performed; retry later.',
+  unannotatedRoutes: (routes: readonly string[]) =>
+    `${routes.length} route(s) have neither @Public() nor @Requires(); AccessGuard denies them (403):\n` +
+    routes.map((r) => `  - ${r}`).join('\n'),
+  privilegedWithoutAudit: (routes: readonly string[]) =>
+    `${routes.length} privileged route(s) but no audit trail configured; they fail closed (503):\n` +
+    routes.map((r) => `  - ${r}`).join('\n'),
+  policyReloadRejected: 'policy reload rejected; the previous policy set stays live',
+} as const;

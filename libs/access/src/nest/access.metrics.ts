@@ -1,0 +1,70 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { InjectMetric, makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import type { Counter, Histogram } from 'prom-client';
+import { ACCESS_METRICS } from './access.constants.js';
+
+/** The metric providers; they register in prom-client's default registry whether or not the app exposes it. */
+export const accessMetricProviders = [
+  makeCounterProvider({
+    name: ACCESS_METRICS.authnAttempts,
+    help: 'Authentication attempts by method and result',
+    labelNames: ['method', 'result'],
+  }),
+  makeCounterProvider({
+    name: ACCESS_METRICS.authzDecisions,
+    help: 'Authorization decisions on guarded routes',
+    labelNames: ['action', 'resource_type', 'decision'],
+  }),
+  makeHistogramProvider({
+    name: ACCESS_METRICS.authzEvaluation,
+    help: 'Time spent evaluating policies per decision',
+    buckets: [0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01],
+  }),
+  makeCounterProvider({
+    name: ACCESS_METRICS.auditEvents,
+    help: 'Audit events by sink and result (written, failed, dropped)',
+    labelNames: ['sink', 'result'],
+  }),
+  makeCounterProvider({
+    name: ACCESS_METRICS.lockouts,
+    help: 'Lockouts started after repeated authentication failures',
+    labelNames: ['scope'],
+  }),
+];
+
+/** Pushes access metrics; every metric is optional so a partial setup never breaks a request. */
+@Injectable()
+export class AccessMetrics {
+  constructor(
+    @Optional()
+    @InjectMetric(ACCESS_METRICS.authnAttempts)
+    private readonly authn?: Counter<'method' | 'result'>,
+    @Optional()
+    @InjectMetric(ACCESS_METRICS.authzDecisions)
+    private readonly decisions?: Counter<'action' | 'resource_type' | 'decision'>,
+    @Optional() @InjectMetric(ACCESS_METRICS.authzEvaluation) private readonly evaluation?: Histogram,
+    @Optional() @InjectMetric(ACCESS_METRICS.auditEvents) private readonly audit?: Counter<'sink' | 'result'>,
+    @Optional() @InjectMetric(ACCESS_METRICS.lockouts) private readonly lockouts?: Counter<'scope'>,
+  ) {}
+
+  /** One authentication attempt; `method` is an authenticator method name or 'none'. */
+  authnAttempt(method: string, result: 'success' | 'failure' | 'missing' | 'unavailable' | 'locked'): void {
+    this.authn?.inc({ method, result });
+  }
+
+  /** One decision on a guarded route. */
+  decision(action: string, resourceType: string, allowed: boolean, seconds: number): void {
+    this.decisions?.inc({ action, resource_type: resourceType, decision: allowed ? 'allow' : 'deny' });
+    this.evaluation?.observe(seconds);
+  }
+
+  /** One audit outcome per sink. */
+  auditEvent(sink: string, result: 'written' | 'failed' | 'dropped', count = 1): void {
+    this.audit?.inc({ sink, result }, count);
+  }
+
+  /** A lockout started; `scope` is 'ip' or 'subject', never the value. */
+  lockout(scope: 'ip' | 'subject'): void {
+    this.lockouts?.inc({ scope });
+  }
+}

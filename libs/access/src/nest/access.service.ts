@@ -1,0 +1,170 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { FailureThrottle } from '../core/authn/failure-throttle.js';
+import type {
+  Authenticator,
+  AuthnContext,
+  AuthnResult,
+  Credentials,
+} from '../core/authn/interfaces/authenticator.interface.js';
+import type { AuditEvent } from '../core/interfaces/audit-event.interface.js';
+import type { AccessRequest, Decision } from '../core/interfaces/decision.interface.js';
+import type { PolicyDefinition, PolicyReloadInfo } from '../core/policy/interfaces/index.js';
+import { PolicyEngine } from '../core/policy/index.js';
+import { ACCESS_OPTIONS } from './access.constants.js';
+import { ACCESS_MESSAGES } from './access.messages.js';
+import { AccessMetrics } from './access.metrics.js';
+import { validateAccessOptions } from './access-options.schema.js';
+import type {
+  AccessAuditRecorder,
+  AccessModuleOptions,
+  AccessPolicyEngine,
+} from './interfaces/access-options.interface.js';
+
+/** The outcome of running the configured authenticators on one request. */
+export type AuthnOutcome = AuthnResult | { kind: 'unclaimed' };
+
+/**
+ * The access layer's state: authenticators, policy engine, throttle and audit trail, built once from
+ * the validated options. `AccessGuard` and the privileged-action interceptor go through it.
+ */
+@Injectable()
+export class AccessService implements OnApplicationShutdown {
+  readonly engine: AccessPolicyEngine;
+  readonly throttle?: FailureThrottle;
+  readonly realm: string;
+  /** The `WWW-Authenticate` value of every 401, one challenge per configured scheme. */
+  readonly challenge: string;
+  /** Guarded routes with neither `@Public()` nor `@Requires()`, found at bootstrap. */
+  unannotatedRoutes: readonly string[] = [];
+  private readonly logger = new Logger('AccessModule');
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    @Inject(ACCESS_OPTIONS) readonly options: AccessModuleOptions,
+    readonly metrics: AccessMetrics,
+  ) {
+    validateAccessOptions(options);
+    const policy = options.policy;
+    this.engine =
+      typeof (policy as AccessPolicyEngine).evaluate === 'function'
+        ? (policy as AccessPolicyEngine)
+        : new PolicyEngine(policy as ConstructorParameters<typeof PolicyEngine>[0]);
+    this.throttle = options.throttle === false ? undefined : new FailureThrottle(options.throttle ?? {});
+    this.realm = options.realm ?? 'steward';
+    const schemes = [...new Set(options.authenticators.map((a) => a.scheme).filter((s): s is string => !!s))];
+    this.challenge = (schemes.length > 0 ? schemes : ['Bearer'])
+      .map((s) => `${s} realm="${this.realm}"`)
+      .join(', ');
+    if (this.engine.onReload) {
+      this.unsubscribe.push(this.engine.onReload((info) => this.onPolicyReload(info)));
+    }
+    this.watchAudit(options.audit);
+  }
+
+  /** The audit trail, if configured. */
+  get audit(): AccessAuditRecorder | undefined {
+    return this.options.audit;
+  }
+
+  /** Asks each authenticator in order; the first that recognises the credentials decides. Never throws. */
+  async authenticate(credentials: Credentials, context: AuthnContext): Promise<AuthnOutcome> {
+    for (const authenticator of this.options.authenticators) {
+      const result = await this.safeAuthenticate(authenticator, credentials, context);
+      if (result.kind !== 'no-credentials') return result;
+    }
+    return { kind: 'unclaimed' };
+  }
+
+  /** Evaluates a request; an engine that throws is a deny, never an error. */
+  decide(request: AccessRequest): Decision {
+    try {
+      return this.engine.evaluate(request);
+    } catch {
+      return {
+        allowed: false,
+        reason: 'evaluation-error',
+        policyIds: [],
+        policyVersion: this.engine.version,
+      };
+    }
+  }
+
+  /** Queues an audit event; a broken trail never breaks the request. */
+  record(event: AuditEvent): void {
+    try {
+      this.options.audit?.record(event);
+    } catch {
+      // The trail counts its own failures; a request must not fail because of a best-effort event.
+    }
+  }
+
+  /** Loads a new policy set atomically and audits the reload; a rejected set is audited and rethrown. */
+  reloadPolicies(policies: readonly PolicyDefinition[], actor?: string): { version: string; count: number } {
+    if (!this.engine.load) throw new TypeError('the configured policy engine cannot reload');
+    try {
+      return this.engine.load(policies);
+    } catch (error) {
+      this.record({
+        time: new Date().toISOString(),
+        type: 'policy.reload',
+        ...(actor !== undefined && { principal: actor }),
+        decision: 'deny',
+        reason: 'invalid-policy-set',
+      });
+      this.logger.warn(ACCESS_MESSAGES.policyReloadRejected);
+      throw error;
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const off of this.unsubscribe.splice(0)) off();
+    const audit = this.options.audit;
+    if (audit && this.options.closeAuditOnShutdown !== false) {
+      try {
+        await (audit.close ? audit.close() : audit.flush?.());
+      } catch (error) {
+        this.logger.error(`audit trail failed to close: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  private onPolicyReload(info: PolicyReloadInfo): void {
+    this.record({
+      time: new Date().toISOString(),
+      type: 'policy.reload',
+      decision: 'allow',
+      reason: `version ${info.previousVersion.slice(0, 12)} -> ${info.version.slice(0, 12)} (${info.count} policies)`,
+    });
+  }
+
+  private async safeAuthenticate(
+    authenticator: Authenticator,
+    credentials: Credentials,
+    context: AuthnContext,
+  ): Promise<AuthnResult> {
+    try {
+      return await authenticator.authenticate(credentials, context);
+    } catch {
+      // A throwing authenticator is a bug or an outage, not a verdict on the caller: 503, and never a 500.
+      return { kind: 'unavailable', method: authenticator.method, reason: 'verifier-unavailable' };
+    }
+  }
+
+  private watchAudit(audit: AccessAuditRecorder | undefined): void {
+    if (!audit || typeof audit.on !== 'function') return;
+    const on = audit.on.bind(audit) as unknown as (
+      event: string,
+      listener: (info?: unknown) => void,
+    ) => unknown;
+    for (const result of ['written', 'failed', 'dropped'] as const) {
+      const listener = (info?: unknown): void => {
+        const { sink, count } = (info ?? {}) as { sink?: unknown; count?: unknown };
+        // Drops happen in the queue, before any sink.
+        const name = typeof sink === 'string' ? sink : 'queue';
+        this.metrics.auditEvent(name, result, typeof count === 'number' && count > 0 ? count : 1);
+      };
+      const off = on(result, listener);
+      if (typeof off === 'function') this.unsubscribe.push(off as () => void);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import type { AuditEvent } from '../../core/interfaces/audit-event.interface.js';
+import type { AccessRequest, Decision } from '../../core/interfaces/decision.interface.js';
+import type { Authenticator } from '../../core/authn/interfaces/authenticator.interface.js';
+import type { AuditTrailEvents } from '../../core/audit/interfaces/index.js';
+import type { FailureThrottleOptions } from '../../core/authn/failure-throttle.js';
+import type {
+  PolicyDefinition,
+  PolicyEngineOptions,
+  PolicyReloadInfo,
+} from '../../core/policy/interfaces/index.js';
+
+/** What the guard needs from a policy engine (`PolicyEngine` fits). */
+export interface AccessPolicyEngine {
+  readonly version: string;
+  evaluate(request: AccessRequest): Decision;
+  load?(policies: readonly PolicyDefinition[]): { version: string; count: number };
+  onReload?(listener: (info: PolicyReloadInfo) => void): () => void;
+}
+
+/** What the guard needs from an audit trail (`AuditTrail` fits). */
+export interface AccessAuditRecorder {
+  /** Queues an event; never blocks and never throws. */
+  record(event: AuditEvent): void;
+  /** Resolves once the event is stored; rejects when it could not be (privileged actions then fail closed). */
+  recordDurable(event: AuditEvent): Promise<void>;
+  flush?(): Promise<void>;
+  close?(): Promise<void>;
+  /** Outcome events, counted in `steward_audit_events_total`. */
+  on?<K extends keyof AuditTrailEvents>(
+    event: K,
+    listener: (payload: AuditTrailEvents[K]) => void,
+  ): () => void;
+}
+
+/** Options of `AccessModule.forRoot / forRootAsync`. */
+export interface AccessModuleOptions {
+  /** Asked in order; the first that recognises the credentials decides. */
+  authenticators: Authenticator[];
+  /** A policy engine, or the options to build a `PolicyEngine` from. */
+  policy: AccessPolicyEngine | PolicyEngineOptions;
+  /** Where audit events go. Without one, privileged routes fail closed (503). */
+  audit?: AccessAuditRecorder;
+  /** Closes the audit trail on application shutdown (default true: the module owns what it was given). */
+  closeAuditOnShutdown?: boolean;
+  /** Realm of the `WWW-Authenticate` challenges (default 'steward'). */
+  realm?: string;
+  /** Failed-attempt throttling per IP and per key id; `false` turns it off. */
+  throttle?: Omit<FailureThrottleOptions, 'now'> | false;
+  /** Query parameters whose presence gets a guarded request refused (default `QUERY_CREDENTIAL_PARAMS`). */
+  queryCredentialParams?: string[];
+  /** Header carrying the request id (default 'x-request-id'); one is generated when absent or invalid. */
+  requestIdHeader?: string;
+  /** Base URI of the problem `type`s (default: 'about:blank' for all). */
+  problemTypeBase?: string;
+  /** Log the guarded routes with neither @Public() nor @Requires() at startup (default true). */
+  reportUnannotatedRoutes?: boolean;
+}

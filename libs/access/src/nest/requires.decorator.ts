@@ -1,0 +1,35 @@
+import { Reflector } from '@nestjs/core';
+import type { ResourceRef } from '../core/interfaces/decision.interface.js';
+import { REQUIRES_METADATA_KEY } from './access.constants.js';
+
+/** The HTTP request as `@Requires` resource functions see it (Express's `Request` fits). */
+export interface AccessHttpRequest {
+  readonly method?: string;
+  readonly url?: string;
+  readonly params?: Record<string, string>;
+  readonly query?: unknown;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body?: unknown;
+  readonly ip?: string;
+}
+
+/** Options of `@Requires(action, options)`. */
+export interface RequiresOptions {
+  /** The resource the action is about, derived from the request; default `{ type: <action prefix> }`. */
+  resource?: ResourceRef | ((request: AccessHttpRequest & Record<string, any>) => ResourceRef); // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Audit the action as requested / completed / failed, durably; fail closed (503) when audit is down. */
+  privileged?: boolean;
+}
+
+/** What `@Requires` stores on a route. */
+export interface Requirement extends RequiresOptions {
+  readonly action: string;
+}
+
+/** The reflectable metadata behind `@Requires`, for `reflector.getAllAndOverride(RequiresMetadata, …)`. */
+export const RequiresMetadata = Reflector.createDecorator<Requirement>({ key: REQUIRES_METADATA_KEY });
+
+/** Declares the action a route performs; `AccessGuard` asks the policy engine before the handler runs. */
+export function Requires(action: string, options: RequiresOptions = {}): MethodDecorator & ClassDecorator {
+  return RequiresMetadata({ ...options, action });
+}
