@@ -1,1 +1,21 @@
+export type * from './interfaces/index.js';
 export { canonicalJson } from './canonical-json.js';
+export {
+  sanitizeAuditEvent,
+  looksLikeSecret,
+  AUDIT_REDACTED,
+  type AuditSanitizeOptions,
+} from './audit-sanitizer.js';
+export {
+  AUDIT_GENESIS_HASH,
+  auditHash,
+  auditRecordLine,
+  chainAuditEvents,
+  verifyAuditChain,
+  verifyAuditFile,
+} from './audit-chain.js';
+export { AuditTrail, type AuditEventInput } from './audit-trail.js';
+export { AuditWriteError, AuditChainError } from './audit.errors.js';
+export { LoggerAuditSink, type AuditLineLogger } from './logger-audit.sink.js';
+export { FileAuditSink, type FileAuditSinkOptions } from './file-audit.sink.js';
+export { PostgresAuditSink, type PostgresAuditSinkOptions } from './postgres-audit.sink.js';

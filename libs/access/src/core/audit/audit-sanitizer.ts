@@ -1,0 +1,123 @@
+import type { AuditEvent } from '../interfaces/audit-event.interface.js';
+
+/** Options of `sanitizeAuditEvent`. */
+export interface AuditSanitizeOptions {
+  /** Longest string kept (default 512); longer ones are cut and end with `…`. */
+  readonly maxFieldLength?: number;
+}
+
+/** What replaces a value that looks like a credential. */
+export const AUDIT_REDACTED = '[REDACTED]';
+
+// Keys whose values are credentials whatever they look like.
+const SECRET_KEY =
+  /token|passw(or)?d|^pwd$|secret|authori[sz]ation|api[-_]?key|connection[-_]?string|cookie|credential|pepper|private[-_]?key|signature|session[-_]?id/i;
+
+// Values shaped like credentials. Checked on every string, whatever its field.
+const SECRET_VALUE: readonly RegExp[] = [
+  /\bbearer\s+\S/i, // an Authorization header value
+  /\bbasic\s+[A-Za-z0-9+/=]{6,}/i,
+  /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\./, // a JWT (header.payload.)
+  /[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:[^\s/@]*@/i, // a URL with user:password@
+  /(passw(or)?d|pwd|secret|token|api[-_]?key|access[-_]?key)\s*[=:]\s*\S/i, // key=value pairs in text
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  /\b[A-Za-z][A-Za-z0-9]{1,15}_[A-Za-z0-9_-]{20,}/, // candidate `<prefix>_<random>` API key, confirmed below
+  /[A-Za-z0-9+/_-]{32,}/, // candidate long random string, confirmed below
+];
+
+// The last two patterns are candidates: only mixed case with digits (random, not a word or a hex hash) counts.
+const CANDIDATES_FROM = SECRET_VALUE.length - 2;
+
+// C0 and C1 controls, DEL, and the Unicode line/paragraph separators: anything that can forge a log line.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_DEPTH = 3;
+const MAX_KEYS = 32;
+const MAX_ITEMS = 64;
+const MAX_KEY_LENGTH = 64;
+
+/**
+ * Returns a clean copy of an audit event: credential-named keys and credential-shaped values dropped
+ * (replaced by `[REDACTED]`), control characters (CR, LF, …) replaced by spaces, strings capped,
+ * nesting, lists and key counts bounded. The input is never modified.
+ */
+export function sanitizeAuditEvent<T extends AuditEvent>(event: T, options: AuditSanitizeOptions = {}): T {
+  const max = options.maxFieldLength ?? 512;
+  return cleanObject(event as unknown as Record<string, unknown>, max, 0) as unknown as T;
+}
+
+/** True when `value` looks like a credential (bearer token, JWT, URL with a password, API key …). */
+export function looksLikeSecret(value: string): boolean {
+  for (let i = 0; i < SECRET_VALUE.length; i++) {
+    const pattern = SECRET_VALUE[i]!;
+    if (i < CANDIDATES_FROM) {
+      if (pattern.test(value)) return true;
+      continue;
+    }
+    const global = new RegExp(pattern.source, 'g');
+    for (const match of value.matchAll(global)) if (isRandom(match[0])) return true;
+  }
+  return false;
+}
+
+function isRandom(text: string): boolean {
+  return /[a-z]/.test(text) && /[A-Z]/.test(text) && /[0-9]/.test(text);
+}
+
+function cleanObject(value: Record<string, unknown>, max: number, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let keys = 0;
+  for (const rawKey of Object.keys(value)) {
+    if (keys >= MAX_KEYS) break;
+    const key = cleanString(rawKey, MAX_KEY_LENGTH);
+    if (key.length === 0 || PROTOTYPE_KEYS.has(key) || SECRET_KEY.test(key)) continue;
+    let member: unknown;
+    try {
+      member = value[rawKey];
+    } catch {
+      continue; // a throwing getter: leave the field out rather than fail the audit
+    }
+    const clean = cleanValue(member, max, depth + 1);
+    if (clean === undefined) continue;
+    out[key] = clean;
+    keys++;
+  }
+  return out;
+}
+
+function cleanValue(value: unknown, max: number, depth: number): unknown {
+  if (value === null) return null;
+  switch (typeof value) {
+    case 'string': {
+      const clean = cleanString(value, max);
+      return looksLikeSecret(value) || looksLikeSecret(clean) ? AUDIT_REDACTED : clean;
+    }
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return value.toString();
+    case 'object':
+      if (depth > MAX_DEPTH) return undefined;
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+      if (Array.isArray(value)) {
+        return value
+          .slice(0, MAX_ITEMS)
+          .map((item) => cleanValue(item, max, depth + 1))
+          .filter((item) => item !== undefined);
+      }
+      // Anything that knows how to print itself (Secret, errors, buffers) is left out, not serialized.
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function' || value instanceof Error)
+        return undefined;
+      return cleanObject(value as Record<string, unknown>, max, depth);
+    default:
+      return undefined; // functions, symbols, undefined
+  }
+}
+
+function cleanString(value: string, max: number): string {
+  const flat = value.replace(CONTROL, ' ');
+  return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 1))}…`;
+}

@@ -1,0 +1,229 @@
+import { jest } from '@jest/globals';
+import { InvalidOptionsError } from '@steward/common';
+import type { AuditEvent, AuditRecord, AuditSink } from '../interfaces/audit-event.interface.js';
+import type { AuditChainTail, AuditTrailEvents } from './interfaces/index.js';
+import { verifyAuditChain } from './audit-chain.js';
+import { AuditWriteError } from './audit.errors.js';
+import { AuditTrail } from './audit-trail.js';
+import { LoggerAuditSink } from './logger-audit.sink.js';
+
+/** A sink in memory; `fail` makes writes reject, `hold` keeps them pending until released. */
+class MemorySink implements AuditSink {
+  readonly stored: AuditRecord[] = [];
+  readonly batches: number[] = [];
+  fail = false;
+  hold: Promise<void> | undefined;
+  closed = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly tails = true,
+  ) {}
+
+  async tail(): Promise<AuditChainTail | undefined> {
+    const last = this.stored.at(-1);
+    return this.tails && last ? { seq: last.seq, hash: last.hash } : undefined;
+  }
+
+  async write(records: readonly AuditRecord[]): Promise<void> {
+    await this.hold;
+    if (this.fail) throw new Error(`${this.name} is down`);
+    this.batches.push(records.length);
+    this.stored.push(...records);
+  }
+
+  async close(): Promise<void> {
+    this.closed++;
+  }
+}
+
+const event = (i: number, extra: Partial<AuditEvent> = {}): AuditEvent => ({
+  time: '2026-01-05T10:00:00.000Z',
+  type: 'authz.decision',
+  principal: `user-${i}`,
+  action: 'item:read',
+  decision: 'allow',
+  ...extra,
+});
+
+function collect(trail: AuditTrail) {
+  const seen: { [K in keyof AuditTrailEvents]: AuditTrailEvents[K][] } = {
+    written: [],
+    failed: [],
+    dropped: [],
+  };
+  trail.on('written', (e) => seen.written.push(e));
+  trail.on('failed', (e) => seen.failed.push(e));
+  trail.on('dropped', (e) => seen.dropped.push(e));
+  return seen;
+}
+
+describe('AuditTrail', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('validates its options in one error', () => {
+    const sink = new MemorySink('m');
+    expect(() => new AuditTrail({ sinks: [] })).toThrow(InvalidOptionsError);
+    try {
+      new AuditTrail({ sinks: [sink, sink], queueSize: 0, batchSize: 1.5, flushIntervalMs: -1 });
+    } catch (error) {
+      expect((error as InvalidOptionsError).issues.map((i) => i.path)).toEqual([
+        'sinks[1].name',
+        'queueSize',
+        'batchSize',
+        'flushIntervalMs',
+      ]);
+    }
+  });
+
+  it('writes a full batch at once and a partial one after the flush interval', async () => {
+    jest.useFakeTimers();
+    const sink = new MemorySink('m');
+    const trail = new AuditTrail({ sinks: [sink], batchSize: 3, flushIntervalMs: 1_000 });
+    trail.record(event(0));
+    trail.record(event(1));
+    await jest.advanceTimersByTimeAsync(999);
+    expect(sink.stored).toHaveLength(0);
+    expect(trail.stats().queued).toBe(2);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(sink.batches).toEqual([2]);
+
+    for (let i = 2; i < 5; i++) trail.record(event(i));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(sink.batches).toEqual([2, 3]);
+    expect(verifyAuditChain(sink.stored)).toMatchObject({ ok: true, count: 5 });
+    await trail.close();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('drops and counts events when the queue is full', async () => {
+    const sink = new MemorySink('m');
+    const trail = new AuditTrail({ sinks: [sink], queueSize: 2, flushIntervalMs: 60_000 });
+    const seen = collect(trail);
+    for (let i = 0; i < 5; i++) trail.record(event(i));
+    expect(trail.stats()).toMatchObject({ queued: 2, dropped: 3 });
+    expect(seen.dropped).toEqual([
+      { count: 1, total: 1 },
+      { count: 1, total: 2 },
+      { count: 1, total: 3 },
+    ]);
+    await trail.close();
+    expect(sink.stored.map((r) => r.event.principal)).toEqual(['user-0', 'user-1']);
+    expect(trail.stats()).toMatchObject({ queued: 0, dropped: 3, written: 2, failed: 0 });
+  });
+
+  it('resolves a durable event only once every sink stored it', async () => {
+    const a = new MemorySink('a');
+    const b = new MemorySink('b');
+    let release!: () => void;
+    b.hold = new Promise<void>((resolve) => (release = resolve));
+    const trail = new AuditTrail({ sinks: [a, b] });
+    let done = false;
+    const durable = trail.recordDurable(event(0, { type: 'privileged', phase: 'requested' })).then(() => {
+      done = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(a.stored).toHaveLength(1);
+    expect(done).toBe(false);
+    release();
+    await durable;
+    expect(b.stored).toHaveLength(1);
+    await trail.close();
+  });
+
+  it('rejects a durable event with AuditWriteError naming the failed sink, and reports the failure', async () => {
+    const good = new MemorySink('good');
+    const bad = new MemorySink('bad');
+    bad.fail = true;
+    const trail = new AuditTrail({ sinks: [good, bad] });
+    const seen = collect(trail);
+    const error = await trail.recordDurable(event(0)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AuditWriteError);
+    expect(error).toMatchObject({ code: 'ACCESS_AUDIT_WRITE_FAILED', sinks: ['bad'] });
+    expect(seen.failed).toEqual([{ sink: 'bad', count: 1, error: expect.any(Error) }]);
+    expect(seen.written).toEqual([{ sink: 'good', count: 1 }]);
+    expect(trail.stats()).toMatchObject({
+      written: 1,
+      failed: 1,
+      sinks: { good: { written: 1, failed: 0 }, bad: { written: 0, failed: 1 } },
+    });
+    await trail.close();
+  });
+
+  it('continues each sink chain from its stored tail after a failure', async () => {
+    const sink = new MemorySink('m');
+    const trail = new AuditTrail({ sinks: [sink] });
+    await trail.recordDurable(event(0));
+    sink.fail = true;
+    await expect(trail.recordDurable(event(1))).rejects.toBeInstanceOf(AuditWriteError);
+    sink.fail = false;
+    await trail.recordDurable(event(2));
+    expect(sink.stored.map((r) => r.seq)).toEqual([0, 1]);
+    expect(verifyAuditChain(sink.stored)).toMatchObject({ ok: true, count: 2 });
+    await trail.close();
+  });
+
+  it('treats a sink that does not answer in time as failed', async () => {
+    jest.useFakeTimers();
+    const sink = new MemorySink('slow');
+    sink.hold = new Promise<void>(() => undefined);
+    const trail = new AuditTrail({ sinks: [sink], writeTimeoutMs: 5_000 });
+    const outcome = trail.recordDurable(event(0)).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(await outcome).toMatchObject({
+      code: 'ACCESS_AUDIT_WRITE_FAILED',
+      cause: expect.objectContaining({ message: expect.stringContaining('5000 ms') }),
+    });
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('sanitizes and freezes events when they are recorded, and fills in a missing time', async () => {
+    const sink = new MemorySink('m');
+    const trail = new AuditTrail({ sinks: [sink], now: () => Date.parse('2026-02-03T04:05:06.000Z') });
+    const { time: _time, ...rest } = event(0);
+    const input = { ...rest, reason: 'line1\r\nline2', password: 'hunter2' };
+    trail.record(input);
+    input.reason = 'changed';
+    await trail.flush();
+    const stored = sink.stored[0]!.event;
+    expect(stored).toMatchObject({ time: '2026-02-03T04:05:06.000Z', reason: 'line1  line2' });
+    expect(JSON.stringify(sink.stored)).not.toContain('hunter2');
+    expect(Object.isFrozen(stored)).toBe(true);
+    await trail.close();
+  });
+
+  it('closes once: flushes, closes the sinks, then drops and rejects new events', async () => {
+    const sink = new MemorySink('m');
+    const trail = new AuditTrail({ sinks: [sink], flushIntervalMs: 60_000 });
+    trail.record(event(0));
+    await Promise.all([trail.close(), trail.close()]);
+    expect(sink.stored).toHaveLength(1);
+    expect(sink.closed).toBe(1);
+    trail.record(event(1));
+    expect(trail.stats().dropped).toBe(1);
+    await expect(trail.recordDurable(event(2))).rejects.toBeInstanceOf(AuditWriteError);
+  });
+
+  it('keeps working when a listener throws', async () => {
+    const sink = new MemorySink('m');
+    const trail = new AuditTrail({ sinks: [sink] });
+    trail.on('written', () => {
+      throw new Error('metrics broke');
+    });
+    await expect(trail.recordDurable(event(0))).resolves.toBeUndefined();
+    await trail.close();
+  });
+
+  it('logs one canonical, chained JSON line per record through LoggerAuditSink', async () => {
+    const lines: string[] = [];
+    const trail = new AuditTrail({ sinks: [new LoggerAuditSink({ log: (line) => lines.push(line) })] });
+    trail.record(event(0));
+    trail.record(event(1, { reason: 'x\ny' }));
+    await trail.close();
+    expect(lines).toHaveLength(2);
+    expect(lines.every((l) => !l.includes('\n'))).toBe(true);
+    expect(verifyAuditChain(lines.map((l) => JSON.parse(l)))).toMatchObject({ ok: true, count: 2 });
+  });
+});

@@ -1,0 +1,287 @@
+import { OptionChecker } from '@steward/common';
+import type { AuditEvent, AuditSink } from '../interfaces/audit-event.interface.js';
+import type { AuditChainTail, TailingAuditSink } from './interfaces/audit-chain.interface.js';
+import type {
+  AuditTrailEvents,
+  AuditTrailOptions,
+  AuditTrailStats,
+} from './interfaces/audit-trail-options.interface.js';
+import { chainAuditEvents } from './audit-chain.js';
+import { AuditWriteError } from './audit.errors.js';
+import { auditOptionsSubject, queueFull, trailClosed, writeTimedOut } from './audit.messages.js';
+import { sanitizeAuditEvent } from './audit-sanitizer.js';
+
+/** An event as callers hand it in; `time` defaults to now (as does an unparseable one). */
+export type AuditEventInput = Omit<AuditEvent, 'time'> & { readonly time?: string };
+
+interface Pending {
+  readonly event: AuditEvent;
+  readonly resolve?: () => void;
+  readonly reject?: (error: AuditWriteError) => void;
+}
+
+/** Per-sink chain position; `tail: null` means "ask the sink again" (start, or after a failure). */
+interface SinkState {
+  readonly sink: AuditSink;
+  tail: AuditChainTail | undefined | null;
+  written: number;
+  failed: number;
+}
+
+type Listener<K extends keyof AuditTrailEvents> = (payload: AuditTrailEvents[K]) => void;
+
+/**
+ * The audit trail: sanitizes events, queues them in a bounded queue (dropping and counting when
+ * full), and writes them in batches to every sink, each sink with its own hash chain continued from
+ * what it already stores. `recordDurable` resolves only once every sink stored the event.
+ */
+export class AuditTrail {
+  private readonly sinks: SinkState[];
+  private readonly queueSize: number;
+  private readonly batchSize: number;
+  private readonly flushIntervalMs: number;
+  private readonly writeTimeoutMs: number;
+  private readonly maxFieldLength: number;
+  private readonly now: () => number;
+  private readonly listeners: { [K in keyof AuditTrailEvents]: Set<Listener<K>> } = {
+    written: new Set(),
+    failed: new Set(),
+    dropped: new Set(),
+  };
+  private queue: Pending[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private pumping: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private droppedCount = 0;
+  private writtenCount = 0;
+  private failedCount = 0;
+
+  constructor(options: AuditTrailOptions) {
+    const checker = new OptionChecker(auditOptionsSubject);
+    const sinks = options?.sinks;
+    if (!Array.isArray(sinks) || sinks.length === 0) checker.add('sinks', 'must list at least one sink');
+    else {
+      const names = new Set<string>();
+      sinks.forEach((sink: AuditSink, i) => {
+        if (
+          !sink ||
+          typeof sink.write !== 'function' ||
+          typeof sink.name !== 'string' ||
+          sink.name.length === 0
+        ) {
+          checker.add(`sinks[${i}]`, 'must be an AuditSink { name, write(records) }');
+        } else if (names.has(sink.name)) {
+          checker.add(`sinks[${i}].name`, `duplicate sink name ${JSON.stringify(sink.name)}`);
+        } else names.add(sink.name);
+      });
+    }
+    checker.integer('queueSize', options?.queueSize, 1, 10_000_000);
+    checker.integer('batchSize', options?.batchSize, 1, 10_000);
+    checker.integer('flushIntervalMs', options?.flushIntervalMs, 1, 3_600_000);
+    checker.integer('writeTimeoutMs', options?.writeTimeoutMs, 1, 3_600_000);
+    checker.integer('maxFieldLength', options?.maxFieldLength, 16, 65_536);
+    if (options?.now !== undefined && typeof options.now !== 'function')
+      checker.add('now', 'must be a function');
+    checker.throwIfAny();
+
+    this.sinks = options.sinks.map((sink) => ({ sink, tail: null, written: 0, failed: 0 }));
+    this.queueSize = options.queueSize ?? 10_000;
+    this.batchSize = options.batchSize ?? 100;
+    this.flushIntervalMs = options.flushIntervalMs ?? 1_000;
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
+    this.maxFieldLength = options.maxFieldLength ?? 512;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Queues an event (sanitized now, so later changes to the object do not leak in). Drops and counts it when the queue is full. */
+  record(event: AuditEventInput): void {
+    if (this.closing || this.queue.length >= this.queueSize) {
+      this.drop();
+      return;
+    }
+    this.queue.push({ event: this.prepare(event) });
+    this.schedule();
+  }
+
+  /**
+   * Queues an event for a privileged action and resolves once every sink stored it; rejects with
+   * `AuditWriteError` otherwise, so the caller can refuse the action (fail closed). It may use up to
+   * `queueSize` places beyond the normal bound, so a flood of ordinary events cannot starve it.
+   */
+  recordDurable(event: AuditEventInput): Promise<void> {
+    if (this.closing) return Promise.reject(new AuditWriteError([], trailClosed));
+    if (this.queue.length >= this.queueSize * 2) return Promise.reject(new AuditWriteError([], queueFull));
+    let prepared: AuditEvent;
+    try {
+      prepared = this.prepare(event);
+    } catch (error) {
+      return Promise.reject(new AuditWriteError([], undefined, { cause: error }));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ event: prepared, resolve, reject });
+      this.startPump();
+    });
+  }
+
+  /** Writes everything queued so far; resolves when each event was stored or failed (never rejects). */
+  async flush(): Promise<void> {
+    this.clearTimer();
+    while (this.queue.length > 0 || this.pumping) await this.startPump();
+  }
+
+  /** Flushes, then closes every sink. Later events are dropped (and durable ones rejected). Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.flush();
+      await Promise.allSettled(this.sinks.map((s) => s.sink.close?.()));
+    })();
+    return this.closing;
+  }
+
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** A snapshot of the counters. */
+  stats(): AuditTrailStats {
+    const sinks: Record<string, { written: number; failed: number }> = {};
+    for (const s of this.sinks) sinks[s.sink.name] = { written: s.written, failed: s.failed };
+    return {
+      queued: this.queue.length,
+      dropped: this.droppedCount,
+      written: this.writtenCount,
+      failed: this.failedCount,
+      sinks,
+    };
+  }
+
+  /** Subscribes to `written`, `failed` or `dropped`; returns the unsubscribe function. */
+  on<K extends keyof AuditTrailEvents>(event: K, listener: Listener<K>): () => void {
+    const set = this.listeners[event] as Set<Listener<K>>;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  private prepare(event: AuditEventInput): AuditEvent {
+    // Sinks index by time, so a missing or unparseable one becomes "now" rather than failing the write.
+    const valid = typeof event.time === 'string' && !Number.isNaN(Date.parse(event.time));
+    const withTime = valid ? event : { ...event, time: new Date(this.now()).toISOString() };
+    return Object.freeze(sanitizeAuditEvent(withTime as AuditEvent, { maxFieldLength: this.maxFieldLength }));
+  }
+
+  private drop(): void {
+    this.droppedCount++;
+    this.emit('dropped', { count: 1, total: this.droppedCount });
+  }
+
+  private schedule(): void {
+    if (this.pumping) return; // the running pump drains whatever arrives meanwhile
+    if (this.queue.length >= this.batchSize) {
+      this.startPump();
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.startPump();
+      }, this.flushIntervalMs);
+      // An idle trail must not keep the process alive; close() flushes what is left.
+      this.timer.unref?.();
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private startPump(): Promise<void> {
+    this.clearTimer();
+    if (this.pumping) return this.pumping;
+    if (this.queue.length === 0) return Promise.resolve();
+    this.pumping = this.pump();
+    return this.pumping;
+  }
+
+  private async pump(): Promise<void> {
+    // Yield once so `pumping` is assigned before the `finally` below can clear it.
+    await Promise.resolve();
+    try {
+      while (this.queue.length > 0) await this.writeBatch();
+    } finally {
+      // Cleared in the same tick that saw the queue empty: an event queued right after starts a new pump.
+      this.pumping = undefined;
+    }
+  }
+
+  private async writeBatch(): Promise<void> {
+    const batch = this.queue.length <= this.batchSize ? this.queue : this.queue.slice(0, this.batchSize);
+    this.queue = batch === this.queue ? [] : this.queue.slice(this.batchSize);
+    const events = batch.map((p) => p.event);
+    const failures = (await Promise.all(this.sinks.map((s) => this.writeTo(s, events)))).filter(
+      (f): f is { sink: string; error: Error } => f !== undefined,
+    );
+    const error =
+      failures.length > 0
+        ? new AuditWriteError(
+            failures.map((f) => f.sink),
+            undefined,
+            { cause: failures[0]!.error },
+          )
+        : undefined;
+    for (const pending of batch) {
+      if (error) pending.reject?.(error);
+      else pending.resolve?.();
+    }
+  }
+
+  /** Writes one batch to one sink; never rejects. */
+  private async writeTo(
+    state: SinkState,
+    events: readonly AuditEvent[],
+  ): Promise<{ sink: string; error: Error } | undefined> {
+    const { sink } = state;
+    try {
+      if (state.tail === null) {
+        const tailing = sink as Partial<TailingAuditSink>;
+        state.tail =
+          typeof tailing.tail === 'function' ? await this.bounded(sink.name, tailing.tail()) : undefined;
+      }
+      const { records, tail } = chainAuditEvents(events, state.tail);
+      await this.bounded(sink.name, sink.write(records));
+      state.tail = tail;
+      state.written += records.length;
+      this.writtenCount += records.length;
+      this.emit('written', { sink: sink.name, count: records.length });
+      return undefined;
+    } catch (cause) {
+      // Re-read the sink's tail before the next batch: part of this one may have been stored.
+      state.tail = null;
+      state.failed += events.length;
+      this.failedCount += events.length;
+      const error = cause instanceof Error ? cause : new Error(String(cause));
+      this.emit('failed', { sink: sink.name, count: events.length, error });
+      return { sink: sink.name, error };
+    }
+  }
+
+  private bounded<T>(sink: string, promise: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new AuditWriteError([sink], writeTimedOut(sink, this.writeTimeoutMs))),
+        this.writeTimeoutMs,
+      );
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private emit<K extends keyof AuditTrailEvents>(event: K, payload: AuditTrailEvents[K]): void {
+    for (const listener of this.listeners[event] as Set<Listener<K>>) {
+      try {
+        listener(payload);
+      } catch {
+        // A metrics or logging listener must never break auditing.
+      }
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import type { AuditRecord } from '../interfaces/audit-event.interface.js';
+import type { AuditChainTail, TailingAuditSink } from './interfaces/audit-chain.interface.js';
+import { auditRecordLine, verifyAuditChain } from './audit-chain.js';
+import { AuditChainError, AuditWriteError } from './audit.errors.js';
+import { chainForked, fileTailUnreadable } from './audit.messages.js';
+
+/** Options of `FileAuditSink`. */
+export interface FileAuditSinkOptions {
+  readonly path: string;
+  readonly name?: string;
+  /** `fdatasync` after every batch, so a resolved durable write survives a crash (default true). */
+  readonly sync?: boolean;
+  /** File mode when the file is created (default 0o600: audit data is not for every local user). */
+  readonly mode?: number;
+}
+
+const TAIL_CHUNK = 64 * 1024;
+const MAX_LINE = 4 * 1024 * 1024;
+
+/**
+ * Append-only JSONL audit file: opened with `'a'`, one canonical record per line. On open it reads
+ * the last line so a restarted process continues the same chain; a torn or foreign last line stops
+ * it (fail closed) until an operator checks the file with `audit-verify`.
+ */
+export class FileAuditSink implements TailingAuditSink, AsyncDisposable {
+  /** The sink's name in stats, events and metrics. */
+  readonly name: string;
+  private handle: FileHandle | undefined;
+  private opening: Promise<FileHandle> | undefined;
+  private last: AuditChainTail | undefined;
+  // Writes run one after another even if the trail gives up on a slow one and sends the next batch.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: FileAuditSinkOptions) {
+    this.name = options.name ?? 'file';
+  }
+
+  /** Where the chain stored in the file ends (undefined for an empty file). */
+  tail(): Promise<AuditChainTail | undefined> {
+    return this.serial(async () => {
+      await this.ensureOpen();
+      return this.last;
+    });
+  }
+
+  /** Appends the records; they must continue the file's chain. */
+  write(records: readonly AuditRecord[]): Promise<void> {
+    return this.serial(async () => {
+      const handle = await this.ensureOpen();
+      if (records.length === 0) return;
+      const check = verifyAuditChain(records, { ...(this.last && { after: this.last }) });
+      if (!check.ok) throw new AuditWriteError([this.name], chainForked(this.name));
+      await handle.appendFile(records.map((r) => `${auditRecordLine(r)}\n`).join(''), 'utf8');
+      if (this.options.sync !== false) await handle.datasync();
+      this.last = check.tail;
+    });
+  }
+
+  /** Closes the file; later writes reopen it. */
+  close(): Promise<void> {
+    return this.serial(async () => {
+      const handle = this.handle;
+      this.handle = undefined;
+      this.opening = undefined;
+      await handle?.close();
+    });
+  }
+
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private ensureOpen(): Promise<FileHandle> {
+    if (this.handle) return Promise.resolve(this.handle);
+    this.opening ??= (async () => {
+      // 'a': every write goes to the end whatever else happens to the file; the tail is read separately.
+      const handle = await open(this.options.path, 'a', this.options.mode ?? 0o600);
+      try {
+        const reader = await open(this.options.path, 'r');
+        try {
+          this.last = await readTail(reader, this.options.path);
+        } finally {
+          await reader.close();
+        }
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+      this.handle = handle;
+      return handle;
+    })().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+}
+
+/** Reads the file's last line backwards in chunks and returns its chain position. */
+async function readTail(handle: FileHandle, path: string): Promise<AuditChainTail | undefined> {
+  const { size } = await handle.stat();
+  if (size === 0) return undefined;
+  const last = Buffer.alloc(1);
+  await handle.read(last, 0, 1, size - 1);
+  if (last[0] !== 0x0a) throw new AuditChainError(fileTailUnreadable(path, 'is incomplete (no newline)'));
+  const end = size - 1; // exclude the final newline
+  let start = end;
+  const chunks: Buffer[] = [];
+  while (start > 0 && end - start < MAX_LINE) {
+    const from = Math.max(0, start - TAIL_CHUNK);
+    const chunk = Buffer.alloc(start - from);
+    await handle.read(chunk, 0, chunk.length, from);
+    const newline = chunk.lastIndexOf(0x0a);
+    if (newline >= 0) {
+      chunks.unshift(chunk.subarray(newline + 1));
+      start = from + newline + 1;
+      break;
+    }
+    chunks.unshift(chunk);
+    start = from;
+  }
+  const line = Buffer.concat(chunks).toString('utf8');
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    throw new AuditChainError(fileTailUnreadable(path, 'is not JSON'));
+  }
+  const r = record as Partial<AuditRecord>;
+  const check = verifyAuditChain([record], { after: { seq: (r.seq ?? 0) - 1, hash: r.prevHash ?? '' } });
+  if (!check.ok || !check.tail)
+    throw new AuditChainError(fileTailUnreadable(path, 'is not a valid audit record'));
+  return check.tail;
+}
