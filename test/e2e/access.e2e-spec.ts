@@ -9,12 +9,13 @@ import {
   type LoggerService,
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { register } from 'prom-client';
 import request from 'supertest';
-import { Secret } from '@steward/common';
+import { InvalidOptionsError, Secret } from '@steward/common';
 import {
   AccessGuard,
   AccessService,
@@ -183,7 +184,9 @@ async function createAccessApp(overrides: Partial<AccessModuleOptions> = {}): Pr
   class AppModule {}
 
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = moduleRef.createNestApplication({ logger });
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger });
+  // Lets a test play many clients through X-Forwarded-For, as behind a load balancer.
+  app.set('trust proxy', true);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
@@ -528,38 +531,127 @@ describe('access throttling (e2e)', () => {
     register.clear();
   });
 
-  it('locks the source out after N failures: 429 with Retry-After, even for a valid key, and counts it', async () => {
+  const from = (ip: string) => ({ 'X-Forwarded-For': ip });
+
+  it('locks a source IP out after N failures: 429 with Retry-After even for a valid key, other IPs unaffected', async () => {
     for (let i = 0; i < 3; i++) {
-      await request(t.url).get('/items').set('X-API-Key', 'stw_wrong').expect(401);
+      await request(t.url).get('/items').set(from('10.0.0.1')).set('X-API-Key', 'stw_wrong').expect(401);
     }
-    const res = await request(t.url).get('/items').set('X-API-Key', t.keys.reader).expect(429);
+    const res = await request(t.url)
+      .get('/items')
+      .set(from('10.0.0.1'))
+      .set('X-API-Key', t.keys.reader)
+      .expect(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(100);
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(120);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(res.body).toMatchObject({ status: 429, title: 'Too Many Requests' });
-    await request(t.url).get('/public').expect(200);
+    expect(res.body).toEqual({
+      type: 'about:blank',
+      title: 'Too Many Requests',
+      status: 429,
+      detail: 'Too many failed authentication attempts; retry later.',
+    });
+    await request(t.url).get('/items').set(from('10.0.0.2')).set('X-API-Key', t.keys.reader).expect(200);
+    await request(t.url).get('/public').set(from('10.0.0.1')).expect(200);
     expect(await register.metrics()).toMatch(/steward_lockouts_total\{scope="ip"\} 1/);
+    const locked = (await t.trail.flush(), t.sink.records.map((r) => r.event)).filter(
+      (e) => e.status === 429,
+    );
+    expect(locked).toEqual([
+      expect.objectContaining({ type: 'authn.failure', reason: 'locked-out', sourceIp: '10.0.0.1' }),
+    ]);
   });
 
   it('does not count missing credentials as failed attempts', async () => {
-    const service = t.app.get(AccessService);
-    service.throttle!.clear();
-    for (let i = 0; i < 5; i++) await request(t.url).get('/items').expect(401);
-    await request(t.url).get('/items').set('X-API-Key', t.keys.reader).expect(200);
+    for (let i = 0; i < 5; i++) await request(t.url).get('/items').set(from('10.0.1.1')).expect(401);
+    await request(t.url).get('/items').set(from('10.0.1.1')).set('X-API-Key', t.keys.reader).expect(200);
   });
 
-  it('locks a key id out after failures from anywhere, without touching other keys', async () => {
-    const service = t.app.get(AccessService);
-    service.throttle!.clear();
+  it('locks a key id out after failures from many IPs, without touching other keys', async () => {
     const forged = t.keys.admin.slice(0, -1) + (t.keys.admin.endsWith('A') ? 'B' : 'A');
-    // Spread over many IPs in real life; here the IP counter is cleared between attempts.
     for (let i = 0; i < 3; i++) {
-      await request(t.url).get('/items').set('X-API-Key', forged).expect(401);
-      if (i < 2) service.throttle!.reset('ip:::ffff:127.0.0.1');
+      await request(t.url)
+        .get('/items')
+        .set(from(`10.0.2.${i}`))
+        .set('X-API-Key', forged)
+        .expect(401);
     }
-    service.throttle!.clear();
-    for (let i = 0; i < 2; i++) await request(t.url).get('/items').set('X-API-Key', forged).expect(401);
-    await request(t.url).get('/items').set('X-API-Key', forged).expect(401);
-    await request(t.url).get('/items').set('X-API-Key', t.keys.admin).expect(429);
+    await request(t.url).get('/items').set(from('10.0.2.99')).set('X-API-Key', t.keys.admin).expect(429);
+    await request(t.url).get('/items').set(from('10.0.2.99')).set('X-API-Key', t.keys.reader).expect(200);
+    expect(await register.metrics()).toMatch(/steward_lockouts_total\{scope="subject"\} 1/);
+  });
+});
+
+describe('AccessModule configuration (e2e)', () => {
+  afterEach(() => register.clear());
+
+  it('builds from forRootAsync with injected configuration', async () => {
+    @Module({ providers: [{ provide: 'PEPPER', useValue: PEPPER }], exports: ['PEPPER'] })
+    class ConfigModule {}
+    const store = new InMemoryApiKeyStore();
+    const pepper = new Secret(PEPPER);
+    const { key, record } = mintApiKey({ pepper, clientId: 'async', roles: ['reader'] });
+    store.add(record);
+
+    @Module({
+      imports: [
+        AccessModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: ['PEPPER'],
+          useFactory: async (raw: string) => ({
+            authenticators: [new ApiKeyAuthenticator({ pepper: new Secret(raw, { minLength: 32 }), store })],
+            policy: { actions: ['items:read'], resourceTypes: ['items'], policies: POLICIES.slice(1, 2) },
+            realm: 'async',
+          }),
+        }),
+      ],
+      controllers: [TestController],
+      providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
+    })
+    class AsyncApp {}
+    const moduleRef = await Test.createTestingModule({ imports: [AsyncApp] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      await request(app.getHttpServer())
+        .get('/items')
+        .set('X-API-Key', key)
+        .expect(200, { principal: 'async' });
+      const res = await request(app.getHttpServer()).get('/items').expect(401);
+      expect(res.headers['www-authenticate']).toBe('ApiKey realm="async"');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('rejects bad options at startup with one aggregated error that echoes no secret', async () => {
+    const options = {
+      authenticators: [{ authenticate: 'nope' }],
+      policy: { actions: 'x' },
+      audit: { record: () => undefined },
+      realm: 'bad"realm',
+      throttle: { maxFailures: 0, lockoutMs: -1 },
+      problemTypeBase: PEPPER,
+    } as unknown as AccessModuleOptions;
+    @Module({ imports: [AccessModule.forRoot(options)] })
+    class BadApp {}
+    let caught: unknown;
+    try {
+      await Test.createTestingModule({ imports: [BadApp] }).compile();
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidOptionsError);
+    const paths = (caught as InvalidOptionsError).issues.map((i) => i.path).sort();
+    expect(paths).toEqual([
+      'audit',
+      'authenticators',
+      'policy',
+      'problemTypeBase',
+      'realm',
+      'throttle.lockoutMs',
+      'throttle.maxFailures',
+    ]);
+    expect((caught as Error).message).not.toContain(PEPPER);
   });
 });
