@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import pg from 'pg';
 import { OptionChecker, Secret } from '@steward/common';
 import type { AuditEvent, AuditRecord } from '../interfaces/audit-event.interface.js';
@@ -130,6 +131,15 @@ export class PostgresAuditSink implements TailingAuditSink, AsyncDisposable {
   /** Ends the pool it created from a connection string; a pool handed in stays the caller's. */
   async close(): Promise<void> {
     await this.ownPool?.end();
+  }
+
+  // The pool it owns carries the connection string: never print it.
+  [inspect.custom](): string {
+    return `PostgresAuditSink { name: ${JSON.stringify(this.name)}, table: ${JSON.stringify(this.table)} }`;
+  }
+
+  toJSON(): { name: string; table: string } {
+    return { name: this.name, table: this.table };
   }
 
   /** Same as `close()`, for `await using`. */
