@@ -1,0 +1,84 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mintApiKey, PolicyEngine, type Authenticator } from '@steward/access';
+import { InvalidOptionsError, Secret } from '@steward/common';
+import { DEMO_ACCESS_ENV, demoAccessConfig } from './demo-access.config.js';
+import { DEMO_ACTIONS, DEMO_POLICIES, DEMO_RESOURCE_TYPES } from './demo-access.policies.js';
+
+const PEPPER = 'demo-pepper-0123456789-0123456789-xyz';
+
+describe('demoAccessConfig', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'steward-demo-access-'));
+  });
+  afterEach(async () => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const close = async (config: ReturnType<typeof demoAccessConfig>) => config.options.audit?.close?.();
+  const authenticate = (a: Authenticator, apiKey: string) => a.authenticate({ apiKey }, {});
+
+  it('loads the demo policies against the declared actions and resource types', () => {
+    const engine = new PolicyEngine({
+      actions: DEMO_ACTIONS,
+      resourceTypes: DEMO_RESOURCE_TYPES,
+      policies: DEMO_POLICIES,
+    });
+    expect(engine.count).toBe(DEMO_POLICIES.length);
+  });
+
+  it('without keys in the environment, writes one development key per role to a 0600 file', async () => {
+    const file = join(dir, 'keys.json');
+    const config = demoAccessConfig({ [DEMO_ACCESS_ENV.devKeysFile]: file });
+    try {
+      expect(config.devKeysFile).toBe(file);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const keys = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+      expect(Object.keys(keys).sort()).toEqual(['admin', 'metrics', 'reader']);
+      const result = await authenticate(config.options.authenticators[0]!, keys.admin!);
+      expect(result).toMatchObject({ kind: 'success', principal: { id: 'dev-admin', roles: ['admin'] } });
+    } finally {
+      await close(config);
+    }
+  });
+
+  it('refuses development keys in production', () => {
+    expect(() => demoAccessConfig({ NODE_ENV: 'production' })).toThrow(InvalidOptionsError);
+  });
+
+  it('uses minted records from the environment, stored as HMACs only', async () => {
+    const { key, record } = mintApiKey({ pepper: new Secret(PEPPER), clientId: 'ops', roles: ['admin'] });
+    const config = demoAccessConfig({
+      [DEMO_ACCESS_ENV.pepper]: PEPPER,
+      [DEMO_ACCESS_ENV.keys]: JSON.stringify([record]),
+    });
+    try {
+      expect(config.devKeysFile).toBeUndefined();
+      expect(await authenticate(config.options.authenticators[0]!, key)).toMatchObject({ kind: 'success' });
+    } finally {
+      await close(config);
+    }
+  });
+
+  it('lists every configuration problem at once without echoing secrets', () => {
+    let caught: unknown;
+    try {
+      demoAccessConfig({
+        [DEMO_ACCESS_ENV.pepper]: 'short-pepper-value',
+        [DEMO_ACCESS_ENV.keys]: '[{"keyId":1}]',
+        [DEMO_ACCESS_ENV.jwtIssuer]: 'https://issuer',
+        [DEMO_ACCESS_ENV.jwtSecret]: 'tiny-jwt-secret',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidOptionsError);
+    const paths = (caught as InvalidOptionsError).issues.map((i) => i.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([DEMO_ACCESS_ENV.keys, DEMO_ACCESS_ENV.pepper, 'jwt.audience', 'jwt.key']),
+    );
+    expect((caught as Error).message).not.toMatch(/short-pepper-value|tiny-jwt-secret/);
+  });
+});

@@ -1,0 +1,185 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import {
+  ApiKeyAuthenticator,
+  AuditTrail,
+  FileAuditSink,
+  InMemoryApiKeyStore,
+  JwtAuthenticator,
+  LoggerAuditSink,
+  mintApiKey,
+  type AccessModuleOptions,
+  type ApiKeyRecord,
+  type Authenticator,
+  type AuditSink,
+} from '@steward/access';
+import { InvalidOptionsError, Secret, type OptionIssue } from '@steward/common';
+import { DEMO_ACTIONS, DEMO_POLICIES, DEMO_RESOURCE_TYPES, DEMO_ROLES } from './demo-access.policies.js';
+
+/** Environment variables the demo's access setup reads. */
+export const DEMO_ACCESS_ENV = {
+  pepper: 'STEWARD_API_KEY_PEPPER',
+  keys: 'STEWARD_API_KEYS',
+  keysFile: 'STEWARD_API_KEYS_FILE',
+  devKeysFile: 'STEWARD_DEV_KEYS_FILE',
+  jwtIssuer: 'STEWARD_JWT_ISSUER',
+  jwtAudience: 'STEWARD_JWT_AUDIENCE',
+  jwtJwksUrl: 'STEWARD_JWT_JWKS_URL',
+  jwtSecret: 'STEWARD_JWT_SECRET',
+  auditFile: 'STEWARD_AUDIT_FILE',
+} as const;
+
+/** The options plus, in development mode, where the generated keys were written. */
+export interface DemoAccessConfig {
+  readonly options: AccessModuleOptions;
+  readonly devKeysFile?: string;
+}
+
+/**
+ * Builds the demo's `AccessModule` options from the environment.
+ * - `STEWARD_API_KEY_PEPPER` + `STEWARD_API_KEYS` (JSON array of records from `mint-api-key`) or
+ *   `STEWARD_API_KEYS_FILE`: production keys, stored as HMACs only.
+ * - Neither: development mode. A random pepper and one key per demo role are generated and written to a
+ *   0600 file (never to a log line). Refused when `NODE_ENV=production`.
+ * - `STEWARD_JWT_ISSUER` + `STEWARD_JWT_AUDIENCE` + `STEWARD_JWT_JWKS_URL` (or `STEWARD_JWT_SECRET`):
+ *   JWTs as well, roles from the `roles` claim.
+ */
+export function demoAccessConfig(env: NodeJS.ProcessEnv = process.env): DemoAccessConfig {
+  const issues: OptionIssue[] = [];
+  const authenticators: Authenticator[] = [];
+  let devKeysFile: string | undefined;
+
+  const keys = loadKeys(env, issues);
+  if (env[DEMO_ACCESS_ENV.pepper]) {
+    try {
+      const pepper = new Secret(env[DEMO_ACCESS_ENV.pepper]!, {
+        minLength: 32,
+        name: DEMO_ACCESS_ENV.pepper,
+      });
+      if (keys)
+        authenticators.push(new ApiKeyAuthenticator({ pepper, store: new InMemoryApiKeyStore(keys) }));
+      else
+        issues.push({
+          path: DEMO_ACCESS_ENV.keys,
+          message: `or ${DEMO_ACCESS_ENV.keysFile} is required with a pepper`,
+        });
+    } catch (error) {
+      issues.push({ path: DEMO_ACCESS_ENV.pepper, message: (error as Error).message });
+    }
+  } else if (keys) {
+    issues.push({ path: DEMO_ACCESS_ENV.pepper, message: 'is required to check the configured keys' });
+  } else if (env.NODE_ENV === 'production') {
+    issues.push({
+      path: DEMO_ACCESS_ENV.pepper,
+      message: 'is required in production (development keys are refused)',
+    });
+  } else {
+    const dev = developmentKeys(
+      env[DEMO_ACCESS_ENV.devKeysFile] ?? join(tmpdir(), 'steward-demo-dev-keys.json'),
+    );
+    authenticators.push(dev.authenticator);
+    devKeysFile = dev.file;
+  }
+
+  const jwt = jwtAuthenticator(env, issues);
+  if (jwt) authenticators.push(jwt);
+  if (issues.length > 0) throw new InvalidOptionsError('demo access', issues);
+
+  const sinks: AuditSink[] = [new LoggerAuditSink(new Logger('Audit'))];
+  if (env[DEMO_ACCESS_ENV.auditFile])
+    sinks.push(new FileAuditSink({ path: env[DEMO_ACCESS_ENV.auditFile]!, name: 'file' }));
+
+  return {
+    options: {
+      authenticators,
+      policy: { actions: DEMO_ACTIONS, resourceTypes: DEMO_RESOURCE_TYPES, policies: DEMO_POLICIES },
+      audit: new AuditTrail({ sinks }),
+    },
+    ...(devKeysFile !== undefined && { devKeysFile }),
+  };
+}
+
+function loadKeys(env: NodeJS.ProcessEnv, issues: OptionIssue[]): ApiKeyRecord[] | undefined {
+  let text = env[DEMO_ACCESS_ENV.keys];
+  let source: string = DEMO_ACCESS_ENV.keys;
+  if (!text && env[DEMO_ACCESS_ENV.keysFile]) {
+    source = DEMO_ACCESS_ENV.keysFile;
+    try {
+      text = readFileSync(env[DEMO_ACCESS_ENV.keysFile]!, 'utf8');
+    } catch (error) {
+      issues.push({
+        path: source,
+        message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      });
+      return undefined;
+    }
+  }
+  if (!text) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    issues.push({ path: source, message: 'must be a JSON array of API key records' });
+    return undefined;
+  }
+  const records = Array.isArray(parsed) ? parsed : [parsed];
+  const valid = records.every(
+    (r: Partial<ApiKeyRecord> | null) =>
+      typeof r?.keyId === 'string' &&
+      typeof r.hash === 'string' &&
+      /^[0-9a-f]{64}$/.test(r.hash) &&
+      typeof r.clientId === 'string' &&
+      Array.isArray(r.roles),
+  );
+  if (!valid) {
+    issues.push({ path: source, message: 'each record needs keyId, hash (hex sha256), clientId and roles' });
+    return undefined;
+  }
+  return records as ApiKeyRecord[];
+}
+
+function developmentKeys(file: string): { authenticator: Authenticator; file: string } {
+  const pepper = new Secret(randomBytes(32).toString('base64url'));
+  const store = new InMemoryApiKeyStore();
+  const keys: Record<string, string> = {};
+  for (const role of Object.values(DEMO_ROLES)) {
+    const { key, record } = mintApiKey({
+      pepper,
+      clientId: `dev-${role}`,
+      roles: [role],
+      label: 'development',
+    });
+    store.add(record);
+    keys[role] = key;
+  }
+  // Written with mode 0600 and renamed into place: the keys never pass through a log line.
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temp, file);
+  return { authenticator: new ApiKeyAuthenticator({ pepper, store }), file };
+}
+
+function jwtAuthenticator(env: NodeJS.ProcessEnv, issues: OptionIssue[]): Authenticator | undefined {
+  const issuer = env[DEMO_ACCESS_ENV.jwtIssuer];
+  const audience = env[DEMO_ACCESS_ENV.jwtAudience];
+  const jwksUrl = env[DEMO_ACCESS_ENV.jwtJwksUrl];
+  const secret = env[DEMO_ACCESS_ENV.jwtSecret];
+  if (!issuer && !audience && !jwksUrl && !secret) return undefined;
+  try {
+    return new JwtAuthenticator({
+      issuer: issuer ?? '',
+      audience: audience ?? '',
+      ...(jwksUrl
+        ? { jwksUrl, algorithms: ['RS256', 'ES256', 'EdDSA'] }
+        : { key: new Secret(secret ?? '', { name: DEMO_ACCESS_ENV.jwtSecret }), algorithms: ['HS256'] }),
+    });
+  } catch (error) {
+    if (error instanceof InvalidOptionsError)
+      issues.push(...error.issues.map((i) => ({ ...i, path: `jwt.${i.path}` })));
+    else issues.push({ path: 'jwt', message: (error as Error).message });
+    return undefined;
+  }
+}

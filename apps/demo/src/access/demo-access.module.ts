@@ -1,0 +1,28 @@
+import { Logger, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AccessGuard, AccessModule } from '@steward/access';
+import { demoAccessConfig } from './demo-access.config.js';
+
+/**
+ * The demo's access control in one import: `AccessModule` configured from the environment (see
+ * `demoAccessConfig`) and `AccessGuard` as the global guard, so every route is denied unless it is
+ * `@Public()` or allowed by a policy through `@Requires(...)`.
+ */
+@Module({
+  imports: [
+    AccessModule.forRootAsync({
+      useFactory: () => {
+        const { options, devKeysFile } = demoAccessConfig(process.env);
+        if (devKeysFile) {
+          new Logger('DemoAccess').warn(
+            `Development API keys (admin, reader, metrics) written to ${devKeysFile} (mode 600); ` +
+              'set STEWARD_API_KEY_PEPPER and STEWARD_API_KEYS_FILE for real keys.',
+          );
+        }
+        return options;
+      },
+    }),
+  ],
+  providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
+})
+export class DemoAccessModule {}
