@@ -51,6 +51,17 @@ export function routeAccess(reflector: Reflector, handler: object, controller: o
   return { kind: 'unannotated' };
 }
 
+/** One guarded request on its way through the guard. */
+interface GuardedCall {
+  readonly request: HttpRequest;
+  readonly response: unknown;
+  readonly base: AuditEvent & { readonly requestId: string; readonly route: string; readonly time: string };
+  readonly ipKey: string;
+  readonly action?: string;
+}
+
+const DENY_WITHOUT_RESOURCE = { allowed: false, reason: 'evaluation-error', policyIds: [] } as const;
+
 /**
  * Default-deny guard, meant for `APP_GUARD`: `@Public()` routes pass; `@Requires(action)` routes need
  * an authenticated principal the policy engine allows; any other route is denied (403).
@@ -66,109 +77,93 @@ export class AccessGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return false; // no credentials to check outside HTTP: deny
-    const http = context.switchToHttp();
-    const request = http.getRequest<HttpRequest>();
-    const response = http.getResponse<unknown>();
     const access = routeAccess(this.reflector, context.getHandler(), context.getClass());
     if (access.kind === 'public') return true;
 
-    const base = this.baseEvent(request, context);
-    const problem = (kind: AccessProblemKind, headers?: Record<string, string>): never => {
-      const exception = new AccessProblemException(kind, {
-        typeBase: this.access.options.problemTypeBase,
-        headers,
-      });
-      exception.applyHeaders(response);
-      throw exception;
-    };
-
-    const queryParam = findQueryCredential(
-      request.url ?? '',
-      this.access.options.queryCredentialParams ?? QUERY_CREDENTIAL_PARAMS,
-    );
-    if (queryParam !== undefined) {
-      this.access.metrics.authnAttempt('none', 'failure');
-      this.access.record({ ...base, type: 'authn.failure', reason: 'credentials-in-query', status: 400 });
-      problem('bad-request');
-    }
-
+    const unannotated = this.describe(context);
+    this.refuseQueryCredentials(unannotated);
     if (access.kind === 'unannotated') {
       this.access.record({
-        ...base,
-        type: 'authz.decision',
+        ...unannotated.base,
         decision: 'deny',
         reason: 'no-route-requirement',
         status: 403,
       });
-      problem('forbidden');
+      return this.fail(unannotated, 'forbidden');
     }
-    const requirement = (access as { requirement: Requirement }).requirement;
-    const action = requirement.action;
+    const call = { ...unannotated, action: access.requirement.action };
+    this.refuseIfLocked(call, call.ipKey);
+    const principal = await this.authenticate(call);
+    this.authorize(call, access.requirement, principal);
+    return true;
+  }
 
+  /** 401 for every authentication failure, with the same body; counts towards lockouts unless told not to. */
+  private unauthorized(
+    call: GuardedCall,
+    method: string,
+    reason: AuthnFailureReason,
+    subject?: string,
+  ): never {
+    const counted = reason !== 'missing-credentials'; // a browser without a key is not an attack
+    this.access.metrics.authnAttempt(method, counted ? 'failure' : 'missing');
     const throttle = this.access.throttle;
-    const ipKey = `ip:${base.sourceIp ?? 'unknown'}`;
-    const lockedOut = (key: string): void => {
-      const state = throttle?.check(key);
-      if (!state?.locked) return;
-      this.access.metrics.authnAttempt('none', 'locked');
-      this.access.record({ ...base, type: 'authn.failure', action, reason: 'locked-out', status: 429 });
-      problem('throttled', { 'Retry-After': String(Math.max(1, Math.ceil(state.retryAfterMs / 1000))) });
-    };
-    lockedOut(ipKey);
-
-    const unauthorized = (
-      method: string,
-      reason: AuthnFailureReason,
-      subject?: string,
-      count = true,
-    ): never => {
-      this.access.metrics.authnAttempt(method, reason === 'missing-credentials' ? 'missing' : 'failure');
-      if (count && throttle) {
-        if (throttle.recordFailure(ipKey)) this.access.metrics.lockout('ip');
-        if (subject !== undefined && throttle.recordFailure(`subject:${subject}`))
-          this.access.metrics.lockout('subject');
+    if (counted && throttle) {
+      if (throttle.recordFailure(call.ipKey)) this.access.metrics.lockout('ip');
+      if (subject !== undefined && throttle.recordFailure(`subject:${subject}`)) {
+        this.access.metrics.lockout('subject');
       }
-      this.access.record({
-        ...base,
-        type: 'authn.failure',
-        action,
-        ...(subject !== undefined && { principal: subject }),
-        reason: `${reason} via ${method}`,
-        status: 401,
-      });
-      return problem('unauthorized', { 'WWW-Authenticate': this.access.challenge });
-    };
+    }
+    this.access.record({
+      ...call.base,
+      type: 'authn.failure',
+      action: call.action,
+      ...(subject !== undefined && { principal: subject }),
+      reason: `${reason} via ${method}`,
+      status: 401,
+    });
+    return this.fail(call, 'unauthorized', { 'WWW-Authenticate': this.access.challenge });
+  }
 
-    const extraction = extractCredentials(request.headers, request.user);
-    if (!extraction.ok) return unauthorized('none', extraction.reason);
-    if (!extraction.present) return unauthorized('none', 'missing-credentials', undefined, false);
+  private async authenticate(call: GuardedCall): Promise<Principal> {
+    const extraction = extractCredentials(call.request.headers, call.request.user);
+    if (!extraction.ok) return this.unauthorized(call, 'none', extraction.reason);
+    if (!extraction.present) return this.unauthorized(call, 'none', 'missing-credentials');
 
     const outcome = await this.access.authenticate(extraction.credentials, {
-      ip: base.sourceIp,
-      requestId: base.requestId,
+      ip: call.base.sourceIp,
+      requestId: call.base.requestId,
     });
-    if (outcome.kind === 'unclaimed') return unauthorized('none', 'unsupported-credentials');
-    if (outcome.kind === 'failure') return unauthorized(outcome.method, outcome.reason, outcome.subject);
-    if (outcome.kind === 'unavailable') {
-      this.access.metrics.authnAttempt(outcome.method, 'unavailable');
-      this.access.record({
-        ...base,
-        type: 'authn.failure',
-        action,
-        reason: `${outcome.reason} via ${outcome.method}`,
-        status: 503,
-      });
-      return problem('unavailable');
+    switch (outcome.kind) {
+      case 'unclaimed':
+        return this.unauthorized(call, 'none', 'unsupported-credentials');
+      case 'failure':
+        return this.unauthorized(call, outcome.method, outcome.reason, outcome.subject);
+      case 'success':
+        if (outcome.subject !== undefined) {
+          // A locked key id stays locked even for the right secret: that is what stops guessing it.
+          this.refuseIfLocked(call, `subject:${outcome.subject}`);
+          this.access.throttle?.reset(`subject:${outcome.subject}`);
+        }
+        this.access.metrics.authnAttempt(outcome.principal.authMethod, 'success');
+        call.request[PRINCIPAL_REQUEST_KEY] = outcome.principal;
+        return outcome.principal;
+      default:
+        this.access.metrics.authnAttempt(outcome.method, 'unavailable');
+        this.access.record({
+          ...call.base,
+          type: 'authn.failure',
+          action: call.action,
+          reason: `${outcome.reason} via ${outcome.method}`,
+          status: 503,
+        });
+        return this.fail(call, 'unavailable');
     }
-    if (outcome.kind !== 'success') return problem('unavailable');
-    if (outcome.subject !== undefined) {
-      lockedOut(`subject:${outcome.subject}`);
-      throttle?.reset(`subject:${outcome.subject}`);
-    }
-    const principal = outcome.principal;
-    this.access.metrics.authnAttempt(outcome.principal.authMethod, 'success');
-    request[PRINCIPAL_REQUEST_KEY] = principal;
+  }
 
+  private authorize(call: GuardedCall, requirement: Requirement, principal: Principal): void {
+    const { request, base } = call;
+    const action = requirement.action;
     const resource = resolveResource(requirement, action, request);
     const started = performance.now();
     const decision = resource
@@ -184,51 +179,79 @@ export class AccessGuard implements CanActivate {
             requestId: base.requestId,
           },
         })
-      : {
-          allowed: false,
-          reason: 'evaluation-error' as const,
-          policyIds: [],
-          policyVersion: this.access.engine.version,
-        };
-    const seconds = (performance.now() - started) / 1000;
-    const resourceType = resource?.type ?? 'unknown';
-    this.access.metrics.decision(action, resourceType, decision.allowed, seconds);
-    const resourceLabel = resource
-      ? resource.id !== undefined
-        ? `${resource.type}:${resource.id}`
-        : resource.type
-      : undefined;
+      : DENY_WITHOUT_RESOURCE;
+    this.access.metrics.decision(
+      action,
+      resource?.type ?? 'unknown',
+      decision.allowed,
+      (performance.now() - started) / 1000,
+    );
+    const resourceLabel =
+      resource && (resource.id !== undefined ? `${resource.type}:${resource.id}` : resource.type);
     this.access.record({
       ...base,
       type: 'authz.decision',
       principal: principal.id,
       action,
-      ...(resourceLabel !== undefined && { resource: resourceLabel }),
+      ...(resourceLabel && { resource: resourceLabel }),
       decision: decision.allowed ? 'allow' : 'deny',
       policyIds: decision.policyIds,
       reason: resource ? decision.reason : 'resource-error',
       ...(!decision.allowed && { status: 403 }),
     });
-    if (!decision.allowed) return problem('forbidden');
+    if (!decision.allowed) this.fail(call, 'forbidden');
 
     const state: AccessRequestState = {
       requestId: base.requestId,
       principal,
       action,
-      resource: resourceLabel ?? resourceType,
+      resource: resourceLabel ?? 'unknown',
       policyIds: decision.policyIds,
       ...(base.sourceIp !== undefined && { sourceIp: base.sourceIp }),
       route: base.route,
       privileged: requirement.privileged === true,
     };
     request[ACCESS_STATE_REQUEST_KEY] = state;
-    return true;
   }
 
-  private baseEvent(
-    request: HttpRequest,
-    context: ExecutionContext,
-  ): AuditEvent & { requestId: string; route: string } {
+  /** 400 for a credential-looking query parameter, even next to valid headers: it already leaked into logs. */
+  private refuseQueryCredentials(call: GuardedCall): void {
+    const names = this.access.options.queryCredentialParams ?? QUERY_CREDENTIAL_PARAMS;
+    if (findQueryCredential(call.request.url ?? '', names) === undefined) return;
+    this.access.metrics.authnAttempt('none', 'failure');
+    this.access.record({ ...call.base, type: 'authn.failure', reason: 'credentials-in-query', status: 400 });
+    this.fail(call, 'bad-request');
+  }
+
+  /** 429 with `Retry-After` while `key` (an IP or a key id) is locked out. */
+  private refuseIfLocked(call: GuardedCall, key: string): void {
+    const state = this.access.throttle?.check(key);
+    if (!state?.locked) return;
+    this.access.metrics.authnAttempt('none', 'locked');
+    this.access.record({
+      ...call.base,
+      type: 'authn.failure',
+      action: call.action,
+      reason: 'locked-out',
+      status: 429,
+    });
+    this.fail(call, 'throttled', {
+      'Retry-After': String(Math.max(1, Math.ceil(state.retryAfterMs / 1000))),
+    });
+  }
+
+  private fail(call: GuardedCall, kind: AccessProblemKind, headers?: Record<string, string>): never {
+    const exception = new AccessProblemException(kind, {
+      typeBase: this.access.options.problemTypeBase,
+      headers,
+    });
+    exception.applyHeaders(call.response);
+    throw exception;
+  }
+
+  private describe(context: ExecutionContext): GuardedCall {
+    const http = context.switchToHttp();
+    const request = http.getRequest<HttpRequest>();
     const header = request.headers[this.access.options.requestIdHeader ?? 'x-request-id'];
     const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     const routePath = request.route?.path;
@@ -238,11 +261,16 @@ export class AccessGuard implements CanActivate {
         : `${context.getClass().name}.${context.getHandler().name}`;
     const sourceIp = request.ip ?? request.socket?.remoteAddress;
     return {
-      time: new Date().toISOString(),
-      type: 'authz.decision',
-      requestId,
-      route,
-      ...(sourceIp !== undefined && { sourceIp }),
+      request,
+      response: http.getResponse<unknown>(),
+      base: {
+        time: new Date().toISOString(),
+        type: 'authz.decision',
+        requestId,
+        route,
+        ...(sourceIp !== undefined && { sourceIp }),
+      },
+      ipKey: `ip:${sourceIp ?? 'unknown'}`,
     };
   }
 }

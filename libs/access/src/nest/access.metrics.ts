@@ -32,9 +32,15 @@ export const accessMetricProviders = [
   }),
 ];
 
+/** Distinct values kept per label before new ones collapse into 'other'. */
+export const MAX_LABEL_VALUES = 100;
+
 /** Pushes access metrics; every metric is optional so a partial setup never breaks a request. */
 @Injectable()
 export class AccessMetrics {
+  // Actions come from route metadata, but resource types may come from a request; cap both.
+  private readonly seen = { action: new Set<string>(), resourceType: new Set<string>() };
+
   constructor(
     @Optional()
     @InjectMetric(ACCESS_METRICS.authnAttempts)
@@ -54,7 +60,11 @@ export class AccessMetrics {
 
   /** One decision on a guarded route. */
   decision(action: string, resourceType: string, allowed: boolean, seconds: number): void {
-    this.decisions?.inc({ action, resource_type: resourceType, decision: allowed ? 'allow' : 'deny' });
+    this.decisions?.inc({
+      action: this.bounded('action', action),
+      resource_type: this.bounded('resourceType', resourceType),
+      decision: allowed ? 'allow' : 'deny',
+    });
     this.evaluation?.observe(seconds);
   }
 
@@ -66,5 +76,13 @@ export class AccessMetrics {
   /** A lockout started; `scope` is 'ip' or 'subject', never the value. */
   lockout(scope: 'ip' | 'subject'): void {
     this.lockouts?.inc({ scope });
+  }
+
+  private bounded(label: 'action' | 'resourceType', value: string): string {
+    const seen = this.seen[label];
+    if (seen.has(value)) return value;
+    if (seen.size >= MAX_LABEL_VALUES) return 'other';
+    seen.add(value);
+    return value;
   }
 }

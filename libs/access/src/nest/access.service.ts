@@ -3,6 +3,7 @@ import { FailureThrottle } from '../core/authn/failure-throttle.js';
 import type {
   Authenticator,
   AuthnContext,
+  AuthnNoCredentials,
   AuthnResult,
   Credentials,
 } from '../core/authn/interfaces/authenticator.interface.js';
@@ -21,7 +22,7 @@ import type {
 } from './interfaces/access-options.interface.js';
 
 /** The outcome of running the configured authenticators on one request. */
-export type AuthnOutcome = AuthnResult | { kind: 'unclaimed' };
+export type AuthnOutcome = Exclude<AuthnResult, AuthnNoCredentials> | { readonly kind: 'unclaimed' };
 
 /**
  * The access layer's state: authenticators, policy engine, throttle and audit trail, built once from
