@@ -28,6 +28,7 @@ import {
   Public,
   Requires,
   UpstreamPrincipalAuthenticator,
+  apiKeys,
   mintApiKey,
   type AccessModuleOptions,
   type AuditRecord,
@@ -187,6 +188,12 @@ async function createAccessApp(overrides: Partial<AccessModuleOptions> = {}): Pr
   const app = moduleRef.createNestApplication<NestExpressApplication>({ logger });
   // Lets a test play many clients through X-Forwarded-For, as behind a load balancer.
   app.set('trust proxy', true);
+  // Plays an upstream auth layer (e.g. Passport) that leaves its user on the request.
+  app.use((req: { headers: Record<string, unknown>; user?: unknown }, _res: unknown, next: () => void) => {
+    const upstream = req.headers['x-test-upstream-user'];
+    if (typeof upstream === 'string') req.user = JSON.parse(upstream);
+    next();
+  });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
@@ -599,7 +606,7 @@ describe('AccessModule configuration (e2e)', () => {
           imports: [ConfigModule],
           inject: ['PEPPER'],
           useFactory: async (raw: string) => ({
-            authenticators: [new ApiKeyAuthenticator({ pepper: new Secret(raw, { minLength: 32 }), store })],
+            authenticators: [apiKeys({ pepper: new Secret(raw, { minLength: 32 }), store })],
             policy: { actions: ['items:read'], resourceTypes: ['items'], policies: POLICIES.slice(1, 2) },
             realm: 'async',
           }),
@@ -619,6 +626,39 @@ describe('AccessModule configuration (e2e)', () => {
         .expect(200, { principal: 'async' });
       const res = await request(app.getHttpServer()).get('/items').expect(401);
       expect(res.headers['www-authenticate']).toBe('ApiKey realm="async"');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers 503, never 500, when an authenticator throws', async () => {
+    @Module({
+      imports: [
+        AccessModule.forRoot({
+          authenticators: [
+            {
+              method: 'flaky',
+              scheme: 'Bearer',
+              authenticate: () => Promise.reject(new Error(`db down for ${PEPPER}`)),
+            },
+          ],
+          policy: { actions: ['items:read'], resourceTypes: ['items'], policies: POLICIES.slice(1, 2) },
+        }),
+      ],
+      controllers: [TestController],
+      providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
+    })
+    class FlakyApp {}
+    const moduleRef = await Test.createTestingModule({ imports: [FlakyApp] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      const res = await request(app.getHttpServer())
+        .get('/items')
+        .set('Authorization', 'Bearer x.y.z')
+        .expect(503);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.text).not.toContain(PEPPER);
     } finally {
       await app.close();
     }

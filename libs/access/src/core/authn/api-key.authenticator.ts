@@ -82,3 +82,8 @@ export class ApiKeyAuthenticator implements Authenticator {
     };
   }
 }
+
+/** Shorthand for `new ApiKeyAuthenticator(options)`, as in `AccessModule.forRoot({ authenticators: [apiKeys(...)] })`. */
+export function apiKeys(options: ApiKeyAuthenticatorOptions): ApiKeyAuthenticator {
+  return new ApiKeyAuthenticator(options);
+}

@@ -208,3 +208,8 @@ function validate(options: JwtAuthenticatorOptions): void {
   checker.number('clockToleranceSec', options.clockToleranceSec, 0, JWT_MAX_CLOCK_TOLERANCE_SEC);
   checker.throwIfAny();
 }
+
+/** Shorthand for `new JwtAuthenticator(options)`. */
+export function jwt(options: JwtAuthenticatorOptions): JwtAuthenticator {
+  return new JwtAuthenticator(options);
+}

@@ -73,3 +73,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
+
+/** Shorthand for `new UpstreamPrincipalAuthenticator(options)`. */
+export function upstreamPrincipal(
+  options: UpstreamPrincipalAuthenticatorOptions = {},
+): UpstreamPrincipalAuthenticator {
+  return new UpstreamPrincipalAuthenticator(options);
+}
