@@ -1,0 +1,106 @@
+import type { Clock, RandomSource } from '@steward/common';
+import type { PoolEventName } from './pool-events.interface.js';
+
+/** Exponential backoff with full jitter between failed creates. */
+export interface CreateRetryOptions {
+  /** First backoff ceiling in ms (default 100). */
+  baseMs?: number;
+  /** Largest backoff ceiling in ms (default 10 000). */
+  maxMs?: number;
+  /** Growth of the ceiling per consecutive failure (default 2). */
+  factor?: number;
+}
+
+/** Settings of the adaptive limiter that moves the effective max inside `[min, max]`. */
+export interface AdaptiveOptions {
+  /** Effective max at start (default `max(min, ceil(max / 2))`). */
+  initialLimit?: number;
+  /** Lease samples per evaluation window (default 50). */
+  windowSamples?: number;
+  /** Queued leases (Vegas estimate) below which the limit grows (default 2). */
+  alpha?: number;
+  /** Queued leases above which the limit shrinks (default 4); the gap to `alpha` is the hysteresis. */
+  beta?: number;
+  /** Multiplier applied on timeouts and memory pressure (default 0.8). */
+  backoffRatio?: number;
+  /** Heap pressure in [0, 1]; defaults to `heapUsed / heap_size_limit` of this process. */
+  memoryProbe?: () => number;
+  /** Pressure from which the limit shrinks (default 0.9). */
+  memoryHighWatermark?: number;
+}
+
+/** Whether `ready()` gives up on the first failed warm-up create or keeps retrying until `acquireTimeoutMs`. */
+export type PoolInitialization = 'fail-fast' | 'retry';
+
+/** Which idle resource a borrower gets: the most recently returned (`lifo`, default) or the oldest (`fifo`). */
+export type IdleOrder = 'lifo' | 'fifo';
+
+/** Options of a `Pool`; every field has a documented default. */
+export interface PoolOptions {
+  /** Name used in errors, events and metrics (default 'default'). */
+  name?: string;
+  /** Resources kept alive even when idle (default 0). */
+  min?: number;
+  /** Most resources alive or being created (default 10). */
+  max?: number;
+  /** How long `acquire()` waits before `PoolTimeoutError` (default 30 000 ms). */
+  acquireTimeoutMs?: number;
+  /** Bound on `factory.create`; a resource that arrives later is destroyed (default 10 000 ms). */
+  createTimeoutMs?: number;
+  /** Bound on `factory.validate` (default 5 000 ms). */
+  validateTimeoutMs?: number;
+  /** Bound on `factory.destroy`; the pool forgets the resource afterwards (default 5 000 ms). */
+  destroyTimeoutMs?: number;
+  /** Idle resources above `min` are destroyed after this long (default 600 000 ms; 0 = never). */
+  idleTimeoutMs?: number;
+  /** Resources are retired after this age (default 1 800 000 ms; 0 = never). */
+  maxLifetimeMs?: number;
+  /** Fraction of `maxLifetimeMs` removed at random once per resource: lifetime in `[(1-j)·max, max]` (default 0.25). */
+  lifetimeJitter?: number;
+  /** Resources are retired after this many leases (default 0 = unlimited). */
+  maxUses?: number;
+  /** Idle resources unused this long are validated by `maintain()` (default 0 = off). */
+  keepaliveIntervalMs?: number;
+  /** Validates an idle resource before lending it (default false). */
+  validateOnBorrow?: boolean;
+  /** No validation on borrow when the resource was used or validated this recently (default 500 ms). */
+  validateSkipWindowMs?: number;
+  /** Most queued acquires; one more fails with `PoolExhaustedError` (default unlimited). */
+  maxWaiting?: number;
+  /** Idle resource order (default 'lifo'). */
+  idleOrder?: IdleOrder;
+  /** Backoff between failed creates. */
+  createRetry?: CreateRetryOptions;
+  /** A lease held longer than this raises a 'leak' event (default 0 = off; captures a stack per acquire). */
+  leakDetectionMs?: number;
+  /** Destroys a leaked resource and revokes its lease (default false). */
+  reclaimLeaks?: boolean;
+  /** Moves the effective max inside `[min, max]` from wait, lease time and timeouts (default off). */
+  adaptive?: boolean | AdaptiveOptions;
+  /** `ready()` behaviour on create failures (default 'fail-fast'). */
+  initialization?: PoolInitialization;
+  /** Period of the pool's own `maintain()` timer (default 0 = none; a scheduler calls `maintain()`). */
+  maintenanceIntervalMs?: number;
+  /** Time source for ages, idle times, leases and deadlines (default `performance.now()`). */
+  clock?: Clock;
+  /** Random source for lifetime jitter and backoff (default `Math.random`). */
+  random?: RandomSource;
+  /** Called when an event listener throws; the pool itself carries on (default: counted only). */
+  onListenerError?: (error: unknown, event: PoolEventName) => void;
+}
+
+/** Options of one `acquire()` call. */
+export interface AcquireOptions {
+  /** Gives up waiting when this aborts (`PoolAbortedError`); never cancels a create. */
+  signal?: AbortSignal;
+  /** Overrides `acquireTimeoutMs` for this call; `Infinity` waits without a deadline. */
+  timeoutMs?: number;
+  /** Higher is served first; FIFO within a priority (default 0). */
+  priority?: number;
+}
+
+/** Options of `drain()`. */
+export interface DrainOptions {
+  /** Milliseconds from now after which remaining waiters fail and borrowed resources are destroyed (default none). */
+  deadline?: number;
+}

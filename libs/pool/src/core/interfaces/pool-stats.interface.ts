@@ -1,0 +1,25 @@
+/** A point-in-time snapshot of a pool. */
+export interface PoolStats {
+  name: string;
+  min: number;
+  max: number;
+  /** The adaptive limit (equals `max` without adaptive sizing). */
+  effectiveMax: number;
+  /** Alive resources, borrowed included, creating excluded. */
+  size: number;
+  idle: number;
+  borrowed: number;
+  creating: number;
+  waiting: number;
+  createdTotal: number;
+  destroyedTotal: number;
+  acquiredTotal: number;
+  timeoutsTotal: number;
+  createErrorsTotal: number;
+  leaksTotal: number;
+  /** Listener exceptions swallowed by the pool. */
+  listenerErrorsTotal: number;
+  /** Message of the last failed create, if any. */
+  lastCreateError?: string;
+  closed: boolean;
+}

@@ -1,0 +1,791 @@
+import { backoffDelay, InvalidOptionsError, type Clock } from '@steward/common';
+import { AdaptiveLimiter } from './adaptive-limiter.js';
+import { IdleDeque } from './idle-deque.js';
+import type { Lease } from './interfaces/lease.interface.js';
+import type { AcquireOptions, DrainOptions, PoolOptions } from './interfaces/pool-options.interface.js';
+import type { DestroyReason, PoolEventListener, PoolEventName } from './interfaces/pool-events.interface.js';
+import type { PoolStats } from './interfaces/pool-stats.interface.js';
+import type { ResourceFactory } from './interfaces/resource-factory.interface.js';
+import { PoolEventEmitter } from './pool-event-emitter.js';
+import { LeaseState, PoolLease, type LeaseOwner } from './pool-lease.js';
+import { validatePoolOptions, type ResolvedPoolOptions } from './pool-options.js';
+import { PoolWaiter, type WaiterOwner } from './pool-waiter.js';
+import { PooledResource, ResourceState } from './pooled-resource.js';
+import {
+  PoolAbortedError,
+  PoolClosedError,
+  PoolExhaustedError,
+  PoolTimeoutError,
+  ResourceCreateError,
+  ResourceCreateTimeoutError,
+  ResourceDestroyTimeoutError,
+  ResourceValidateTimeoutError,
+} from './pool.errors.js';
+import { poolMessages } from './pool.messages.js';
+import { invoke, withTimeout } from './with-timeout.js';
+import { WaiterQueue } from './waiter-queue.js';
+
+const OPEN = 0;
+const DRAINING = 1;
+const CLOSED = 2;
+
+interface ReadyWaiter {
+  resolve(): void;
+  reject(error: unknown): void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * A pool of resources made by a `ResourceFactory`. Callers wait only on the pool: creation runs in
+ * the background, a returned resource goes to the first waiter (FIFO within a priority, higher
+ * priority first), a waiter that gives up never cancels a create. See `PoolOptions` for the knobs.
+ */
+export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<PoolLease<T>> {
+  /** The pool's name (errors, events, metrics). */
+  readonly name: string;
+  private readonly options: ResolvedPoolOptions;
+  private readonly clock: Clock;
+  private readonly events: PoolEventEmitter<T>;
+  private readonly limiter: AdaptiveLimiter | undefined;
+  private readonly idle: IdleDeque<PooledResource<T>>;
+  private readonly lifo: boolean;
+  private readonly queue = new WaiterQueue<PoolLease<T>>();
+  /** Every alive resource (idle, borrowed or busy). */
+  private readonly all = new Set<PooledResource<T>>();
+  /** Creates and destroys in flight; `close()` waits for them. */
+  private readonly pending = new Set<Promise<void>>();
+  private readonly createControllers = new Set<AbortController>();
+  /** True when a feature needs the loan time on every lease. */
+  private readonly timeLeases: boolean;
+
+  private state = OPEN;
+  private min: number;
+  private max: number;
+  private effectiveMax: number;
+  private borrowed = 0;
+  private busy = 0;
+  private creating = 0;
+  /** Creates past their timeout that have not settled: they still hold a slot but will serve nobody. */
+  private abandonedCreates = 0;
+  private generation = 0;
+  private createFailures = 0;
+  private lastCreateError: string | undefined = undefined;
+  private createdTotal = 0;
+  private destroyedTotal = 0;
+  private acquiredTotal = 0;
+  private timeoutsTotal = 0;
+  private createErrorsTotal = 0;
+  private leaksTotal = 0;
+
+  private deadlineTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private deadlineTimerAt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private maintenanceTimer: ReturnType<typeof setInterval> | undefined = undefined;
+  private drainTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private readyWaiters: ReadyWaiter[] = [];
+  private drained: (() => void) | undefined = undefined;
+  private drainPromise: Promise<void> | undefined = undefined;
+  private closePromise: Promise<void> | undefined = undefined;
+
+  /** Validates `options` (one error listing every bad field); starts no I/O. */
+  constructor(
+    private readonly factory: ResourceFactory<T>,
+    options: PoolOptions = {},
+  ) {
+    this.options = validatePoolOptions(options);
+    const o = this.options;
+    this.name = o.name;
+    this.clock = o.clock;
+    this.min = o.min;
+    this.max = o.max;
+    this.events = new PoolEventEmitter<T>(o.onListenerError);
+    this.limiter = o.adaptive ? new AdaptiveLimiter(o.min, o.max, o.adaptive) : undefined;
+    this.effectiveMax = this.limiter ? this.limiter.limit : o.max;
+    this.idle = new IdleDeque(o.max);
+    this.lifo = o.idleOrder === 'lifo';
+    this.timeLeases = o.leakDetectionMs > 0 || this.limiter !== undefined;
+    if (o.maintenanceIntervalMs > 0) {
+      this.maintenanceTimer = setInterval(() => void this.maintain(), o.maintenanceIntervalMs);
+      // Housekeeping alone must not keep the process alive.
+      this.maintenanceTimer.unref?.();
+    }
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.state === CLOSED;
+  }
+
+  // ---------------------------------------------------------------- borrowing
+
+  /** Borrows a resource, waiting up to `timeoutMs` (default `acquireTimeoutMs`). */
+  acquire(options?: AcquireOptions): Promise<Lease<T>> {
+    if (this.state !== OPEN) return Promise.reject(this.refusal());
+    if (options?.signal?.aborted)
+      return Promise.reject(new PoolAbortedError(this.name, options.signal.reason));
+    // Fast path: an idle resource and nobody ahead in the line; no timer, no queue work.
+    if (this.queue.size === 0 && this.idle.length > 0 && this.borrowed < this.effectiveMax) {
+      const lease = this.takeIdle();
+      if (lease !== undefined) return Promise.resolve(lease);
+    }
+    return this.enqueue(options);
+  }
+
+  /**
+   * Borrows an idle resource now or returns undefined; never waits and allocates no promise. An idle
+   * resource due for validation is sent to validation and skipped. Throws `PoolClosedError` when closed.
+   */
+  tryAcquire(): Lease<T> | undefined {
+    if (this.state !== OPEN) throw this.refusal();
+    if (this.queue.size > 0 || this.borrowed >= this.effectiveMax) return undefined;
+    const lease = this.takeIdle();
+    if (lease === undefined) this.pump();
+    return lease;
+  }
+
+  /**
+   * Runs `fn` with a borrowed resource and returns its result. The resource is released afterwards,
+   * or destroyed when `fn` throws an error that `factory.isBroken` calls fatal.
+   */
+  async use<R>(fn: (resource: T) => Promise<R> | R, options?: AcquireOptions): Promise<R> {
+    const lease = (await this.acquire(options)) as PoolLease<T>;
+    let result: R;
+    try {
+      result = await fn(lease.resource);
+    } catch (error) {
+      if (this.isBroken(error)) await this.endLease(lease, 'broken');
+      else this.releaseLease(lease);
+      throw error;
+    }
+    this.releaseLease(lease);
+    return result;
+  }
+
+  /** @internal Called by `Lease.release()`. */
+  releaseLease(lease: PoolLease<T>): void {
+    if (lease.state !== LeaseState.Held) return;
+    lease.state = LeaseState.Released;
+    const entry = lease.entry;
+    entry.lease = undefined;
+    this.borrowed--;
+    if (lease.acquiredAt !== 0) this.leaseEnded(lease);
+    if (this.options.validateOnBorrow) entry.lastUsedAt = this.clock.now();
+    if (this.factory.reset !== undefined && this.retireReason(entry) === undefined)
+      this.resetThenOffer(entry);
+    else this.offer(entry);
+  }
+
+  /** @internal Called by `Lease.destroy()`. */
+  destroyLease(lease: PoolLease<T>): Promise<void> {
+    return this.endLease(lease, 'destroyed-by-holder');
+  }
+
+  /** @internal The abort listener of a queued waiter. */
+  abortWaiter(waiter: PoolWaiter<PoolLease<T>>): void {
+    if (!waiter.queued) return;
+    this.queue.remove(waiter);
+    this.afterWaiterLeft(waiter);
+    waiter.reject(new PoolAbortedError(this.name, waiter.signal?.reason));
+    this.checkDrained();
+  }
+
+  // ---------------------------------------------------------------- control
+
+  /** Resolves once `min` resources exist; with `initialization: 'fail-fast'` rejects on the first create failure. */
+  ready(): Promise<void> {
+    if (this.state !== OPEN) return Promise.reject(this.refusal());
+    if (this.all.size >= this.min) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const waiter: ReadyWaiter = { resolve, reject, timer: undefined };
+      if (this.options.initialization === 'retry') {
+        waiter.timer = setTimeout(() => {
+          this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
+          reject(new PoolTimeoutError(this.stats(), this.options.acquireTimeoutMs, this.lastCreateError));
+        }, this.options.acquireTimeoutMs);
+      }
+      this.readyWaiters.push(waiter);
+      this.pump();
+    });
+  }
+
+  /**
+   * One housekeeping pass: lifetime expiry, idle eviction (keeping `min`), leak detection, keepalive
+   * validation of idle resources, memory check of the adaptive limiter, refill to `min`.
+   */
+  async maintain(): Promise<void> {
+    if (this.state === CLOSED) return;
+    const o = this.options;
+    const now = this.clock.now();
+    const work: Promise<void>[] = [];
+
+    for (const entry of this.all) {
+      if (entry.state === ResourceState.Idle && entry.idleStampUses !== entry.uses) {
+        entry.idleSince = now;
+        entry.idleStampUses = entry.uses;
+      }
+      if (entry.expiresAt <= now) {
+        if (entry.state === ResourceState.Idle) continue; // removed below, in one pass
+        entry.retire ??= 'lifetime';
+      }
+      if (entry.state === ResourceState.Borrowed && o.leakDetectionMs > 0) this.checkLeak(entry, now, work);
+    }
+
+    const expired = this.idle.removeWhere((e) => e.expiresAt <= now);
+    for (const entry of expired) work.push(this.destroy(entry, 'lifetime'));
+
+    if (o.idleTimeoutMs > 0 && this.all.size > this.min) {
+      let evictable = this.all.size - this.min;
+      // Oldest idle first: in LIFO order they are the ones nobody needed.
+      const idleFor = (e: PooledResource<T>): boolean => {
+        if (evictable > 0 && now - e.idleSince >= o.idleTimeoutMs) {
+          evictable--;
+          return true;
+        }
+        return false;
+      };
+      for (const entry of this.idle.removeWhere(idleFor)) work.push(this.destroy(entry, 'idle'));
+    }
+
+    if (o.keepaliveIntervalMs > 0 && this.factory.validate !== undefined) {
+      const due = this.idle.removeWhere(
+        (e) => now - Math.max(e.lastUsedAt, e.idleSince) >= o.keepaliveIntervalMs,
+      );
+      for (const entry of due) {
+        entry.state = ResourceState.Busy;
+        this.busy++;
+        work.push(this.validate(entry));
+      }
+    }
+
+    if (this.limiter?.tick()) this.applyLimit();
+    this.pump();
+    await Promise.all(work);
+  }
+
+  /** Changes the bounds at runtime; extra idle resources go now, extra borrowed ones on return. */
+  resize(min: number, max: number): void {
+    const invalid: { path: string; message: string }[] = [];
+    if (!Number.isInteger(min) || min < 0)
+      invalid.push({ path: 'min', message: 'must be an integer from 0' });
+    if (!Number.isInteger(max) || max < 1)
+      invalid.push({ path: 'max', message: 'must be an integer from 1' });
+    if (invalid.length === 0 && min > max) invalid.push({ path: 'min', message: 'must not exceed max' });
+    if (invalid.length > 0) throw new InvalidOptionsError('pool resize', invalid);
+    if (this.state === CLOSED) throw this.refusal();
+    this.min = min;
+    this.max = max;
+    this.limiter?.setBounds(min, max);
+    this.effectiveMax = this.limiter ? this.limiter.limit : max;
+    let excess = this.all.size - max;
+    while (excess-- > 0 && this.idle.length > 0) void this.destroy(this.idle.shift()!, 'resize');
+    this.events.emit('resize', { min, max, effectiveMax: this.effectiveMax });
+    this.serveFromIdle();
+    this.pump();
+  }
+
+  /** Bumps the generation: idle resources are destroyed now, borrowed ones when they come back. */
+  reset(): void {
+    if (this.state === CLOSED) return;
+    this.generation++;
+    const stale = this.idle.removeWhere(() => true);
+    for (const entry of stale) void this.destroy(entry, 'reset');
+    this.pump();
+  }
+
+  /**
+   * Stops new acquires (`PoolClosedError`), serves the queued ones, waits for every lease to come
+   * back, then closes. At `deadline` ms from now it closes anyway.
+   */
+  drain(options: DrainOptions = {}): Promise<void> {
+    if (this.state === CLOSED) return this.close();
+    if (this.drainPromise !== undefined) return this.drainPromise;
+    this.state = DRAINING;
+    const drained = new Promise<void>((resolve) => (this.drained = resolve));
+    if (options.deadline !== undefined) {
+      this.drainTimer = setTimeout(() => void this.close(), Math.max(0, options.deadline));
+    }
+    this.drainPromise = drained.then(() => this.close());
+    this.checkDrained();
+    return this.drainPromise;
+  }
+
+  /**
+   * Closes now: waiters fail with `PoolClosedError`, every resource (borrowed ones too, their leases
+   * revoked) is destroyed, timers stop, listeners are dropped. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closePromise ??= this.shutdown();
+    return this.closePromise;
+  }
+
+  /** `await using pool = new Pool(...)` closes it. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** A snapshot of sizes and counters. */
+  stats(): PoolStats {
+    return {
+      name: this.name,
+      min: this.min,
+      max: this.max,
+      effectiveMax: this.effectiveMax,
+      size: this.all.size,
+      idle: this.idle.length,
+      borrowed: this.borrowed,
+      creating: this.creating,
+      waiting: this.queue.size,
+      createdTotal: this.createdTotal,
+      destroyedTotal: this.destroyedTotal,
+      acquiredTotal: this.acquiredTotal,
+      timeoutsTotal: this.timeoutsTotal,
+      createErrorsTotal: this.createErrorsTotal,
+      leaksTotal: this.leaksTotal,
+      listenerErrorsTotal: this.events.listenerErrors,
+      ...(this.lastCreateError === undefined ? {} : { lastCreateError: this.lastCreateError }),
+      closed: this.state === CLOSED,
+    };
+  }
+
+  /** Adds an event listener; a listener that throws is counted, never propagated. */
+  on<K extends PoolEventName>(event: K, listener: PoolEventListener<T, K>): this {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  /** Removes an event listener. */
+  off<K extends PoolEventName>(event: K, listener: PoolEventListener<T, K>): this {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  /** Number of listeners currently attached (all events). */
+  listenerCount(): number {
+    return this.events.count();
+  }
+
+  // ---------------------------------------------------------------- internals: lending
+
+  private takeIdle(): PoolLease<T> | undefined {
+    while (this.idle.length > 0) {
+      const entry = (this.lifo ? this.idle.pop() : this.idle.shift())!;
+      if (this.options.validateOnBorrow && this.dueForValidation(entry)) {
+        entry.state = ResourceState.Busy;
+        this.busy++;
+        void this.validate(entry);
+        continue;
+      }
+      return this.lend(entry, -1);
+    }
+    return undefined;
+  }
+
+  /** `enqueuedAt` is -1 on the fast path (no wait, no clock read). */
+  private lend(entry: PooledResource<T>, enqueuedAt: number): PoolLease<T> {
+    entry.state = ResourceState.Borrowed;
+    entry.uses++;
+    this.borrowed++;
+    this.acquiredTotal++;
+    const stamped =
+      this.timeLeases || this.events.has('release') || (enqueuedAt >= 0 && this.events.has('acquire'));
+    const now = stamped ? this.clock.now() || Number.MIN_VALUE : 0;
+    const stack = this.options.leakDetectionMs > 0 ? new Error(poolMessages.leaseStack).stack : undefined;
+    const lease = new PoolLease<T>(this, entry, now, stack);
+    entry.lease = lease;
+    if (this.events.has('acquire'))
+      this.events.emit('acquire', { waitMs: enqueuedAt >= 0 ? Math.max(0, now - enqueuedAt) : 0 });
+    return lease;
+  }
+
+  private enqueue(options: AcquireOptions | undefined): Promise<Lease<T>> {
+    if (this.queue.size >= this.options.maxWaiting) {
+      return Promise.reject(new PoolExhaustedError(this.name, this.options.maxWaiting));
+    }
+    const timeoutMs = options?.timeoutMs ?? this.options.acquireTimeoutMs;
+    if (!(timeoutMs > 0)) {
+      return Promise.reject(
+        new InvalidOptionsError('acquire', [{ path: 'timeoutMs', message: 'must be a positive number' }]),
+      );
+    }
+    const signal = options?.signal;
+    const now = this.clock.now();
+    const waiter = new PoolWaiter<PoolLease<T>>(this, options?.priority ?? 0, now, now + timeoutMs, signal);
+    const promise = new Promise<Lease<T>>((resolve, reject) => {
+      waiter.resolve = resolve;
+      waiter.reject = reject;
+    });
+    this.queue.push(waiter);
+    if (signal !== undefined) signal.addEventListener('abort', waiter);
+    if (waiter.timed && (this.deadlineTimer === undefined || waiter.deadline < this.deadlineTimerAt)) {
+      this.armDeadline(waiter.deadline, now);
+    }
+    this.pump();
+    return promise;
+  }
+
+  /** Hands an available resource to the first waiter, or makes it idle. */
+  private offer(entry: PooledResource<T>): void {
+    const reason = this.retireReason(entry);
+    if (reason !== undefined) {
+      void this.destroy(entry, reason);
+      this.pump();
+      return;
+    }
+    if (this.queue.size > 0 && this.borrowed < this.effectiveMax) {
+      this.grant(this.queue.shift()!, entry);
+      return;
+    }
+    entry.state = ResourceState.Idle;
+    this.idle.push(entry);
+    if (this.state === DRAINING) this.checkDrained();
+  }
+
+  private grant(waiter: PoolWaiter<PoolLease<T>>, entry: PooledResource<T>): void {
+    this.afterWaiterLeft(waiter);
+    waiter.resolve(this.lend(entry, waiter.enqueuedAt));
+  }
+
+  /** Serves waiters from idle resources after the effective max grew. */
+  private serveFromIdle(): void {
+    while (this.queue.size > 0 && this.borrowed < this.effectiveMax) {
+      const lease = this.takeIdle();
+      if (lease === undefined) return;
+      const waiter = this.queue.shift()!;
+      this.afterWaiterLeft(waiter);
+      waiter.resolve(lease);
+    }
+  }
+
+  /** Bookkeeping after a waiter left the queue (served, aborted, timed out). */
+  private afterWaiterLeft(waiter?: PoolWaiter<PoolLease<T>>): void {
+    if (waiter?.signal !== undefined) waiter.signal.removeEventListener('abort', waiter);
+    // Without timed waiters the deadline timer would only keep the process alive for nothing.
+    if (this.queue.deadlineHead === undefined && this.deadlineTimer !== undefined) {
+      clearTimeout(this.deadlineTimer);
+      this.deadlineTimer = undefined;
+    }
+  }
+
+  private armDeadline(deadline: number, now: number): void {
+    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
+    this.deadlineTimerAt = deadline;
+    this.deadlineTimer = setTimeout(this.onDeadline, Math.max(0, Math.ceil(deadline - now)));
+  }
+
+  /** One timer for the earliest deadline: expires every overdue waiter, then re-arms for the next. */
+  private readonly onDeadline = (): void => {
+    this.deadlineTimer = undefined;
+    const now = this.clock.now();
+    let waiter = this.queue.deadlineHead;
+    // A timer may fire a fraction of a millisecond early; a waiter is never expired before it.
+    while (waiter !== undefined && waiter.deadline <= now + 0.5) {
+      // The snapshot is taken while the waiter still counts as waiting.
+      const snapshot = this.stats();
+      this.queue.remove(waiter);
+      if (waiter.signal !== undefined) waiter.signal.removeEventListener('abort', waiter);
+      this.timeoutsTotal++;
+      const waitMs = now - waiter.enqueuedAt;
+      if (this.limiter?.onTimeout()) this.applyLimit();
+      this.events.emit('timeout', { waitMs });
+      waiter.reject(new PoolTimeoutError(snapshot, waitMs, this.lastCreateError));
+      waiter = this.queue.deadlineHead;
+    }
+    if (waiter !== undefined) this.armDeadline(waiter.deadline, now);
+    this.checkDrained();
+  };
+
+  private async endLease(lease: PoolLease<T>, reason: DestroyReason): Promise<void> {
+    if (lease.state !== LeaseState.Held) return;
+    lease.state = LeaseState.Destroyed;
+    lease.entry.lease = undefined;
+    this.borrowed--;
+    if (lease.acquiredAt !== 0) this.leaseEnded(lease);
+    const done = this.destroy(lease.entry, reason);
+    this.pump();
+    this.checkDrained();
+    await done;
+  }
+
+  private leaseEnded(lease: PoolLease<T>): void {
+    const leaseMs = Math.max(0, this.clock.now() - lease.acquiredAt);
+    this.events.emit('release', { leaseMs });
+    if (this.limiter?.sample(leaseMs, this.borrowed + 1, this.borrowed + this.queue.size)) this.applyLimit();
+  }
+
+  private applyLimit(): void {
+    this.effectiveMax = this.limiter!.limit;
+    this.events.emit('resize', { min: this.min, max: this.max, effectiveMax: this.effectiveMax });
+    this.serveFromIdle();
+    this.pump();
+  }
+
+  private retireReason(entry: PooledResource<T>): DestroyReason | undefined {
+    if (this.state === CLOSED) return 'closed';
+    if (entry.retire !== undefined) return entry.retire;
+    if (entry.generation !== this.generation) return 'reset';
+    if (this.options.maxUses > 0 && entry.uses >= this.options.maxUses) return 'max-uses';
+    if (this.all.size > this.max) return 'resize';
+    return undefined;
+  }
+
+  private isBroken(error: unknown): boolean {
+    try {
+      return this.factory.isBroken?.(error) === true;
+    } catch {
+      return false;
+    }
+  }
+
+  private dueForValidation(entry: PooledResource<T>): boolean {
+    return (
+      this.factory.validate !== undefined &&
+      this.clock.now() - entry.lastUsedAt > this.options.validateSkipWindowMs
+    );
+  }
+
+  // ---------------------------------------------------------------- internals: resource life
+
+  /** Starts the creates that demand needs: queued waiters the limit lets in, then refill to `min`. */
+  private pump(): void {
+    if (this.state === CLOSED || this.retryTimer !== undefined) return;
+    const total = this.all.size + this.creating;
+    const coming = this.creating - this.abandonedCreates + this.busy;
+    const forWaiters = Math.min(this.queue.size, this.effectiveMax - this.borrowed) - coming;
+    const forMin = this.state === OPEN ? this.min - total : 0;
+    let need = Math.min(Math.max(forWaiters, forMin), this.max - total);
+    while (need-- > 0) this.startCreate();
+  }
+
+  private startCreate(): void {
+    this.creating++;
+    const generation = this.generation;
+    const controller = new AbortController();
+    this.createControllers.add(controller);
+    let timedOut = false;
+    let untrack!: () => void;
+    const tracked = new Promise<void>((resolve) => (untrack = resolve));
+    this.pending.add(tracked);
+    const stopTracking = (): void => {
+      this.pending.delete(tracked);
+      this.createControllers.delete(controller);
+      untrack();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.abandonedCreates++;
+      const error = new ResourceCreateTimeoutError(this.name, this.options.createTimeoutMs);
+      controller.abort(error);
+      stopTracking();
+      this.createFailed(error);
+    }, this.options.createTimeoutMs);
+
+    invoke(() => this.factory.create(controller.signal)).then(
+      (resource) => {
+        this.creating--;
+        if (timedOut) {
+          this.abandonedCreates--;
+          this.adopt(resource, generation, 'create-timeout');
+          this.pump();
+          return;
+        }
+        clearTimeout(timer);
+        stopTracking();
+        this.createFailures = 0;
+        this.adopt(resource, generation, undefined);
+        this.settleReady();
+        this.pump();
+      },
+      (error: unknown) => {
+        this.creating--;
+        if (timedOut) {
+          this.abandonedCreates--;
+          this.pump();
+          return;
+        }
+        clearTimeout(timer);
+        stopTracking();
+        this.createFailed(error);
+      },
+    );
+  }
+
+  /** Takes a new resource in; `doom` destroys it at once (it came too late). */
+  private adopt(resource: T, generation: number, doom: DestroyReason | undefined): void {
+    const now = this.clock.now();
+    const o = this.options;
+    const lifetime = o.maxLifetimeMs > 0 ? o.maxLifetimeMs * (1 - o.lifetimeJitter * o.random()) : Infinity;
+    const entry = new PooledResource(resource, generation, now, now + lifetime);
+    this.all.add(entry);
+    this.busy++;
+    this.createdTotal++;
+    this.events.emit('create', { resource });
+    if (doom !== undefined) void this.destroy(entry, doom);
+    else this.leaveBusy(entry);
+  }
+
+  /** A busy resource (new, validated, reset) becomes available. */
+  private leaveBusy(entry: PooledResource<T>): void {
+    if (entry.state !== ResourceState.Busy) return;
+    this.busy--;
+    this.offer(entry);
+  }
+
+  private createFailed(error: unknown): void {
+    this.createErrorsTotal++;
+    this.createFailures++;
+    this.lastCreateError = error instanceof Error ? error.message : String(error);
+    this.events.emit('createError', { error });
+    if (this.options.initialization === 'fail-fast' && this.readyWaiters.length > 0) {
+      const waiters = this.readyWaiters;
+      this.readyWaiters = [];
+      const failure = new ResourceCreateError(this.name, error);
+      for (const waiter of waiters) {
+        if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+        waiter.reject(failure);
+      }
+    }
+    this.scheduleRetry();
+  }
+
+  /** Backs off before the next create; a retry nobody needs any more is skipped when it fires. */
+  private scheduleRetry(): void {
+    if (this.state === CLOSED || this.retryTimer !== undefined) return;
+    const delay = backoffDelay(this.createFailures - 1, this.options.createRetry, this.options.random);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.pump();
+    }, delay);
+  }
+
+  private settleReady(): void {
+    if (this.readyWaiters.length === 0 || this.all.size < this.min) return;
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const waiter of waiters) {
+      if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+      waiter.resolve();
+    }
+  }
+
+  private validate(entry: PooledResource<T>): Promise<void> {
+    const o = this.options;
+    const controller = new AbortController();
+    const check = invoke(() => this.factory.validate!(entry.resource, controller.signal));
+    return withTimeout(check, o.validateTimeoutMs, () => {
+      const error = new ResourceValidateTimeoutError(this.name, o.validateTimeoutMs);
+      controller.abort(error);
+      return error;
+    }).then(
+      (ok) => {
+        if (entry.state !== ResourceState.Busy) return;
+        if (ok === false) {
+          void this.destroy(entry, 'validation-failed');
+          this.pump();
+          return;
+        }
+        entry.lastUsedAt = this.clock.now();
+        this.leaveBusy(entry);
+      },
+      () => {
+        if (entry.state !== ResourceState.Busy) return;
+        void this.destroy(entry, 'validation-failed');
+        this.pump();
+      },
+    );
+  }
+
+  private resetThenOffer(entry: PooledResource<T>): void {
+    entry.state = ResourceState.Busy;
+    this.busy++;
+    invoke(() => this.factory.reset!(entry.resource)).then(
+      () => this.leaveBusy(entry),
+      () => {
+        if (entry.state !== ResourceState.Busy) return;
+        void this.destroy(entry, 'broken');
+        this.pump();
+      },
+    );
+  }
+
+  /** Destroys a resource exactly once; resolves when the factory is done (or timed out), never rejects. */
+  private destroy(entry: PooledResource<T>, reason: DestroyReason): Promise<void> {
+    if (entry.state === ResourceState.Destroyed) return Promise.resolve();
+    if (entry.state === ResourceState.Idle) this.idle.removeWhere((e) => e === entry);
+    else if (entry.state === ResourceState.Busy) this.busy--;
+    else if (entry.state === ResourceState.Borrowed) {
+      // Only close() and leak reclaim destroy a borrowed resource: the holder's lease is revoked.
+      const lease = entry.lease;
+      if (lease !== undefined) {
+        lease.state = LeaseState.Revoked;
+        entry.lease = undefined;
+        this.borrowed--;
+      }
+    }
+    entry.state = ResourceState.Destroyed;
+    this.all.delete(entry);
+    this.destroyedTotal++;
+    this.events.emit('destroy', { resource: entry.resource, reason });
+    const timeoutMs = this.options.destroyTimeoutMs;
+    const done = withTimeout(
+      invoke(() => this.factory.destroy(entry.resource)),
+      timeoutMs,
+      () => new ResourceDestroyTimeoutError(this.name, timeoutMs),
+    ).then(
+      () => undefined,
+      (error: unknown) => this.events.emit('destroyError', { error }),
+    );
+    this.pending.add(done);
+    void done.then(() => this.pending.delete(done));
+    return done;
+  }
+
+  private checkLeak(entry: PooledResource<T>, now: number, work: Promise<void>[]): void {
+    const lease = entry.lease;
+    if (lease === undefined || lease.leakReported || lease.acquiredAt === 0) return;
+    const heldMs = now - lease.acquiredAt;
+    if (heldMs < this.options.leakDetectionMs) return;
+    lease.leakReported = true;
+    this.leaksTotal++;
+    this.events.emit('leak', { heldMs, stack: lease.stack ?? '' });
+    if (this.options.reclaimLeaks) work.push(this.destroy(entry, 'leak-reclaimed'));
+  }
+
+  // ---------------------------------------------------------------- internals: closing
+
+  private refusal(): PoolClosedError {
+    return new PoolClosedError(this.name, this.state === DRAINING);
+  }
+
+  private checkDrained(): void {
+    if (this.state === DRAINING && this.borrowed === 0 && this.queue.size === 0 && this.drained) {
+      this.drained();
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    this.state = CLOSED;
+    for (const timer of [this.deadlineTimer, this.retryTimer, this.drainTimer]) {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    if (this.maintenanceTimer !== undefined) clearInterval(this.maintenanceTimer);
+    this.deadlineTimer = this.retryTimer = this.drainTimer = this.maintenanceTimer = undefined;
+
+    const closedError = new PoolClosedError(this.name);
+    for (let waiter = this.queue.shift(); waiter !== undefined; waiter = this.queue.shift()) {
+      if (waiter.signal !== undefined) waiter.signal.removeEventListener('abort', waiter);
+      waiter.reject(closedError);
+    }
+    const readyWaiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const waiter of readyWaiters) {
+      if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+      waiter.reject(closedError);
+    }
+    for (const controller of this.createControllers) controller.abort(closedError);
+    this.idle.removeWhere(() => true);
+    for (const entry of [...this.all]) void this.destroy(entry, 'closed');
+    this.drained?.();
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    this.events.clear();
+  }
+}

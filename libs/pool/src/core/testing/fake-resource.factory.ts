@@ -1,0 +1,71 @@
+import type { ResourceFactory } from '../interfaces/resource-factory.interface.js';
+
+/** A resource the tests can inspect. */
+export interface FakeResource {
+  id: number;
+  destroyed: number;
+}
+
+type CreatePlan = { kind: 'ok'; delayMs: number } | { kind: 'fail'; delayMs: number } | { kind: 'hang' };
+
+/**
+ * A scriptable factory for the pool's tests: creates after `delayMs` timers (fake timers drive them),
+ * fails or hangs on request, and records every create and destroy.
+ */
+export class FakeResourceFactory implements ResourceFactory<FakeResource> {
+  readonly created: FakeResource[] = [];
+  readonly destroyed: FakeResource[] = [];
+  readonly signals: AbortSignal[] = [];
+  createDelayMs = 0;
+  /** When set, `validate` resolves to this. */
+  valid: boolean | 'hang' = true;
+  validations = 0;
+  resets = 0;
+  private readonly plans: CreatePlan[] = [];
+  private nextId = 1;
+
+  /** Scripts the next creates, in order; unscripted creates succeed after `createDelayMs`. */
+  plan(...plans: ('ok' | 'fail' | 'hang' | number)[]): this {
+    for (const p of plans) {
+      if (p === 'hang') this.plans.push({ kind: 'hang' });
+      else if (p === 'fail') this.plans.push({ kind: 'fail', delayMs: this.createDelayMs });
+      else if (p === 'ok') this.plans.push({ kind: 'ok', delayMs: this.createDelayMs });
+      else this.plans.push({ kind: 'ok', delayMs: p });
+    }
+    return this;
+  }
+
+  create(signal: AbortSignal): Promise<FakeResource> {
+    this.signals.push(signal);
+    const plan = this.plans.shift() ?? { kind: 'ok', delayMs: this.createDelayMs };
+    if (plan.kind === 'hang') return new Promise<FakeResource>(() => {});
+    return new Promise<FakeResource>((resolve, reject) => {
+      const finish = (): void => {
+        if (plan.kind === 'fail') reject(new Error('connection refused'));
+        else {
+          const resource = { id: this.nextId++, destroyed: 0 };
+          this.created.push(resource);
+          resolve(resource);
+        }
+      };
+      if (plan.delayMs === 0) void Promise.resolve().then(finish);
+      else setTimeout(finish, plan.delayMs);
+    });
+  }
+
+  destroy(resource: FakeResource): Promise<void> {
+    resource.destroyed++;
+    this.destroyed.push(resource);
+    return Promise.resolve();
+  }
+
+  validate(): Promise<boolean> {
+    this.validations++;
+    if (this.valid === 'hang') return new Promise<boolean>(() => {});
+    return Promise.resolve(this.valid);
+  }
+
+  isBroken(error: unknown): boolean {
+    return error instanceof Error && error.message === 'fatal';
+  }
+}
