@@ -46,6 +46,7 @@ describe('ApiKeyAuthenticator', () => {
     const { authenticator } = setup();
     expect(await authenticator.authenticate({ bearer: 'a.b.c' }, {})).toEqual({ kind: 'no-credentials' });
     expect(await authenticator.authenticate({}, {})).toEqual({ kind: 'no-credentials' });
+    expect(await authenticator.authenticate({ apiKey: 'live_abc' }, {})).toEqual({ kind: 'no-credentials' });
   });
 
   it('fails a key with a wrong secret part for the same key id', async () => {
@@ -96,9 +97,18 @@ describe('ApiKeyAuthenticator', () => {
     expect((await authenticator.authenticate({ apiKey: third.key }, {})).kind).toBe('success');
   });
 
-  it('refuses a short pepper at construction', () => {
-    expect(
-      () => new ApiKeyAuthenticator({ pepper: new Secret('tiny'), store: new InMemoryApiKeyStore() }),
-    ).toThrow(InvalidOptionsError);
+  it('refuses a short pepper, a bad prefix and a missing store at construction, all at once', () => {
+    let caught: unknown;
+    try {
+      new ApiKeyAuthenticator({
+        pepper: new Secret('tiny'),
+        prefix: 'Bad_',
+        store: undefined as unknown as InMemoryApiKeyStore,
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidOptionsError);
+    expect((caught as InvalidOptionsError).issues.map((i) => i.path)).toEqual(['pepper', 'prefix', 'store']);
   });
 });

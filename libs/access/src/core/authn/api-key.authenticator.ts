@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Secret } from '@steward/common';
+import { OptionChecker, type Secret } from '@steward/common';
 import type { Principal } from '../interfaces/principal.interface.js';
-import { assertPepper, hashApiKey, parseApiKey } from './api-key.js';
+import { checkPepper, checkPrefix, hashApiKey, parseApiKey } from './api-key.js';
 import type { ApiKeyStore } from './interfaces/api-key-store.interface.js';
 import type {
   Authenticator,
@@ -31,7 +31,13 @@ export class ApiKeyAuthenticator implements Authenticator {
   private readonly now: () => number;
 
   constructor(private readonly options: ApiKeyAuthenticatorOptions) {
-    assertPepper(options.pepper);
+    const checker = new OptionChecker('API key authenticator');
+    checkPepper(checker, options?.pepper);
+    checkPrefix(checker, options?.prefix ?? 'stw');
+    if (typeof options?.store?.findByKeyId !== 'function') checker.add('store', 'must be an ApiKeyStore');
+    if (options?.now !== undefined && typeof options.now !== 'function')
+      checker.add('now', 'must be a function');
+    checker.throwIfAny();
     this.prefix = options.prefix ?? 'stw';
     this.now = options.now ?? Date.now;
   }
@@ -64,10 +70,10 @@ export class ApiKeyAuthenticator implements Authenticator {
     return { kind: 'success', principal, subject: `key:${record.keyId}` };
   }
 
+  /** Only keys with this authenticator's prefix: another one (e.g. for `test_` keys) may claim the rest. */
   private claim(credentials: Credentials): string | undefined {
-    if (credentials.apiKey !== undefined) return credentials.apiKey;
-    if (credentials.bearer?.startsWith(`${this.prefix}_`)) return credentials.bearer;
-    return undefined;
+    const candidate = credentials.apiKey ?? credentials.bearer;
+    return candidate?.startsWith(`${this.prefix}_`) ? candidate : undefined;
   }
 
   private fail(

@@ -66,23 +66,26 @@ export function hashApiKey(pepper: Secret, key: string): string {
   return createHmac('sha256', pepper.reveal()).update(key, 'utf8').digest('hex');
 }
 
-/** Throws `InvalidOptionsError` unless `pepper` is a `Secret` long enough to pepper HMACs. */
-export function assertPepper(pepper: unknown, path = 'pepper'): asserts pepper is Secret {
-  const checker = new OptionChecker('API key');
+/** Adds an issue unless `pepper` is a `Secret` long enough to pepper HMACs. */
+export function checkPepper(checker: OptionChecker, pepper: unknown, path = 'pepper'): void {
   if (!(pepper instanceof Secret) || pepper.reveal().length < API_KEY_PEPPER_MIN_LENGTH) {
     checker.add(path, AUTHN_MESSAGES.pepperTooShort(API_KEY_PEPPER_MIN_LENGTH));
   }
-  checker.throwIfAny();
+}
+
+/** Adds an issue unless `prefix` is 2–16 lower-case letters or digits starting with a letter. */
+export function checkPrefix(checker: OptionChecker, prefix: unknown, path = 'prefix'): void {
+  if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
+    checker.add(path, 'must be 2-16 lower-case letters or digits, starting with a letter');
+  }
 }
 
 /** Mints a new API key `<prefix>_<key id><secret>` and the record to store for it. */
 export function mintApiKey(options: MintApiKeyOptions): MintedApiKey {
   const prefix = options.prefix ?? 'stw';
   const checker = new OptionChecker('API key');
-  if (!(options.pepper instanceof Secret) || options.pepper.reveal().length < API_KEY_PEPPER_MIN_LENGTH) {
-    checker.add('pepper', AUTHN_MESSAGES.pepperTooShort(API_KEY_PEPPER_MIN_LENGTH));
-  }
-  if (!PREFIX_PATTERN.test(prefix)) checker.add('prefix', 'must be 2-16 lower-case letters or digits');
+  checkPepper(checker, options.pepper);
+  checkPrefix(checker, prefix);
   if (
     typeof options.clientId !== 'string' ||
     options.clientId.length === 0 ||
