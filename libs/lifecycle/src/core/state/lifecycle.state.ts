@@ -38,8 +38,9 @@ export const UNIT_TRANSITIONS: TransitionTable = {
 export const PROCESS_TRANSITIONS: TransitionTable = {
   created: ['starting', 'stopped'],
   starting: ['ready', 'crashed', 'failed', 'stopping'],
-  ready: ['draining', 'stopping', 'crashed', 'failed'],
-  draining: ['stopping', 'crashed', 'failed'],
+  // ready → stopped: a clean exit that the restart policy does not restart.
+  ready: ['draining', 'stopping', 'crashed', 'failed', 'stopped'],
+  draining: ['stopping', 'crashed', 'failed', 'stopped'],
   stopping: ['stopped', 'failed'],
   stopped: ['starting'],
   failed: ['starting'],
