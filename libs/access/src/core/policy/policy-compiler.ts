@@ -1,3 +1,4 @@
+import type { Decision } from '../interfaces/decision.interface.js';
 import type { PolicyLiteral } from './interfaces/policy-definition.interface.js';
 import type { PolicyIssue } from './policy.errors.js';
 import { issue } from './policy.messages.js';
@@ -10,22 +11,30 @@ import {
   type ConditionCompileOptions,
 } from './policy-condition.js';
 
-/** A validated policy in the shape the evaluator reads fastest. */
+/**
+ * A validated policy in the shape the evaluator reads fastest. Every field is always present (possibly
+ * undefined) and set in the same order, so all compiled policies share one hidden class and the hot
+ * loop stays monomorphic.
+ */
 export interface CompiledPolicy {
   readonly id: string;
+  /** Position in the loaded set, to report several deciding policies in load order. */
+  readonly index: number;
   readonly forbid: boolean;
-  /** `[id]`, shared so a single-policy decision allocates no array. */
-  readonly idList: readonly string[];
-  readonly principalIds?: ReadonlySet<string>;
-  readonly roles?: readonly string[];
-  readonly tenant?: string;
+  readonly principalIds: ReadonlySet<string> | undefined;
+  readonly roles: readonly string[] | undefined;
+  /** Bits of `roles` in the set's role table (see the engine); 0 when some role has no bit. */
+  roleMask: number;
+  readonly tenant: string | undefined;
   /** Concrete declared actions this policy covers (wildcards expanded). */
   readonly actions: readonly string[];
   /** `undefined`: every resource type. */
-  readonly resourceType?: string;
-  readonly resourceIds?: ReadonlySet<string>;
-  readonly resourceAttributes?: readonly (readonly [string, PolicyLiteral])[];
-  readonly condition?: CompiledCondition;
+  readonly resourceType: string | undefined;
+  readonly resourceIds: ReadonlySet<string> | undefined;
+  readonly resourceAttributes: readonly (readonly [string, PolicyLiteral])[] | undefined;
+  readonly condition: CompiledCondition | undefined;
+  /** The decision when this policy alone decides; set by the engine once the set's version is known. */
+  decision: Decision | undefined;
 }
 
 export interface PolicyCompileContext extends ConditionCompileOptions {
@@ -74,15 +83,20 @@ export function compilePolicy(
   const condition = raw.when === undefined ? undefined : compileCondition(raw.when, 'when', context, report);
 
   if (failed) return undefined;
-  const id = raw.id as string;
   return {
-    id,
+    id: raw.id as string,
+    index,
     forbid: raw.effect === 'forbid',
-    idList: Object.freeze([id]),
-    ...principal,
+    principalIds: principal.principalIds,
+    roles: principal.roles,
+    roleMask: 0,
+    tenant: principal.tenant,
     actions: actions!,
-    ...resource,
-    ...(condition && { condition }),
+    resourceType: resource.resourceType,
+    resourceIds: resource.resourceIds,
+    resourceAttributes: resource.resourceAttributes,
+    condition,
+    decision: undefined,
   };
 }
 
@@ -123,7 +137,7 @@ function stringList(value: unknown, path: string, report: Report): string[] | un
 function compilePrincipal(
   value: unknown,
   report: Report,
-): Pick<CompiledPolicy, 'principalIds' | 'roles' | 'tenant'> {
+): Partial<Pick<CompiledPolicy, 'principalIds' | 'roles' | 'tenant'>> {
   if (value === undefined) return {};
   if (!isPlainObject(value)) {
     report('principal', issue.notObject);
@@ -176,7 +190,7 @@ function compileResource(
   value: unknown,
   context: PolicyCompileContext,
   report: Report,
-): Pick<CompiledPolicy, 'resourceType' | 'resourceIds' | 'resourceAttributes'> {
+): Partial<Pick<CompiledPolicy, 'resourceType' | 'resourceIds' | 'resourceAttributes'>> {
   if (value === undefined) return {};
   if (!isPlainObject(value)) {
     report('resource', issue.notObject);

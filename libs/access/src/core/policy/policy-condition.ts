@@ -166,9 +166,17 @@ function compileBinary(
   if (!left || !right) return undefined;
   switch (op) {
     case 'eq':
-      return (r) => equals(left(r), right(r));
+      return (r) => {
+        const a = left(r);
+        const b = right(r);
+        return a === b || equalLists(a, b);
+      };
     case 'ne':
-      return (r) => !equals(left(r), right(r));
+      return (r) => {
+        const a = left(r);
+        const b = right(r);
+        return a !== b && !equalLists(a, b);
+      };
     case 'in': {
       // A literal list becomes a Set once, so membership stays O(1) with long lists.
       if (Array.isArray(arg[1])) {
@@ -330,20 +338,31 @@ export function compileRef(ref: string): Getter | undefined {
   if (segments.length > MAX_REF_SEGMENTS) return undefined;
   if (segments.some((s) => !SEGMENT.test(s) || PROTOTYPE_KEYS.has(s))) return undefined;
   const [root, field, ...rest] = segments;
+  // One closure per field, with a fixed property name: the hot path does no keyed lookups.
   switch (root) {
     case 'principal':
-      if (
-        rest.length === 0 &&
-        (field === 'id' || field === 'roles' || field === 'tenant' || field === 'authMethod')
-      ) {
-        return (r) => present(r.principal[field], ref);
+      if (rest.length === 0) {
+        switch (field) {
+          case 'id':
+            return (r) => present(r.principal.id, ref);
+          case 'roles':
+            return (r) => present(r.principal.roles, ref);
+          case 'tenant':
+            return (r) => present(r.principal.tenant, ref);
+          case 'authMethod':
+            return (r) => present(r.principal.authMethod, ref);
+        }
+        return undefined;
       }
-      if (field === 'attributes' && rest.length > 0) return walker((r) => r.principal.attributes, rest, ref);
+      if (field === 'attributes') return walker((r) => r.principal.attributes, rest, ref);
       return undefined;
     case 'resource':
-      if (rest.length === 0 && (field === 'type' || field === 'id'))
-        return (r) => present(r.resource[field], ref);
-      if (field === 'attributes' && rest.length > 0) return walker((r) => r.resource.attributes, rest, ref);
+      if (rest.length === 0) {
+        if (field === 'type') return (r) => present(r.resource.type, ref);
+        if (field === 'id') return (r) => present(r.resource.id, ref);
+        return undefined;
+      }
+      if (field === 'attributes') return walker((r) => r.resource.attributes, rest, ref);
       return undefined;
     case 'context':
       if (field === undefined) return undefined;
@@ -354,6 +373,16 @@ export function compileRef(ref: string): Getter | undefined {
 }
 
 function walker(start: Getter, path: readonly string[], ref: string): Getter {
+  if (path.length === 1) {
+    const key = path[0]!;
+    return (request) => {
+      const value = start(request);
+      if (value === null || typeof value !== 'object' || !hasOwn.call(value, key)) {
+        throw new ConditionError(`missing attribute ${ref}`);
+      }
+      return present((value as Record<string, unknown>)[key], ref);
+    };
+  }
   return (request) => {
     let value = start(request);
     for (const key of path) {
@@ -371,12 +400,8 @@ function present(value: unknown, ref: string): unknown {
   return value;
 }
 
-function equals(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((item, i) => item === b[i]);
-  }
-  return false;
+function equalLists(a: unknown, b: unknown): boolean {
+  return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 function scalar(value: unknown, op: string): unknown {

@@ -19,6 +19,8 @@ interface PolicySet {
   readonly version: string;
   readonly definitions: readonly PolicyDefinition[];
   readonly table: ReadonlyMap<string, ReadonlyMap<string, Bucket>>;
+  /** One bit per role named in the set (the first 30), so a role check is one AND. */
+  readonly roleBits: ReadonlyMap<string, number>;
   readonly noMatch: Decision;
   readonly error: Decision;
 }
@@ -27,6 +29,7 @@ const DEFAULT_MAX_DEPTH = 8;
 const MAX_DEPTH_LIMIT = 64;
 const MAX_POLICIES = 100_000;
 const NO_IDS: readonly string[] = Object.freeze([]);
+const MAX_ROLE_BITS = 30;
 
 /**
  * Cedar-style policy engine: default deny, any matching `forbid` wins over every `permit`, an error
@@ -130,26 +133,42 @@ export class PolicyEngine {
       const bucket = set.table.get(request.resource.type)?.get(request.action);
       if (bucket === undefined) return set.noMatch;
       const { principal, resource } = request;
+      const mask = set.roleBits.size === 0 ? 0 : roleMask(set.roleBits, principal.roles);
 
-      let forbidIds: string[] | readonly string[] | undefined;
-      let errorIds: string[] | undefined;
-      for (const policy of bucket.forbids) {
-        const outcome = matches(policy, principal, resource, request);
-        if (outcome === MATCH)
-          forbidIds = forbidIds === undefined ? policy.idList : [...forbidIds, policy.id];
-        else if (outcome === ERROR) (errorIds ??= []).push(policy.id);
+      // The common cases (nothing, or exactly one policy, decides) allocate nothing.
+      let forbid: CompiledPolicy | undefined;
+      let forbidIds: string[] | undefined;
+      let errors: CompiledPolicy[] | undefined;
+      const forbids = bucket.forbids;
+      for (let i = 0; i < forbids.length; i++) {
+        const policy = forbids[i]!;
+        const outcome = matches(policy, principal, mask, resource, request);
+        if (outcome === MATCH) {
+          if (forbid === undefined) forbid = policy;
+          else (forbidIds ??= [forbid.id]).push(policy.id);
+        } else if (outcome === ERROR) (errors ??= []).push(policy);
       }
       if (forbidIds !== undefined) return decision(false, 'forbidden', forbidIds, set.version);
+      if (forbid !== undefined) return forbid.decision!;
 
-      let permitIds: string[] | readonly string[] | undefined;
-      for (const policy of bucket.permits) {
-        const outcome = matches(policy, principal, resource, request);
-        if (outcome === MATCH)
-          permitIds = permitIds === undefined ? policy.idList : [...permitIds, policy.id];
-        else if (outcome === ERROR) (errorIds ??= []).push(policy.id);
+      let permit: CompiledPolicy | undefined;
+      let permitIds: string[] | undefined;
+      const permits = bucket.permits;
+      for (let i = 0; i < permits.length; i++) {
+        const policy = permits[i]!;
+        const outcome = matches(policy, principal, mask, resource, request);
+        if (outcome === MATCH) {
+          if (permit === undefined) permit = policy;
+          else (permitIds ??= [permit.id]).push(policy.id);
+        } else if (outcome === ERROR) (errors ??= []).push(policy);
       }
-      if (errorIds !== undefined) return decision(false, 'evaluation-error', errorIds, set.version);
+      if (errors !== undefined) {
+        // Errors come from both passes: report them in load order.
+        const ids = errors.sort((a, b) => a.index - b.index).map((p) => p.id);
+        return decision(false, 'evaluation-error', ids, set.version);
+      }
       if (permitIds !== undefined) return decision(true, 'permitted', permitIds, set.version);
+      if (permit !== undefined) return permit.decision!;
       return set.noMatch;
     } catch {
       return set.error;
@@ -159,6 +178,25 @@ export class PolicyEngine {
   private build(definitions: readonly PolicyDefinition[], compiled: readonly CompiledPolicy[]): PolicySet {
     const sorted = [...definitions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const version = createHash('sha256').update(canonicalJson(sorted)).digest('hex');
+    const roleBits = new Map<string, number>();
+    for (const policy of compiled) {
+      if (policy.roles === undefined) continue;
+      for (const role of policy.roles) {
+        if (!roleBits.has(role) && roleBits.size < MAX_ROLE_BITS) roleBits.set(role, 1 << roleBits.size);
+      }
+      // A role past the table's size falls back to comparing names for this policy.
+      policy.roleMask = policy.roles.every((r) => roleBits.has(r))
+        ? policy.roles.reduce((m, r) => m | roleBits.get(r)!, 0)
+        : 0;
+    }
+    for (const policy of compiled) {
+      policy.decision = Object.freeze({
+        allowed: !policy.forbid,
+        reason: policy.forbid ? 'forbidden' : 'permitted',
+        policyIds: Object.freeze([policy.id]),
+        policyVersion: version,
+      });
+    }
     const table = new Map<string, Map<string, { forbids: CompiledPolicy[]; permits: CompiledPolicy[] }>>();
     for (const type of this.compileContext.resourceTypes) table.set(type, new Map());
     for (const policy of compiled) {
@@ -177,6 +215,7 @@ export class PolicyEngine {
       version,
       definitions,
       table,
+      roleBits,
       noMatch: Object.freeze({
         allowed: false,
         reason: 'no-matching-policy',
@@ -198,25 +237,29 @@ const MATCH = 1;
 const ERROR = 2;
 type Outcome = typeof NO_MATCH | typeof MATCH | typeof ERROR;
 
+function roleMask(bits: ReadonlyMap<string, number>, roles: unknown): number {
+  if (!Array.isArray(roles)) return -1;
+  let mask = 0;
+  for (let i = 0; i < roles.length; i++) mask |= bits.get(roles[i] as string) ?? 0;
+  return mask;
+}
+
 function matches(
   policy: CompiledPolicy,
   principal: AccessRequest['principal'],
+  mask: number,
   resource: AccessRequest['resource'],
   request: AccessRequest,
 ): Outcome {
   if (policy.principalIds !== undefined && !policy.principalIds.has(principal.id)) return NO_MATCH;
   if (policy.tenant !== undefined && principal.tenant !== policy.tenant) return NO_MATCH;
   if (policy.roles !== undefined) {
-    const held = principal.roles;
-    if (!Array.isArray(held)) return ERROR;
-    let any = false;
-    for (const role of policy.roles) {
-      if (held.includes(role)) {
-        any = true;
-        break;
-      }
+    if (mask < 0) return ERROR; // principal.roles is not a list
+    if (policy.roleMask !== 0) {
+      if ((policy.roleMask & mask) === 0) return NO_MATCH;
+    } else if (!policy.roles.some((role) => principal.roles.includes(role))) {
+      return NO_MATCH;
     }
-    if (!any) return NO_MATCH;
   }
   if (
     policy.resourceIds !== undefined &&
@@ -227,7 +270,9 @@ function matches(
   if (policy.resourceAttributes !== undefined) {
     const attributes = resource.attributes;
     if (attributes == null) return NO_MATCH;
-    for (const [key, value] of policy.resourceAttributes) {
+    const wanted = policy.resourceAttributes;
+    for (let i = 0; i < wanted.length; i++) {
+      const [key, value] = wanted[i]!;
       if (!Object.hasOwn(attributes, key) || attributes[key] !== value) return NO_MATCH;
     }
   }
