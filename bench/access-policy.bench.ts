@@ -15,7 +15,7 @@ const PRINCIPALS = 200;
 // Building a CASL ability from hundreds of rules is slow: time a smaller batch of that variant.
 const PER_REQUEST_BATCH = 32;
 const ROUNDS = 5;
-const ROUND_MS = 250;
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 250);
 
 /** A small deterministic PRNG so both engines see the same rules and requests every run. */
 function prng(seed: number): () => number {
