@@ -35,6 +35,8 @@ export interface UnitSnapshot {
   readonly name: string;
   readonly state: LifecycleState;
   readonly dependsOn: readonly string[];
+  readonly startTimeoutMs: number;
+  readonly stopTimeoutMs: number;
 }
 
 interface Entry {
@@ -75,6 +77,11 @@ export class LifecycleManager implements AsyncDisposable {
     this.machine.onTransition((event) => this.forward(event));
   }
 
+  /** The manager's name in its own transition events. */
+  get name(): string {
+    return this.machine.subject;
+  }
+
   /** The manager's own state: `created → starting → ready → stopping → stopped`, or `failed`. */
   get state(): LifecycleState {
     return this.machine.state;
@@ -103,12 +110,19 @@ export class LifecycleManager implements AsyncDisposable {
     return this.entries.get(name)?.machine.state;
   }
 
+  /** The registered unit named `name`, if any. */
+  unit(name: string): LifecycleUnit | undefined {
+    return this.entries.get(name)?.unit;
+  }
+
   /** A snapshot of every unit in registration order. */
   units(): UnitSnapshot[] {
     return [...this.entries.values()].map((e) => ({
       name: e.unit.name,
       state: e.machine.state,
       dependsOn: e.unit.dependsOn ?? [],
+      startTimeoutMs: e.startTimeoutMs,
+      stopTimeoutMs: e.stopTimeoutMs,
     }));
   }
 

@@ -1,0 +1,236 @@
+import { Controller, Get, Injectable, Module, type INestApplication } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { Test } from '@nestjs/testing';
+import { register, type Gauge } from 'prom-client';
+import request from 'supertest';
+import { InvalidOptionsError } from '@steward/common';
+import {
+  enableLifecycleShutdown,
+  LifecycleHealthIndicator,
+  LifecycleManager,
+  LifecycleModule,
+  ManagedUnit,
+  ShutdownState,
+  UnitStartError,
+} from '@steward/lifecycle';
+
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'SIGBREAK'] as const;
+const listenerCounts = (): number[] => SIGNALS.map((s) => process.listenerCount(s));
+
+const log: string[] = [];
+
+/** A store that refuses writes once stopped. */
+@ManagedUnit()
+@Injectable()
+class DbService {
+  private open = false;
+  async start(): Promise<void> {
+    this.open = true;
+    log.push('start:db');
+  }
+  async stop(): Promise<void> {
+    this.open = false;
+    log.push('stop:db');
+  }
+  write(entry: string): void {
+    if (!this.open) throw new Error('db is closed');
+    log.push(`write:${entry}`);
+  }
+}
+
+/** A plain provider between the audit service and the db: the dependency is found through it. */
+@Injectable()
+class AuditRepository {
+  constructor(private readonly db: DbService) {}
+  append(entry: string): void {
+    this.db.write(entry);
+  }
+}
+
+/** Flushes through the repository on stop: must stop before the db. */
+@ManagedUnit({ name: 'audit' })
+@Injectable()
+class AuditService {
+  constructor(private readonly repository: AuditRepository) {}
+  async start(): Promise<void> {
+    log.push('start:audit');
+  }
+  async stop(): Promise<void> {
+    this.repository.append('flush');
+    log.push('stop:audit');
+  }
+}
+
+@Controller('health')
+class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly lifecycle: LifecycleHealthIndicator,
+  ) {}
+
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([() => this.lifecycle.liveness()]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([() => this.lifecycle.readiness(), () => this.lifecycle.units()]);
+  }
+}
+
+const shutdown = { delayMs: 0, drainTimeoutMs: 200, stopTimeoutMs: 500, deadlineMs: 2_000 };
+
+async function createApp(
+  options: { delayMs?: number; metrics?: boolean; providers?: unknown[] } = {},
+): Promise<INestApplication> {
+  @Module({
+    imports: [
+      TerminusModule,
+      LifecycleModule.forRoot({
+        shutdown: { ...shutdown, delayMs: options.delayMs ?? 0 },
+        metrics: options.metrics ?? false,
+      }),
+    ],
+    controllers: [HealthController],
+    // Audit first: discovery order alone would stop the db before it.
+    providers: (options.providers as never[]) ?? [AuditService, AuditRepository, DbService],
+  })
+  class AppModule {}
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  return moduleRef.createNestApplication({ logger: false });
+}
+
+beforeEach(() => {
+  log.length = 0;
+});
+
+afterEach(() => {
+  register.clear();
+});
+
+describe('LifecycleModule (e2e)', () => {
+  it('item 7: a service whose stop writes through another provider stops before it', async () => {
+    const app = await createApp();
+    await app.init();
+    const manager = app.get(LifecycleManager);
+    expect(manager.units().find((u) => u.name === 'audit')?.dependsOn).toEqual(['DbService']);
+    expect(log).toEqual(['start:db', 'start:audit']);
+    await app.close();
+    expect(log).toEqual(['start:db', 'start:audit', 'write:flush', 'stop:audit', 'stop:db']);
+    expect(manager.state).toBe('stopped');
+  });
+
+  it('item 8: SIGTERM turns readiness 503 at once, liveness stays 200, new connections are served during delayMs', async () => {
+    const baseline = listenerCounts();
+    const app = await createApp({ delayMs: 1_500 });
+    let resolveExit!: (code: number) => void;
+    const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+    enableLifecycleShutdown(app, { exit: resolveExit });
+    await app.listen(0, '127.0.0.1');
+    const server = app.getHttpServer();
+    const state = app.get(ShutdownState);
+    await request(server).get('/health/ready').expect(200);
+
+    // Runs right after our handler, in the same emit: the flip must already be visible.
+    const seenAtSignal = new Promise<boolean>((resolve) =>
+      process.once('SIGTERM', () => resolve(state.isShuttingDown)),
+    );
+    // Jest gives each test file its own `process` object, so a real kill would not reach these listeners:
+    // emit the signal the way Node delivers it (the chaos suite sends a real one to a child process).
+    process.emit('SIGTERM', 'SIGTERM');
+    expect(await seenAtSignal).toBe(true);
+
+    // Fresh connections (supertest opens one per request) are still accepted inside delayMs.
+    const ready = await request(server).get('/health/ready');
+    expect(ready.status).toBe(503);
+    expect(ready.body.error.lifecycle).toEqual({ status: 'down', state: 'shutting-down' });
+    await request(server).get('/health/live').expect(200);
+    expect(log).toEqual(['start:db', 'start:audit']);
+
+    expect(await exited).toBe(0);
+    expect(log).toEqual(['start:db', 'start:audit', 'write:flush', 'stop:audit', 'stop:db']);
+    expect(server.listening).toBe(false);
+    expect(listenerCounts()).toEqual(baseline);
+  });
+
+  it('item 21: 20 create/close cycles leave the process signal listeners at baseline', async () => {
+    const baseline = listenerCounts();
+    for (let i = 0; i < 20; i++) {
+      const app = await createApp();
+      app.enableShutdownHooks();
+      enableLifecycleShutdown(app, { exit: () => undefined });
+      await app.init();
+      expect(listenerCounts()).not.toEqual(baseline);
+      await app.close();
+    }
+    expect(listenerCounts()).toEqual(baseline);
+  });
+
+  it('a failed start stops what started, fails init, and shuts the rest down', async () => {
+    @ManagedUnit({ name: 'broken' })
+    @Injectable()
+    class Broken {
+      constructor(readonly db: DbService) {}
+      async start(): Promise<void> {
+        throw new Error('no route to host');
+      }
+    }
+    const app = await createApp({ providers: [DbService, Broken] });
+    const error = await app.init().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UnitStartError);
+    expect((error as UnitStartError).unit).toBe('broken');
+    expect(log).toEqual(['start:db', 'stop:db']);
+    await app.close();
+    expect(log).toEqual(['start:db', 'stop:db']);
+  });
+
+  it('refuses a shutdown budget that does not fit the deadline', async () => {
+    const attempt = Test.createTestingModule({
+      imports: [
+        LifecycleModule.forRoot({
+          shutdown: { delayMs: 5_000, drainTimeoutMs: 10_000, stopTimeoutMs: 5_000, deadlineMs: 15_000 },
+        }),
+      ],
+    }).compile();
+    await expect(attempt).rejects.toThrow(InvalidOptionsError);
+    await expect(attempt).rejects.toThrow(/exceeds deadlineMs \(15000 ms\)/);
+  });
+
+  it('refuses a unit whose stop timeout exceeds what the deadline leaves for units', async () => {
+    @ManagedUnit({ name: 'slow', stopTimeoutMs: 60_000 })
+    @Injectable()
+    class Slow {
+      async stop(): Promise<void> {}
+    }
+    const app = await createApp({ providers: [Slow] });
+    await expect(app.init()).rejects.toThrow(/unit 'slow' has stopTimeoutMs 60000 ms/);
+    await app.close();
+  });
+
+  it('pushes unit state metrics when metrics are on, and works without them', async () => {
+    const app = await createApp({ metrics: true });
+    await app.init();
+    const gauge = register.getSingleMetric('steward_unit_state') as Gauge<string>;
+    const values = (await gauge.get()).values;
+    const value = (unit: string, s: string) =>
+      values.find((v) => v.labels.unit === unit && v.labels.state === s)?.value;
+    expect(value('DbService', 'ready')).toBe(1);
+    expect(value('DbService', 'starting')).toBe(0);
+    expect(value('audit', 'ready')).toBe(1);
+    await app.close();
+    expect(register.getSingleMetric('steward_shutdown_seconds')).toBeDefined();
+    register.clear();
+
+    const plain = await createApp({ metrics: false });
+    await plain.init();
+    expect(register.getSingleMetric('steward_unit_state')).toBeUndefined();
+    await plain.close();
+    expect(log.filter((l) => l === 'stop:db')).toHaveLength(2);
+  });
+});
