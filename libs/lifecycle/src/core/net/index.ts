@@ -1,1 +1,7 @@
-export {};
+// Network part of @steward/lifecycle: ports, servers, outbound links.
+export type * from './interfaces/port-lease.interface.js';
+export type * from './interfaces/managed-server.interface.js';
+export * from './net.errors.js';
+export * from './safe-emitter.js';
+export * from './port-lease.js';
+export * from './managed-server.js';
