@@ -131,3 +131,12 @@ describe('sanitizeAuditEvent', () => {
     }
   });
 });
+
+describe('sanitizeAuditEvent at the cap', () => {
+  it('redacts a credential that the length cap would cut in half', () => {
+    const key = 'stw_Q2hhbmdlTWUtVGhpc0lzQVJhbmRvbUtleTEyMw';
+    const value = `${'x '.repeat(245)}${key}`; // the key starts at 490, the cap is 512
+    expect(sanitizeAuditEvent({ ...base, reason: value }).reason).toBe(AUDIT_REDACTED);
+    expect(sanitizeAuditEvent({ ...base, reason: `${'y'.repeat(1_000_000)}` }).reason).toHaveLength(512);
+  });
+});

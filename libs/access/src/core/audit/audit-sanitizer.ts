@@ -27,6 +27,9 @@ const SECRET_VALUE: readonly RegExp[] = [
 
 // The last two patterns are candidates: only mixed case with digits (random, not a word or a hex hash) counts.
 const CANDIDATES_FROM = SECRET_VALUE.length - 2;
+// Global copies, compiled once; `matchAll` clones them, so sharing is safe.
+const CANDIDATES = SECRET_VALUE.slice(CANDIDATES_FROM).map((pattern) => new RegExp(pattern.source, 'g'));
+const DEFINITE = SECRET_VALUE.slice(0, CANDIDATES_FROM);
 
 // C0 and C1 controls, DEL, and the Unicode line/paragraph separators: anything that can forge a log line.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
@@ -49,14 +52,9 @@ export function sanitizeAuditEvent<T extends AuditEvent>(event: T, options: Audi
 
 /** True when `value` looks like a credential (bearer token, JWT, URL with a password, API key …). */
 export function looksLikeSecret(value: string): boolean {
-  for (let i = 0; i < SECRET_VALUE.length; i++) {
-    const pattern = SECRET_VALUE[i]!;
-    if (i < CANDIDATES_FROM) {
-      if (pattern.test(value)) return true;
-      continue;
-    }
-    const global = new RegExp(pattern.source, 'g');
-    for (const match of value.matchAll(global)) if (isRandom(match[0])) return true;
+  for (const pattern of DEFINITE) if (pattern.test(value)) return true;
+  for (const pattern of CANDIDATES) {
+    for (const match of value.matchAll(pattern)) if (isRandom(match[0])) return true;
   }
   return false;
 }
@@ -90,8 +88,11 @@ function cleanValue(value: unknown, max: number, depth: number): unknown {
   if (value === null) return null;
   switch (typeof value) {
     case 'string': {
-      const clean = cleanString(value, max);
-      return looksLikeSecret(value) || looksLikeSecret(clean) ? AUDIT_REDACTED : clean;
+      // Patterns only ever see a bounded window, so a huge field cannot make them slow.
+      const window = value.length > max + 64 ? value.slice(0, max + 64) : value;
+      const clean = cleanString(window, max);
+      // The raw window too: a credential cut at the cap or split by a control character still counts.
+      return looksLikeSecret(clean) || (clean !== window && looksLikeSecret(window)) ? AUDIT_REDACTED : clean;
     }
     case 'number':
       return Number.isFinite(value) ? value : null;
