@@ -10,6 +10,9 @@ export class PoolEventEmitter<T> {
   private listeners: ListenerTable<T> = {};
   /** Listener exceptions swallowed so far. */
   listenerErrors = 0;
+  /** Hot-path flags: the pool builds these payloads only when someone listens. */
+  hasAcquire = false;
+  hasRelease = false;
 
   constructor(private readonly onListenerError?: (error: unknown, event: PoolEventName) => void) {}
 
@@ -17,6 +20,7 @@ export class PoolEventEmitter<T> {
   on<K extends PoolEventName>(event: K, listener: PoolEventListener<T, K>): this {
     const list = (this.listeners[event] ??= []) as PoolEventListener<T, K>[];
     list.push(listener);
+    this.refresh();
     return this;
   }
 
@@ -26,7 +30,8 @@ export class PoolEventEmitter<T> {
     if (!list) return this;
     const index = list.indexOf(listener);
     if (index >= 0) list.splice(index, 1);
-    if (list.length === 0) delete this.listeners[event];
+    if (list.length === 0) this.listeners[event] = undefined;
+    this.refresh();
     return this;
   }
 
@@ -38,7 +43,7 @@ export class PoolEventEmitter<T> {
   /** Number of listeners of all events. */
   count(): number {
     let n = 0;
-    for (const list of Object.values(this.listeners)) n += (list as unknown[]).length;
+    for (const list of Object.values(this.listeners)) n += (list as unknown[] | undefined)?.length ?? 0;
     return n;
   }
 
@@ -66,5 +71,11 @@ export class PoolEventEmitter<T> {
   /** Drops every listener (on close). */
   clear(): void {
     this.listeners = {};
+    this.refresh();
+  }
+
+  private refresh(): void {
+    this.hasAcquire = this.has('acquire');
+    this.hasRelease = this.has('release');
   }
 }

@@ -1,3 +1,7 @@
+/** Timing lists of a waiter. */
+export const WaiterTiming = { None: 0, Unstamped: 1, Stamped: 2 } as const;
+export type WaiterTiming = (typeof WaiterTiming)[keyof typeof WaiterTiming];
+
 /** What a queued waiter needs from its pool: a way to leave the queue when its signal aborts. */
 export interface WaiterOwner<T> {
   abortWaiter(waiter: PoolWaiter<T>): void;
@@ -9,22 +13,27 @@ export interface WaiterOwner<T> {
  * It is also the abort listener itself (`handleEvent`), so no closure is made per waiter.
  */
 export class PoolWaiter<T> {
-  resolve!: (value: T) => void;
-  reject!: (error: unknown) => void;
+  // Set by the Promise executor right after construction; initialised here so the shape never changes.
+  resolve: (value: T) => void = noop;
+  reject: (error: unknown) => void = noop;
   prev: PoolWaiter<T> | undefined = undefined;
   next: PoolWaiter<T> | undefined = undefined;
   deadlinePrev: PoolWaiter<T> | undefined = undefined;
   deadlineNext: PoolWaiter<T> | undefined = undefined;
   /** True while the waiter sits in its lane; false once served, timed out or aborted. */
   queued = false;
-  /** True while the waiter sits in the deadline list. */
-  timed = false;
+  /** Which timing list holds the waiter: none, waiting for its deadline stamp, or ordered by deadline. */
+  timing: WaiterTiming = WaiterTiming.None;
+  /** Set by the deadline tick that first sees the waiter; Infinity until then. */
+  deadline = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly owner: WaiterOwner<T>,
     readonly priority: number,
+    /** Infinity when the waiter waits without a deadline. */
+    readonly timeoutMs: number,
+    /** Clock time of the call; -1 unless a feature measures waits (the hot path reads no clock). */
     readonly enqueuedAt: number,
-    readonly deadline: number,
     readonly signal: AbortSignal | undefined,
   ) {}
 
@@ -33,3 +42,5 @@ export class PoolWaiter<T> {
     this.owner.abortWaiter(this);
   }
 }
+
+function noop(): void {}

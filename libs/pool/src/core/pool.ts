@@ -77,8 +77,9 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   private createErrorsTotal = 0;
   private leaksTotal = 0;
 
-  private deadlineTimer: ReturnType<typeof setTimeout> | undefined = undefined;
-  private deadlineTimerAt = 0;
+  /** Keeps acquire deadlines; runs only while some waiter has a timeout. */
+  private ticker: ReturnType<typeof setInterval> | undefined = undefined;
+  private tickMs = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private maintenanceTimer: ReturnType<typeof setInterval> | undefined = undefined;
   private drainTimer: ReturnType<typeof setTimeout> | undefined = undefined;
@@ -386,14 +387,17 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     entry.uses++;
     this.borrowed++;
     this.acquiredTotal++;
-    const stamped =
-      this.timeLeases || this.events.has('release') || (enqueuedAt >= 0 && this.events.has('acquire'));
+    const events = this.events;
+    const stamped = this.timeLeases || events.hasRelease || (enqueuedAt >= 0 && events.hasAcquire);
     const now = stamped ? this.clock.now() || Number.MIN_VALUE : 0;
-    const stack = this.options.leakDetectionMs > 0 ? new Error(poolMessages.leaseStack).stack : undefined;
+    const stack =
+      this.timeLeases && this.options.leakDetectionMs > 0
+        ? new Error(poolMessages.leaseStack).stack
+        : undefined;
     const lease = new PoolLease<T>(this, entry, now, stack);
     entry.lease = lease;
-    if (this.events.has('acquire'))
-      this.events.emit('acquire', { waitMs: enqueuedAt >= 0 ? Math.max(0, now - enqueuedAt) : 0 });
+    if (events.hasAcquire)
+      events.emit('acquire', { waitMs: enqueuedAt >= 0 ? Math.max(0, now - enqueuedAt) : 0 });
     return lease;
   }
 
@@ -408,16 +412,20 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       );
     }
     const signal = options?.signal;
-    const now = this.clock.now();
-    const waiter = new PoolWaiter<PoolLease<T>>(this, options?.priority ?? 0, now, now + timeoutMs, signal);
+    const measured = this.timeLeases || this.events.hasAcquire;
+    const enqueuedAt = measured ? this.clock.now() : -1;
+    const waiter = new PoolWaiter<PoolLease<T>>(this, options?.priority ?? 0, timeoutMs, enqueuedAt, signal);
     const promise = new Promise<Lease<T>>((resolve, reject) => {
       waiter.resolve = resolve;
       waiter.reject = reject;
     });
     this.queue.push(waiter);
     if (signal !== undefined) signal.addEventListener('abort', waiter);
-    if (waiter.timed && (this.deadlineTimer === undefined || waiter.deadline < this.deadlineTimerAt)) {
-      this.armDeadline(waiter.deadline, now);
+    if (
+      timeoutMs !== Number.POSITIVE_INFINITY &&
+      (this.ticker === undefined || timeoutMs < this.tickMs * 64)
+    ) {
+      this.startTicker(timeoutMs);
     }
     this.pump();
     return promise;
@@ -457,40 +465,45 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   }
 
   /** Bookkeeping after a waiter left the queue (served, aborted, timed out). */
-  private afterWaiterLeft(waiter?: PoolWaiter<PoolLease<T>>): void {
-    if (waiter?.signal !== undefined) waiter.signal.removeEventListener('abort', waiter);
-    // Without timed waiters the deadline timer would only keep the process alive for nothing.
-    if (this.queue.deadlineHead === undefined && this.deadlineTimer !== undefined) {
-      clearTimeout(this.deadlineTimer);
-      this.deadlineTimer = undefined;
+  private afterWaiterLeft(waiter: PoolWaiter<PoolLease<T>>): void {
+    if (waiter.signal !== undefined) waiter.signal.removeEventListener('abort', waiter);
+  }
+
+  /**
+   * Acquire deadlines run on a tick of timeout/64 (1 to 500 ms) instead of a timer per waiter or a
+   * clock read per acquire: a waiter joins unstamped, the next tick stamps its deadline and a later
+   * tick expires it. A waiter never times out early and at most about two ticks late.
+   */
+  private startTicker(timeoutMs: number): void {
+    const tickMs = Math.min(500, Math.max(1, Math.floor(timeoutMs / 64)));
+    if (this.ticker !== undefined) {
+      if (tickMs >= this.tickMs) return;
+      clearInterval(this.ticker);
     }
+    this.tickMs = tickMs;
+    this.ticker = setInterval(this.onTick, tickMs);
   }
 
-  private armDeadline(deadline: number, now: number): void {
-    if (this.deadlineTimer !== undefined) clearTimeout(this.deadlineTimer);
-    this.deadlineTimerAt = deadline;
-    this.deadlineTimer = setTimeout(this.onDeadline, Math.max(0, Math.ceil(deadline - now)));
-  }
-
-  /** One timer for the earliest deadline: expires every overdue waiter, then re-arms for the next. */
-  private readonly onDeadline = (): void => {
-    this.deadlineTimer = undefined;
+  private readonly onTick = (): void => {
     const now = this.clock.now();
+    this.queue.stamp(now);
     let waiter = this.queue.deadlineHead;
-    // A timer may fire a fraction of a millisecond early; a waiter is never expired before it.
-    while (waiter !== undefined && waiter.deadline <= now + 0.5) {
+    while (waiter !== undefined && waiter.deadline <= now) {
       // The snapshot is taken while the waiter still counts as waiting.
       const snapshot = this.stats();
       this.queue.remove(waiter);
-      if (waiter.signal !== undefined) waiter.signal.removeEventListener('abort', waiter);
+      this.afterWaiterLeft(waiter);
       this.timeoutsTotal++;
-      const waitMs = now - waiter.enqueuedAt;
+      const waitMs = now - (waiter.enqueuedAt >= 0 ? waiter.enqueuedAt : waiter.deadline - waiter.timeoutMs);
       if (this.limiter?.onTimeout()) this.applyLimit();
       this.events.emit('timeout', { waitMs });
       waiter.reject(new PoolTimeoutError(snapshot, waitMs, this.lastCreateError));
       waiter = this.queue.deadlineHead;
     }
-    if (waiter !== undefined) this.armDeadline(waiter.deadline, now);
+    if (!this.queue.hasTimed && this.ticker !== undefined) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
     this.checkDrained();
   };
 
@@ -764,11 +777,9 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   private async shutdown(): Promise<void> {
     this.state = CLOSED;
-    for (const timer of [this.deadlineTimer, this.retryTimer, this.drainTimer]) {
-      if (timer !== undefined) clearTimeout(timer);
-    }
-    if (this.maintenanceTimer !== undefined) clearInterval(this.maintenanceTimer);
-    this.deadlineTimer = this.retryTimer = this.drainTimer = this.maintenanceTimer = undefined;
+    for (const timer of [this.retryTimer, this.drainTimer]) if (timer !== undefined) clearTimeout(timer);
+    for (const timer of [this.ticker, this.maintenanceTimer]) if (timer !== undefined) clearInterval(timer);
+    this.ticker = this.retryTimer = this.drainTimer = this.maintenanceTimer = undefined;
 
     const closedError = new PoolClosedError(this.name);
     for (let waiter = this.queue.shift(); waiter !== undefined; waiter = this.queue.shift()) {

@@ -1,0 +1,24 @@
+/**
+ * `npm run bench` entry: runs every benchmark in this list, or only the one named on the command line
+ * (`node dist/bench/run.js pool-throughput`). To add a benchmark, add one line below.
+ */
+const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
+  'pool-throughput': () => import('./pool-throughput.bench.js'),
+  'pool-waiters': () => import('./pool-waiters.bench.js'),
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((name) => !(name in benches));
+  if (unknown.length > 0) {
+    console.error(`Unknown benchmark(s): ${unknown.join(', ')}. Known: ${Object.keys(benches).join(', ')}`);
+    process.exit(2);
+  }
+  for (const [name, load] of Object.entries(benches)) {
+    if (wanted.length > 0 && !wanted.includes(name)) continue;
+    console.log(`\n=== ${name}`);
+    await (await load()).run();
+  }
+}
+
+await main();
