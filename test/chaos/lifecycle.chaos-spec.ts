@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+
+// A tiny Nest app with four chained @ManagedUnit providers, run as a real child process and sent real signals.
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const LOADER = './test/fixtures/lifecycle/register.mjs';
+const APP = 'test/fixtures/lifecycle/lifecycle-app.ts';
+
+interface App {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  waitFor(pattern: RegExp): Promise<string>;
+}
+
+function startApp(env: Record<string, string>): App {
+  const child = spawn(process.execPath, ['--no-experimental-strip-types', '--import', LOADER, APP], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters: Array<() => void> = [];
+  let partial = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const parts = (partial + chunk.toString()).split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  child.stderr!.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const waitFor = async (pattern: RegExp): Promise<string> => {
+    for (;;) {
+      const line = lines.find((l) => pattern.test(l));
+      if (line) return line;
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`exited before ${pattern}: ${lines}`);
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  return { child, lines, exited, waitFor };
+}
+
+function get(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // agent: false: a fresh TCP connection for every probe.
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume();
+      res.once('end', () => resolve(res.statusCode!));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+let app: App | undefined;
+
+afterEach(async () => {
+  if (app && app.child.exitCode === null && app.child.signalCode === null) {
+    app.child.kill('SIGKILL');
+    await app.exited;
+  }
+  app = undefined;
+});
+
+describe('lifecycle in a real Nest process', () => {
+  it('item 6: SIGTERM during startup stops only the started units, in reverse, and exits non-zero', async () => {
+    app = startApp({ HANG_THIRD: '1' });
+    await app.waitFor(/^start:third$/);
+    app.child.kill('SIGTERM');
+    const exit = await app.exited;
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(app.lines.filter((l) => /^(start|stop):/.test(l))).toEqual([
+      'start:first',
+      'start:second',
+      'start:third',
+      'stop:second',
+      'stop:first',
+    ]);
+    expect(app.lines).toContain('listen-failed LIFECYCLE_START_ABORTED');
+  }, 60_000);
+
+  it('item 8: on a real SIGTERM readiness turns 503, liveness stays 200 on new connections, then units stop in reverse and it exits 0', async () => {
+    app = startApp({ DELAY_MS: '2000' });
+    const port = Number((await app.waitFor(/^listening \d+$/)).split(' ')[1]);
+    expect(await get(port, '/health/ready')).toBe(200);
+    app.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await get(port, '/health/ready')).toBe(503);
+    expect(await get(port, '/health/live')).toBe(200);
+    expect(app.lines.some((l) => l.startsWith('stop:'))).toBe(false);
+    const exit = await app.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(app.lines.filter((l) => l.startsWith('stop:'))).toEqual([
+      'stop:fourth',
+      'stop:third',
+      'stop:second',
+      'stop:first',
+    ]);
+  }, 60_000);
+});
