@@ -1,1 +1,12 @@
-export {};
+export type * from './interfaces/pool-module-options.interface.js';
+export * from './pool.constants.js';
+export * from './pool.tokens.js';
+export * from './inject-pool.decorator.js';
+export { PoolModule } from './pool.module.js';
+export { POOL_MODULE_OPTIONS, POOL_OPTIONS_TYPE, POOL_ASYNC_OPTIONS_TYPE } from './pool.module-definition.js';
+export { validatePoolModuleOptions, PoolModuleOptionsSchema } from './pool-module-options.schema.js';
+export { PoolHost, type PoolHealth } from './pool.host.js';
+export { PoolRegistry } from './pool.registry.js';
+export { PoolMetrics, poolMetricProviders } from './pool.metrics.js';
+export { PoolHealthIndicator } from './pool-health.indicator.js';
+export { PoolCoreModule } from './pool-core.module.js';

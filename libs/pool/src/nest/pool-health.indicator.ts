@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { PoolRegistry } from './pool.registry.js';
+
+/** Terminus indicator of the pools, for readiness (never liveness: a dead database must not restart the pod). */
+@Injectable()
+export class PoolHealthIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly registry: PoolRegistry,
+  ) {}
+
+  /** Health of the pool `name` under the key `pool:<name>`: up, degraded (saturated) or down, with its stats. */
+  async check(name: string): Promise<HealthIndicatorResult> {
+    const key = `pool:${name}`;
+    const session = this.indicators.check(key);
+    const host = this.registry.get(name);
+    if (!host) return session.down({ reason: 'not registered' });
+    const { status, reason, stats } = host.health();
+    const data: Record<string, unknown> = reason === undefined ? { stats } : { reason, stats };
+    if (status === 'down') return session.down(data);
+    if (status === 'degraded') return session.degraded(data);
+    return session.up(data);
+  }
+
+  /** One check per registered pool, ready for `HealthCheckService.check([...])`. */
+  checks(): Array<() => Promise<HealthIndicatorResult>> {
+    return this.registry.list().map((host) => () => this.check(host.name));
+  }
+}

@@ -1,0 +1,20 @@
+/** Name of the pool registered without an explicit `name`; the one injectable by the `Pool` class. */
+export const DEFAULT_POOL_NAME = 'default';
+
+/** Default period of the Nest-driven `maintain()` pass, when the options give none. */
+export const DEFAULT_MAINTENANCE_INTERVAL_MS = 10_000;
+
+/** Default bound on the graceful drain at shutdown before the pool is closed anyway. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+
+/** Prometheus metric names, as listed in DESIGN.md. */
+export const POOL_METRICS = {
+  resources: 'steward_pool_resources',
+  waiting: 'steward_pool_waiting',
+  acquireSeconds: 'steward_pool_acquire_seconds',
+  leaseSeconds: 'steward_pool_lease_seconds',
+  timeouts: 'steward_pool_timeouts_total',
+  createErrors: 'steward_pool_create_errors_total',
+  destroyed: 'steward_pool_destroyed_total',
+  leaks: 'steward_pool_leaks_total',
+} as const;

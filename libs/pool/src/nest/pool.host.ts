@@ -1,0 +1,189 @@
+import {
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { SchedulerRegistry } from '@nestjs/schedule';
+import type { LifecycleUnit } from '@steward/lifecycle';
+import type { PoolStats } from '../core/interfaces/pool-stats.interface.js';
+import { Pool } from '../core/pool.js';
+import type { PoolModuleOptions } from './interfaces/pool-module-options.interface.js';
+import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAINTENANCE_INTERVAL_MS } from './pool.constants.js';
+import { PoolNestMessages } from './pool.messages.js';
+import { getPoolMaintenanceName } from './pool.tokens.js';
+
+/** How a pool is doing, as readiness sees it. */
+export interface PoolHealth {
+  status: 'up' | 'degraded' | 'down';
+  reason?: string;
+  stats: Omit<PoolStats, 'lastCreateError'>;
+}
+
+/**
+ * One registered pool inside Nest: builds the engine (no I/O), warms it up in `onModuleInit`, runs its
+ * maintenance, stops the timers before shutdown and drains then closes it after the HTTP server.
+ * Also a `LifecycleUnit`, so a lifecycle manager can order it with the other units.
+ */
+export class PoolHost<T = unknown>
+  implements
+    OnModuleInit,
+    OnApplicationBootstrap,
+    BeforeApplicationShutdown,
+    OnApplicationShutdown,
+    LifecycleUnit
+{
+  /** The engine; what `@InjectPool(name)` resolves to. */
+  readonly pool: Pool<T>;
+  private readonly warmUp: boolean;
+  private readonly maintenanceIntervalMs: number;
+  private readonly drainTimeoutMs: number;
+  private readonly degradedWaiting: number;
+  private readonly logger = new Logger('PoolModule');
+  private maintenanceTimer: ReturnType<typeof setInterval> | undefined = undefined;
+  private maintaining = false;
+  private lastCreateFailed = false;
+  private stopping: Promise<void> | undefined = undefined;
+  private refreshMetrics: () => void = () => undefined;
+
+  constructor(
+    readonly name: string,
+    options: PoolModuleOptions<T>,
+    private readonly scheduler?: SchedulerRegistry,
+  ) {
+    const { factory, warmUp, maintenanceIntervalMs, drainTimeoutMs, degradedWaiting, ...engine } = options;
+    // The module drives maintenance itself so that it can stop the timer before shutdown.
+    this.pool = new Pool<T>(factory, { ...engine, name, maintenanceIntervalMs: 0 });
+    const min = engine.min ?? 0;
+    this.warmUp = warmUp ?? min > 0;
+    this.maintenanceIntervalMs = maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_INTERVAL_MS;
+    this.drainTimeoutMs = drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+    this.degradedWaiting = degradedWaiting ?? this.pool.stats().max;
+    this.pool.on('createError', () => (this.lastCreateFailed = true));
+    this.pool.on('create', () => (this.lastCreateFailed = false));
+  }
+
+  /** Lets the metrics refresh the gauges on every maintenance pass too (waiters raise no event). */
+  useMetricsRefresh(refresh: () => void): void {
+    this.refreshMetrics = refresh;
+  }
+
+  /** Warm-up: wait for `min` resources; on failure close what this pool created, then rethrow. */
+  async onModuleInit(): Promise<void> {
+    if (!this.warmUp) return;
+    try {
+      await this.pool.ready();
+    } catch (error) {
+      this.logger.error(PoolNestMessages.warmUpFailed(this.name));
+      await this.pool.close();
+      throw error;
+    }
+  }
+
+  /** Starts the maintenance pass, in `SchedulerRegistry` when the app has one, else on an unref'd timer. */
+  onApplicationBootstrap(): void {
+    this.startMaintenance();
+  }
+
+  /** Stops the maintenance timer before anything else shuts down. */
+  beforeApplicationShutdown(): void {
+    this.stopMaintenance();
+  }
+
+  /** Drains then closes the pool; Nest calls it after the HTTP server closed. */
+  onApplicationShutdown(): Promise<void> {
+    return this.shutdown();
+  }
+
+  /** `LifecycleUnit.start`: warm-up, bounded by the manager's signal. */
+  async start(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw signal.reason;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.pool.ready().then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+    this.startMaintenance();
+  }
+
+  /** `LifecycleUnit.stop`: drain, closing at once when the manager's signal aborts. */
+  async stop(signal: AbortSignal): Promise<void> {
+    const onAbort = (): void => void this.pool.close();
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.shutdown();
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Readiness view: `down` when closed or nothing alive after a failed create, `degraded` when saturated. */
+  health(): PoolHealth {
+    const { lastCreateError: _omitted, ...stats } = this.pool.stats();
+    if (stats.closed) return { status: 'down', reason: PoolNestMessages.healthClosed, stats };
+    if (this.lastCreateFailed && stats.size === 0) {
+      return { status: 'down', reason: PoolNestMessages.healthCannotCreate, stats };
+    }
+    if (stats.waiting > this.degradedWaiting) {
+      return { status: 'degraded', reason: PoolNestMessages.healthSaturated, stats };
+    }
+    return { status: 'up', stats };
+  }
+
+  /** One maintenance pass; skipped while the previous one still runs. */
+  async runMaintenance(): Promise<void> {
+    if (this.maintaining || this.pool.closed) return;
+    this.maintaining = true;
+    try {
+      await this.pool.maintain();
+    } catch {
+      this.logger.warn(PoolNestMessages.maintenanceFailed(this.name));
+    } finally {
+      this.maintaining = false;
+      this.refreshMetrics();
+    }
+  }
+
+  private startMaintenance(): void {
+    if (this.maintenanceTimer !== undefined || this.maintenanceIntervalMs <= 0 || this.pool.closed) return;
+    const timer = setInterval(() => void this.runMaintenance(), this.maintenanceIntervalMs);
+    // Housekeeping alone must never keep the process alive.
+    timer.unref();
+    this.maintenanceTimer = timer;
+    const key = getPoolMaintenanceName(this.name);
+    if (this.scheduler && !this.scheduler.doesExist('interval', key)) this.scheduler.addInterval(key, timer);
+  }
+
+  private stopMaintenance(): void {
+    const timer = this.maintenanceTimer;
+    if (timer === undefined) return;
+    this.maintenanceTimer = undefined;
+    const key = getPoolMaintenanceName(this.name);
+    if (this.scheduler?.doesExist('interval', key)) this.scheduler.deleteInterval(key);
+    clearInterval(timer);
+  }
+
+  private shutdown(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopMaintenance();
+      try {
+        await this.pool.drain({ deadline: this.drainTimeoutMs });
+      } catch {
+        this.logger.warn(PoolNestMessages.shutdownFailed(this.name));
+      }
+      await this.pool.close();
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,13 @@
+// User-facing text of the pool's Nest face. Never a secret, a connection string or a resource.
+export const PoolNestMessages = {
+  duplicateName: (name: string) =>
+    `Pool "${name}" is registered more than once; @InjectPool('${name}') resolves to only one of them.`,
+  warmUpFailed: (name: string) => `Pool "${name}" failed to warm up; closed what it had created.`,
+  maintenanceFailed: (name: string) => `Pool "${name}" maintenance pass failed.`,
+  shutdownFailed: (name: string) => `Pool "${name}" did not shut down cleanly.`,
+  factoryMissing: 'must be a ResourceFactory with create() and destroy() functions',
+  notFound: (name: string) => `No pool named "${name}".`,
+  healthSaturated: 'waiting acquires above the threshold',
+  healthCannotCreate: 'no resource alive and the last create failed',
+  healthClosed: 'pool is closed',
+} as const;

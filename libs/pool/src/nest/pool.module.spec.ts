@@ -1,0 +1,271 @@
+import { jest } from '@jest/globals';
+import { Injectable, Logger, type INestApplicationContext } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
+import { Test } from '@nestjs/testing';
+import { register } from 'prom-client';
+import { InvalidOptionsError } from '@steward/common';
+import type { ResourceFactory } from '../core/interfaces/resource-factory.interface.js';
+import { Pool } from '../core/pool.js';
+import { InjectPool } from './inject-pool.decorator.js';
+import { PoolHealthIndicator } from './pool-health.indicator.js';
+import { PoolModule } from './pool.module.js';
+import { getPoolHostToken, getPoolToken } from './pool.tokens.js';
+import type { PoolHost } from './pool.host.js';
+
+interface Conn {
+  id: number;
+}
+
+/** An in-memory factory that records what is alive; `failAfter` makes every create after the n-th fail. */
+class MemoryFactory implements ResourceFactory<Conn> {
+  readonly alive = new Set<Conn>();
+  creates = 0;
+  failAfter = Infinity;
+  async create(): Promise<Conn> {
+    this.creates++;
+    if (this.creates > this.failAfter) throw new Error('connection refused');
+    const conn = { id: this.creates };
+    this.alive.add(conn);
+    return conn;
+  }
+  async destroy(conn: Conn): Promise<void> {
+    this.alive.delete(conn);
+  }
+}
+
+@Injectable()
+class TwoPools {
+  constructor(
+    @InjectPool('a') readonly a: Pool<Conn>,
+    @InjectPool('b') readonly b: Pool<Conn>,
+  ) {}
+}
+
+describe('PoolModule', () => {
+  let app: INestApplicationContext | undefined;
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    register.clear();
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  it('resolves named pools to different instances and the default pool by the Pool class', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PoolModule.forRoot({ name: 'a', factory: new MemoryFactory(), max: 2 }),
+        PoolModule.forRoot({ name: 'b', factory: new MemoryFactory(), max: 3 }),
+        PoolModule.forRoot({ factory: new MemoryFactory(), max: 4 }),
+      ],
+      providers: [TwoPools],
+    }).compile();
+    app = await moduleRef.init();
+    const pools = app.get(TwoPools);
+    expect(pools.a).toBeInstanceOf(Pool);
+    expect(pools.a).not.toBe(pools.b);
+    expect([pools.a.name, pools.a.stats().max]).toEqual(['a', 2]);
+    expect([pools.b.name, pools.b.stats().max]).toEqual(['b', 3]);
+    expect(app.get(Pool).name).toBe('default');
+    expect(app.get(Pool)).toBe(app.get(getPoolToken()));
+  });
+
+  it('forRootAsync takes its options from ConfigService', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ POOL_MAX: 7 })] }),
+        PoolModule.forRootAsync({
+          name: 'db',
+          imports: [ConfigModule],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({
+            factory: new MemoryFactory(),
+            max: config.getOrThrow<number>('POOL_MAX'),
+          }),
+        }),
+      ],
+    }).compile();
+    app = await moduleRef.init();
+    expect(app.get<Pool<Conn>>(getPoolToken('db')).stats().max).toBe(7);
+  });
+
+  it('rejects bad options at registration with every bad field and no value echoed', () => {
+    const secret = 'sup3r-s3cret-password';
+    let caught: unknown;
+    try {
+      PoolModule.forRoot({
+        name: 'db',
+        factory: { create: secret } as unknown as ResourceFactory<Conn>,
+        min: 5,
+        max: 0,
+        acquireTimeoutMs: secret as unknown as number,
+        idleOrder: 'random' as 'lifo',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidOptionsError);
+    const error = caught as InvalidOptionsError;
+    expect([...new Set(error.issues.map((i) => i.path))].sort()).toEqual([
+      'acquireTimeoutMs',
+      'factory',
+      'idleOrder',
+      'max',
+      'min',
+    ]);
+    expect(error.message).toContain('pool "db"');
+    expect(error.message).not.toContain(secret);
+  });
+
+  it('fails boot from forRootAsync with the full list of bad fields', async () => {
+    const compiled = Test.createTestingModule({
+      imports: [
+        PoolModule.forRootAsync({
+          name: 'db',
+          useFactory: () => ({ factory: new MemoryFactory(), min: 3, max: 2, maxUses: -1 }),
+        }),
+      ],
+    }).compile();
+    await expect(compiled).rejects.toMatchObject({
+      issues: expect.arrayContaining([
+        expect.objectContaining({ path: 'maxUses' }),
+        expect.objectContaining({ path: 'min' }),
+      ]),
+    });
+  });
+
+  it('warms up to min in onModuleInit and, when a create fails, closes what it created before rethrowing', async () => {
+    const factory = new MemoryFactory();
+    factory.failAfter = 2;
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PoolModule.forRoot({ name: 'db', factory, min: 4, max: 4, createRetry: { baseMs: 1, maxMs: 1 } }),
+      ],
+    }).compile();
+    await expect(moduleRef.init()).rejects.toThrow();
+    const pool = moduleRef.get<Pool<Conn>>(getPoolToken('db'));
+    expect(pool.closed).toBe(true);
+    expect(factory.creates).toBeGreaterThan(0);
+    expect(factory.alive.size).toBe(0);
+    await moduleRef.close();
+  });
+
+  it('has min resources ready after init', async () => {
+    const factory = new MemoryFactory();
+    const moduleRef = await Test.createTestingModule({
+      imports: [PoolModule.forRoot({ name: 'db', factory, min: 2, max: 4 })],
+    }).compile();
+    app = await moduleRef.init();
+    expect(factory.alive.size).toBe(2);
+  });
+
+  it('drains and closes on shutdown; closing twice is harmless; a pool that never started closes too', async () => {
+    const factory = new MemoryFactory();
+    const moduleRef = await Test.createTestingModule({
+      imports: [PoolModule.forRoot({ name: 'db', factory, min: 1, max: 2 })],
+    }).compile();
+    const started = await moduleRef.init();
+    const pool = started.get<Pool<Conn>>(getPoolToken('db'));
+    await pool.use(async () => undefined);
+    await started.close();
+    await started.close();
+    expect(pool.closed).toBe(true);
+    expect(factory.alive.size).toBe(0);
+
+    const neverStarted = await Test.createTestingModule({
+      imports: [PoolModule.forRoot({ name: 'idle', factory: new MemoryFactory(), min: 1 })],
+    }).compile();
+    const host = neverStarted.get<PoolHost>(getPoolHostToken('idle'));
+    await host.onApplicationShutdown();
+    await host.onApplicationShutdown();
+    expect(host.pool.closed).toBe(true);
+  });
+
+  it('registers maintenance in SchedulerRegistry under a namespaced name and removes it before shutdown', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ScheduleModule.forRoot(),
+        PoolModule.forRoot({ name: 'db', factory: new MemoryFactory(), maintenanceIntervalMs: 60_000 }),
+      ],
+    }).compile();
+    const started = await moduleRef.init();
+    const scheduler = started.get(SchedulerRegistry);
+    expect(scheduler.getIntervals()).toContain('steward:pool:db:maintain');
+    const host = started.get<PoolHost>(getPoolHostToken('db'));
+    host.beforeApplicationShutdown();
+    expect(scheduler.getIntervals()).not.toContain('steward:pool:db:maintain');
+    await started.close();
+  });
+
+  it('runs maintenance on its own timer without ScheduleModule, and stops it at shutdown', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PoolModule.forRoot({ name: 'db', factory: new MemoryFactory(), maintenanceIntervalMs: 1_000 }),
+      ],
+    }).compile();
+    const started = await moduleRef.init();
+    const pool = started.get<Pool<Conn>>(getPoolToken('db'));
+    const maintain = jest.spyOn(pool, 'maintain');
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(maintain).toHaveBeenCalledTimes(3);
+    started.get<PoolHost>(getPoolHostToken('db')).beforeApplicationShutdown();
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(maintain).toHaveBeenCalledTimes(3);
+    await started.close();
+  });
+
+  it('warns when two pools share a name', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PoolModule.forRoot({ name: 'dup', factory: new MemoryFactory() }),
+        PoolModule.forRoot({ name: 'dup', factory: new MemoryFactory(), max: 3 }),
+      ],
+    }).compile();
+    app = await moduleRef.init();
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('"dup" is registered more than once'));
+  });
+
+  it('pushes metrics with the pool label on events', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [PoolModule.forRoot({ name: 'db', factory: new MemoryFactory(), max: 2 })],
+    }).compile();
+    app = await moduleRef.init();
+    const pool = app.get<Pool<Conn>>(getPoolToken('db'));
+    const lease = await pool.acquire();
+    let text = await register.metrics();
+    expect(text).toContain('steward_pool_resources{pool="db",state="borrowed"} 1');
+    expect(text).toMatch(/steward_pool_acquire_seconds_count\{pool="db"\} 1/);
+    await lease.destroy();
+    text = await register.metrics();
+    expect(text).toContain('steward_pool_destroyed_total{pool="db",reason="destroyed-by-holder"} 1');
+    expect(text).toContain('steward_pool_resources{pool="db",state="borrowed"} 0');
+  });
+
+  it('reports health up, degraded when saturated, down when it cannot create or is closed', async () => {
+    const factory = new MemoryFactory();
+    const moduleRef = await Test.createTestingModule({
+      imports: [PoolModule.forRoot({ name: 'db', factory, max: 1, degradedWaiting: 0, warmUp: false })],
+    }).compile();
+    app = await moduleRef.init();
+    const health = app.get(PoolHealthIndicator);
+    const pool = app.get<Pool<Conn>>(getPoolToken('db'));
+    expect((await health.check('db'))['pool:db'].status).toBe('up');
+
+    const lease = await pool.acquire();
+    const waiter = pool.acquire();
+    const saturated = await health.check('db');
+    expect(saturated['pool:db']).toMatchObject({ status: 'degraded', stats: { waiting: 1, borrowed: 1 } });
+    await lease.destroy();
+    await (await waiter).destroy();
+
+    factory.failAfter = 0;
+    await expect(pool.acquire({ timeoutMs: 50 })).rejects.toThrow();
+    expect((await health.check('db'))['pool:db'].status).toBe('down');
+    expect(JSON.stringify(await health.check('db'))).not.toContain('connection refused');
+    expect((await health.check('nope'))['pool:nope'].status).toBe('down');
+  });
+});
