@@ -29,6 +29,7 @@ export class PoolModuleOptionsSchema {
   @IsOptional() @IsInt() @Min(0) @Max(MAX_MS) maintenanceIntervalMs?: number;
   @IsOptional() @IsInt() @Min(0) @Max(MAX_MS) drainTimeoutMs?: number;
   @IsOptional() @IsInt() @Min(0) degradedWaiting?: number;
+  @IsOptional() @IsBoolean() optional?: boolean;
 }
 
 const SCALAR_KEYS = Object.freeze([
@@ -54,6 +55,7 @@ const SCALAR_KEYS = Object.freeze([
   'maintenanceIntervalMs',
   'drainTimeoutMs',
   'degradedWaiting',
+  'optional',
 ] as const);
 
 /**

@@ -40,6 +40,7 @@ export class PoolHost<T = unknown>
   private readonly maintenanceIntervalMs: number;
   private readonly drainTimeoutMs: number;
   private readonly degradedWaiting: number;
+  private readonly optional: boolean;
   private readonly logger = new Logger('PoolModule');
   private maintenanceTimer: ReturnType<typeof setInterval> | undefined = undefined;
   private maintaining = false;
@@ -52,7 +53,8 @@ export class PoolHost<T = unknown>
     options: PoolModuleOptions<T>,
     private readonly scheduler?: SchedulerRegistry,
   ) {
-    const { factory, warmUp, maintenanceIntervalMs, drainTimeoutMs, degradedWaiting, ...engine } = options;
+    const { factory, warmUp, maintenanceIntervalMs, drainTimeoutMs, degradedWaiting, optional, ...engine } =
+      options;
     // The module drives maintenance itself so that it can stop the timer before shutdown.
     this.pool = new Pool<T>(factory, { ...engine, name, maintenanceIntervalMs: 0 });
     const min = engine.min ?? 0;
@@ -60,6 +62,7 @@ export class PoolHost<T = unknown>
     this.maintenanceIntervalMs = maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_INTERVAL_MS;
     this.drainTimeoutMs = drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.degradedWaiting = degradedWaiting ?? this.pool.stats().max;
+    this.optional = optional ?? false;
     this.pool.on('createError', () => (this.lastCreateFailed = true));
     this.pool.on('create', () => (this.lastCreateFailed = false));
   }
@@ -131,9 +134,10 @@ export class PoolHost<T = unknown>
   /** Readiness view: `down` when closed or nothing alive after a failed create, `degraded` when saturated. */
   health(): PoolHealth {
     const { lastCreateError: _omitted, ...stats } = this.pool.stats();
-    if (stats.closed) return { status: 'down', reason: PoolNestMessages.healthClosed, stats };
+    const down = this.optional ? 'degraded' : 'down';
+    if (stats.closed) return { status: down, reason: PoolNestMessages.healthClosed, stats };
     if (this.lastCreateFailed && stats.size === 0) {
-      return { status: 'down', reason: PoolNestMessages.healthCannotCreate, stats };
+      return { status: down, reason: PoolNestMessages.healthCannotCreate, stats };
     }
     if (stats.waiting > this.degradedWaiting) {
       return { status: 'degraded', reason: PoolNestMessages.healthSaturated, stats };

@@ -268,4 +268,17 @@ describe('PoolModule', () => {
     expect(JSON.stringify(await health.check('db'))).not.toContain('connection refused');
     expect((await health.check('nope'))['pool:nope'].status).toBe('down');
   });
+
+  it('reports an optional pool that cannot create as degraded, not down', async () => {
+    const factory = new MemoryFactory();
+    factory.failAfter = 0;
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PoolModule.forRoot({ name: 'cache', factory, optional: true, createRetry: { baseMs: 1, maxMs: 1 } }),
+      ],
+    }).compile();
+    app = await moduleRef.init();
+    await expect(app.get<Pool<Conn>>(getPoolToken('cache')).acquire({ timeoutMs: 50 })).rejects.toThrow();
+    expect((await app.get(PoolHealthIndicator).check('cache'))['pool:cache'].status).toBe('degraded');
+  });
 });

@@ -13,6 +13,8 @@ export interface PoolModuleOptions<T = unknown> extends Omit<PoolOptions, 'name'
   drainTimeoutMs?: number;
   /** Readiness reports `degraded` when more acquires than this wait (default `max`). */
   degradedWaiting?: number;
+  /** The app works without this pool (e.g. a cache): readiness reports `degraded` instead of `down`. */
+  optional?: boolean;
 }
 
 /** Static registration settings: known when the module is declared, before any factory runs. */

@@ -1,0 +1,94 @@
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpCode,
+  Logger,
+  NotFoundException,
+  Param,
+  Post,
+  ValidationPipe,
+} from '@nestjs/common';
+import { InvalidOptionsError } from '@steward/common';
+import type { PoolStats } from '../core/interfaces/pool-stats.interface.js';
+import type { PoolHost } from './pool.host.js';
+import { PoolNestMessages } from './pool.messages.js';
+import { PoolRegistry } from './pool.registry.js';
+import { ResizePoolDto } from './resize-pool.dto.js';
+
+type PublicStats = Omit<PoolStats, 'lastCreateError'>;
+
+/**
+ * Operator routes over every registered pool: list, stats, drain, resize, reset. The app mounts it
+ * (`controllers: [PoolAdminController]`) behind its global access guard.
+ */
+@Controller('admin/pools')
+export class PoolAdminController {
+  private readonly logger = new Logger('PoolAdmin');
+
+  constructor(private readonly registry: PoolRegistry) {}
+
+  /** Every pool with its stats. */
+  @Get()
+  list(): PublicStats[] {
+    return this.registry.list().map((host) => publicStats(host));
+  }
+
+  /** One pool's stats. */
+  @Get(':name')
+  stats(@Param('name') name: string): PublicStats {
+    return publicStats(this.host(name));
+  }
+
+  /** Starts a graceful drain (no new acquires, close once every lease is back); answers at once. */
+  @Post(':name/drain')
+  @HttpCode(202)
+  drain(@Param('name') name: string): PublicStats {
+    const host = this.host(name);
+    host.pool.drain().catch(() => this.logger.warn(PoolNestMessages.shutdownFailed(name)));
+    return publicStats(host);
+  }
+
+  /** Changes `min` / `max` at runtime. */
+  @Post(':name/resize')
+  @HttpCode(200)
+  resize(
+    @Param('name') name: string,
+    @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
+    body: ResizePoolDto,
+  ): PublicStats {
+    const host = this.host(name);
+    try {
+      host.pool.resize(body.min, body.max);
+    } catch (error) {
+      if (error instanceof InvalidOptionsError) {
+        throw new BadRequestException(error.issues.map((i) => `${i.path} ${i.message}`));
+      }
+      throw new ConflictException(PoolNestMessages.healthClosed);
+    }
+    return publicStats(host);
+  }
+
+  /** Replaces every resource: idle ones now, borrowed ones when they come back. */
+  @Post(':name/reset')
+  @HttpCode(200)
+  reset(@Param('name') name: string): PublicStats {
+    const host = this.host(name);
+    host.pool.reset();
+    return publicStats(host);
+  }
+
+  private host(name: string): PoolHost {
+    const host = this.registry.get(name);
+    if (!host) throw new NotFoundException(PoolNestMessages.notFound(name));
+    return host;
+  }
+}
+
+// The last create error can name hosts and users; operators read it in the logs, not over HTTP.
+function publicStats(host: PoolHost): PublicStats {
+  const { lastCreateError: _omitted, ...stats } = host.pool.stats();
+  return stats;
+}
