@@ -24,6 +24,8 @@ export class PoolWaiter<T> {
   queued = false;
   /** Which timing list holds the waiter: none, waiting for its deadline stamp, or ordered by deadline. */
   timing: WaiterTiming = WaiterTiming.None;
+  /** The borrower's stack, with leak detection only. */
+  stack: string | undefined = undefined;
   /** Set by the deadline tick that first sees the waiter; Infinity until then. */
   deadline = Number.POSITIVE_INFINITY;
 

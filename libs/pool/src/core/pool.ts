@@ -25,6 +25,11 @@ import { poolMessages } from './pool.messages.js';
 import { invoke, withTimeout } from './with-timeout.js';
 import { WaiterQueue } from './waiter-queue.js';
 
+/** The caller's stack for leak reports (costly: only with `leakDetectionMs`). */
+function borrowerStack(): string | undefined {
+  return new Error(poolMessages.leaseStack).stack;
+}
+
 const OPEN = 0;
 const DRAINING = 1;
 const CLOSED = 2;
@@ -57,6 +62,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   private readonly createControllers = new Set<AbortController>();
   /** True when a feature needs the loan time on every lease. */
   private readonly timeLeases: boolean;
+  /** Leak detection records where each lease was asked for. */
+  private readonly captureStacks: boolean;
 
   private state = OPEN;
   private min: number;
@@ -105,6 +112,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     this.idle = new IdleDeque(o.max);
     this.lifo = o.idleOrder === 'lifo';
     this.timeLeases = o.leakDetectionMs > 0 || this.limiter !== undefined;
+    this.captureStacks = o.leakDetectionMs > 0;
     if (o.maintenanceIntervalMs > 0) {
       this.maintenanceTimer = setInterval(() => void this.maintain(), o.maintenanceIntervalMs);
       // Housekeeping alone must not keep the process alive.
@@ -126,7 +134,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       return Promise.reject(new PoolAbortedError(this.name, options.signal.reason));
     // Fast path: an idle resource and nobody ahead in the line; no timer, no queue work.
     if (this.queue.size === 0 && this.idle.length > 0 && this.borrowed < this.effectiveMax) {
-      const lease = this.takeIdle();
+      const lease = this.takeIdle(this.captureStacks ? borrowerStack() : undefined);
       if (lease !== undefined) return Promise.resolve(lease);
     }
     return this.enqueue(options);
@@ -139,7 +147,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   tryAcquire(): Lease<T> | undefined {
     if (this.state !== OPEN) throw this.refusal();
     if (this.queue.size > 0 || this.borrowed >= this.effectiveMax) return undefined;
-    const lease = this.takeIdle();
+    const lease = this.takeIdle(this.captureStacks ? borrowerStack() : undefined);
     if (lease === undefined) this.pump();
     return lease;
   }
@@ -367,7 +375,13 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   // ---------------------------------------------------------------- internals: lending
 
-  private takeIdle(): PoolLease<T> | undefined {
+  private takeIdle(stack: string | undefined): PoolLease<T> | undefined {
+    const entry = this.popIdle();
+    return entry === undefined ? undefined : this.lend(entry, -1, stack);
+  }
+
+  /** The next idle resource ready to lend; those due for validation are sent to it on the way. */
+  private popIdle(): PooledResource<T> | undefined {
     while (this.idle.length > 0) {
       const entry = (this.lifo ? this.idle.pop() : this.idle.shift())!;
       if (this.options.validateOnBorrow && this.dueForValidation(entry)) {
@@ -376,13 +390,13 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
         void this.validate(entry);
         continue;
       }
-      return this.lend(entry, -1);
+      return entry;
     }
     return undefined;
   }
 
   /** `enqueuedAt` is -1 on the fast path (no wait, no clock read). */
-  private lend(entry: PooledResource<T>, enqueuedAt: number): PoolLease<T> {
+  private lend(entry: PooledResource<T>, enqueuedAt: number, stack: string | undefined): PoolLease<T> {
     entry.state = ResourceState.Borrowed;
     entry.uses++;
     this.borrowed++;
@@ -390,10 +404,6 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     const events = this.events;
     const stamped = this.timeLeases || events.hasRelease || (enqueuedAt >= 0 && events.hasAcquire);
     const now = stamped ? this.clock.now() || Number.MIN_VALUE : 0;
-    const stack =
-      this.timeLeases && this.options.leakDetectionMs > 0
-        ? new Error(poolMessages.leaseStack).stack
-        : undefined;
     const lease = new PoolLease<T>(this, entry, now, stack);
     entry.lease = lease;
     if (events.hasAcquire)
@@ -415,6 +425,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     const measured = this.timeLeases || this.events.hasAcquire;
     const enqueuedAt = measured ? this.clock.now() : -1;
     const waiter = new PoolWaiter<PoolLease<T>>(this, options?.priority ?? 0, timeoutMs, enqueuedAt, signal);
+    if (this.captureStacks) waiter.stack = borrowerStack();
     const promise = new Promise<Lease<T>>((resolve, reject) => {
       waiter.resolve = resolve;
       waiter.reject = reject;
@@ -450,17 +461,15 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   private grant(waiter: PoolWaiter<PoolLease<T>>, entry: PooledResource<T>): void {
     this.afterWaiterLeft(waiter);
-    waiter.resolve(this.lend(entry, waiter.enqueuedAt));
+    waiter.resolve(this.lend(entry, waiter.enqueuedAt, waiter.stack));
   }
 
   /** Serves waiters from idle resources after the effective max grew. */
   private serveFromIdle(): void {
     while (this.queue.size > 0 && this.borrowed < this.effectiveMax) {
-      const lease = this.takeIdle();
-      if (lease === undefined) return;
-      const waiter = this.queue.shift()!;
-      this.afterWaiterLeft(waiter);
-      waiter.resolve(lease);
+      const entry = this.popIdle();
+      if (entry === undefined) return;
+      this.grant(this.queue.shift()!, entry);
     }
   }
 

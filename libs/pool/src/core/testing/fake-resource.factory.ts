@@ -20,7 +20,10 @@ export class FakeResourceFactory implements ResourceFactory<FakeResource> {
   /** When set, `validate` resolves to this. */
   valid: boolean | 'hang' = true;
   validations = 0;
-  resets = 0;
+  /** How `destroy` behaves. */
+  destroyMode: 'ok' | 'hang' | 'throw' = 'ok';
+  /** Optional `reset` hook; assign one in a test to enable it. */
+  reset?: (resource: FakeResource) => Promise<void>;
   private readonly plans: CreatePlan[] = [];
   private nextId = 1;
 
@@ -56,6 +59,8 @@ export class FakeResourceFactory implements ResourceFactory<FakeResource> {
   destroy(resource: FakeResource): Promise<void> {
     resource.destroyed++;
     this.destroyed.push(resource);
+    if (this.destroyMode === 'hang') return new Promise<void>(() => {});
+    if (this.destroyMode === 'throw') return Promise.reject(new Error('socket already closed'));
     return Promise.resolve();
   }
 
