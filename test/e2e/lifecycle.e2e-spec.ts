@@ -1,7 +1,8 @@
 import { Controller, Get, Injectable, Module, type INestApplication } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
-import { register, type Gauge } from 'prom-client';
+import { Agent, get } from 'node:http';
+import { register, type Counter, type Gauge } from 'prom-client';
 import request from 'supertest';
 import { InvalidOptionsError } from '@steward/common';
 import {
@@ -9,6 +10,7 @@ import {
   LifecycleHealthIndicator,
   LifecycleManager,
   LifecycleModule,
+  ManagedProcess,
   ManagedUnit,
   ShutdownState,
   UnitStartError,
@@ -81,7 +83,7 @@ class HealthController {
   }
 }
 
-const shutdown = { delayMs: 0, drainTimeoutMs: 200, stopTimeoutMs: 500, deadlineMs: 2_000 };
+const shutdown = { delayMs: 0, drainTimeoutMs: 200, stopTimeoutMs: 500, deadlineMs: 5_000 };
 
 async function createApp(
   options: { delayMs?: number; metrics?: boolean; providers?: unknown[] } = {},
@@ -211,6 +213,50 @@ describe('LifecycleModule (e2e)', () => {
     const app = await createApp({ providers: [Slow] });
     await expect(app.init()).rejects.toThrow(/unit 'slow' has stopTimeoutMs 60000 ms/);
     await app.close();
+  });
+
+  it('pushes process restarts and server connections', async () => {
+    const crasher = new ManagedProcess({
+      name: 'crasher',
+      command: '/bin/sh',
+      args: ['-c', 'exit 1'],
+      backoff: { baseMs: 1, maxMs: 1 },
+      crashLoop: { maxRestarts: 2, windowMs: 60_000 },
+    });
+    @Injectable()
+    class Registrar {
+      constructor(manager: LifecycleManager) {
+        manager.add(crasher);
+      }
+    }
+    const app = await createApp({ metrics: true, providers: [Registrar] });
+    const failed = new Promise<void>((resolve) =>
+      crasher.onTransition((e) => e.to === 'failed' && resolve()),
+    );
+    await app.listen(0, '127.0.0.1');
+    await failed;
+    const restarts = (
+      await (register.getSingleMetric('steward_process_restarts_total') as Counter<string>).get()
+    ).values;
+    expect(restarts).toEqual([expect.objectContaining({ labels: { process: 'crasher' }, value: 2 })]);
+    const units = (await (register.getSingleMetric('steward_unit_state') as Gauge<string>).get()).values;
+    expect(units.find((v) => v.labels.unit === 'crasher' && v.labels.state === 'failed')?.value).toBe(1);
+
+    const agent = new Agent({ keepAlive: true });
+    const { port } = app.getHttpServer().address() as { port: number };
+    await new Promise<void>((resolve) =>
+      get({ host: '127.0.0.1', port, path: '/health/live', agent }, (res) =>
+        res.resume().once('end', resolve),
+      ),
+    );
+    const connections = async () =>
+      (await (register.getSingleMetric('steward_server_connections') as Gauge<string>).get()).values.find(
+        (v) => v.labels.server === 'http',
+      )?.value;
+    expect(await connections()).toBe(1);
+    await app.close();
+    agent.destroy();
+    expect(await connections()).toBe(0);
   });
 
   it('pushes unit state metrics when metrics are on, and works without them', async () => {

@@ -247,6 +247,31 @@ describe('ManagedProcess', () => {
     expect(proc.pid).toBeUndefined();
   });
 
+  it('stop() or a shutdown signal during start cancels it and kills the child', async () => {
+    const options = {
+      command: SH,
+      args: ['-c', 'exec sleep 30'],
+      readiness: { type: 'stdout' as const, match: 'never printed' },
+    };
+    const byStop = managed({ name: 'by-stop', ...options });
+    const started = byStop.start().catch((e: unknown) => e);
+    const pid = byStop.pid!;
+    await byStop.stop();
+    expect(await started).toMatchObject({ code: 'LIFECYCLE_START_ABORTED' });
+    expect(byStop.state).toBe('stopped');
+    expect(alive(pid)).toBe(false);
+
+    const shutdown = new AbortController();
+    const bySignal = managed({ name: 'by-signal', ...options });
+    const aborted = bySignal.start(shutdown.signal).catch((e: unknown) => e);
+    const pid2 = bySignal.pid!;
+    const reason = new Error('SIGTERM');
+    shutdown.abort(reason);
+    expect(await aborted).toBe(reason);
+    expect(bySignal.state).toBe('stopped');
+    expect(alive(pid2)).toBe(false);
+  });
+
   it('an exit before readiness fails the start with its exit code', async () => {
     const proc = managed({
       name: 'early',

@@ -216,16 +216,17 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
 
   private async runStart(signal: AbortSignal | undefined): Promise<void> {
     const outcome = await this.spawnUntilReady(signal);
-    if (outcome.ok) {
+    if (outcome.ok && this.machine.state === 'starting') {
       this.becomeReady();
       return;
     }
-    if (outcome.aborted) {
+    if (outcome.ok || outcome.aborted) {
       // stop() is in charge when it caused the abort; otherwise the shutdown signal did and we clean up.
       if (this.machine.state === 'starting') {
         this.machine.transition('stopping');
         await this.terminate(this.run!, undefined);
         this.machine.transition('stopped');
+        await this.settle(this.run!);
       }
       throw signal?.aborted ? signal.reason : new StartAbortedError('stop() was called');
     }
@@ -254,8 +255,11 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
       default: {
         this.machine.transition('stopping');
         this.cycle?.abort(new Error('stop requested'));
-        const result = await this.terminate(this.run!, signal);
+        const run = this.run!;
+        const result = await this.terminate(run, signal);
+        // `stopped` on 'exit' (and an empty group); the pipes then get a bounded wait for 'close'.
         this.machine.transition('stopped');
+        await this.settle(run);
         return result;
       }
     }
@@ -319,11 +323,12 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
     this.machine.transition('restarting');
     this.restartCount++;
     const outcome = await this.spawnUntilReady(undefined);
-    if (outcome.ok) {
+    if (outcome.ok && this.machine.state === 'restarting') {
       this.becomeReady();
       return;
     }
-    if (outcome.aborted || this.machine.state !== 'restarting') return;
+    // stop() took over: it terminates the run.
+    if (outcome.ok || outcome.aborted || this.machine.state !== 'restarting') return;
     this.last = outcome.exit;
     if (outcome.exit.kind === 'spawn-error') {
       // A binary that cannot run will not run on the next try either: no restart storm.
@@ -358,11 +363,12 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
           });
         }),
       ]);
-      if (result === 'ready' && !run.exit) return { ok: true };
-      if (result === 'aborted')
+      if (result === 'ready' && !run.exit && !cycle.signal.aborted) return { ok: true };
+      if (result === 'aborted' || cycle.signal.aborted)
         return { ok: false, aborted: true, exit: { kind: 'clean', code: null, signal: null } };
       if (result === 'timeout') {
         await this.terminate(run, undefined);
+        await this.settle(run);
         return {
           ok: false,
           exit: { kind: 'timeout', code: run.exit?.code ?? null, signal: run.exit?.signal ?? null },
@@ -507,7 +513,6 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
     }
     const exit = run.exit!;
     this.last = exit;
-    await this.settle(run);
     return { forced, exit };
   }
 
