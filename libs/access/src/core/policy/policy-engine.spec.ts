@@ -232,6 +232,28 @@ describe('PolicyEngine decisions', () => {
     ).toBe(false);
   });
 
+  it('matches roles the same way past the 30 roles that get a bitmask', () => {
+    const roles = Array.from({ length: 40 }, (_, i) => `r${i}`);
+    const e = engine(
+      roles.map((role) => ({
+        id: `p-${role}`,
+        effect: 'permit',
+        principal: { roles: [role, 'r0'] },
+        actions: ['pool:read'],
+      })),
+    );
+    const ask = (held: string[]) =>
+      e.evaluate(request({ action: 'pool:read', principal: principal({ roles: held }) }));
+    expect(ask(['r35']).policyIds).toEqual(['p-r35']);
+    expect(ask(['r35', 'r5']).policyIds).toEqual(['p-r5', 'p-r35']);
+    expect(ask(['r0']).policyIds).toHaveLength(40);
+    expect(ask(['r40', 'x']).reason).toBe('no-matching-policy');
+    expect(ask([]).reason).toBe('no-matching-policy');
+    // The same role sets again are served from the narrowed lists.
+    expect(ask(['r35']).policyIds).toEqual(['p-r35']);
+    expect(ask(['r35', 'r5']).policyIds).toEqual(['p-r5', 'p-r35']);
+  });
+
   it('expands pool:* and * to the declared actions', () => {
     const e = engine([
       { id: 'pool-ops', effect: 'permit', principal: { roles: ['ops'] }, actions: ['pool:*'] },

@@ -12,6 +12,11 @@ import { engineOptionsInvalid, issue } from './policy.messages.js';
 interface Bucket {
   readonly forbids: readonly CompiledPolicy[];
   readonly permits: readonly CompiledPolicy[];
+  /**
+   * The same lists narrowed to one role set (by role bitmask), built on first use: a principal never
+   * visits the policies of roles it does not hold. Bounded; past the bound the full lists serve.
+   */
+  byRoles: Map<number, Bucket> | undefined;
 }
 
 /** One immutable loaded set; a reload replaces the whole object in one assignment. */
@@ -130,10 +135,12 @@ export class PolicyEngine {
   evaluate(request: AccessRequest): Decision {
     const set = this.current;
     try {
-      const bucket = set.table.get(request.resource.type)?.get(request.action);
-      if (bucket === undefined) return set.noMatch;
+      const full = set.table.get(request.resource.type)?.get(request.action);
+      if (full === undefined) return set.noMatch;
       const { principal, resource } = request;
       const mask = set.roleBits.size === 0 ? 0 : roleMask(set.roleBits, principal.roles);
+      const bucket =
+        full.byRoles === undefined || mask < 0 ? full : (full.byRoles.get(mask) ?? narrow(full, mask));
 
       // The common cases (nothing, or exactly one policy, decides) allocate nothing.
       let forbid: CompiledPolicy | undefined;
@@ -197,7 +204,10 @@ export class PolicyEngine {
         policyVersion: version,
       });
     }
-    const table = new Map<string, Map<string, { forbids: CompiledPolicy[]; permits: CompiledPolicy[] }>>();
+    const table = new Map<
+      string,
+      Map<string, { forbids: CompiledPolicy[]; permits: CompiledPolicy[]; byRoles: Bucket['byRoles'] }>
+    >();
     for (const type of this.compileContext.resourceTypes) table.set(type, new Map());
     for (const policy of compiled) {
       const types =
@@ -206,8 +216,9 @@ export class PolicyEngine {
         const byAction = table.get(type)!;
         for (const action of policy.actions) {
           let bucket = byAction.get(action);
-          if (!bucket) byAction.set(action, (bucket = { forbids: [], permits: [] }));
+          if (!bucket) byAction.set(action, (bucket = { forbids: [], permits: [], byRoles: undefined }));
           (policy.forbid ? bucket.forbids : bucket.permits).push(policy);
+          if (policy.roleMask !== 0) bucket.byRoles ??= new Map();
         }
       }
     }
@@ -236,6 +247,20 @@ const NO_MATCH = 0;
 const MATCH = 1;
 const ERROR = 2;
 type Outcome = typeof NO_MATCH | typeof MATCH | typeof ERROR;
+
+const MAX_NARROWED = 64;
+
+function narrow(bucket: Bucket, mask: number): Bucket {
+  // Policies without roles, or with a role past the bit table, stay: `matches` still checks them.
+  const keep = (p: CompiledPolicy): boolean => p.roleMask === 0 || (p.roleMask & mask) !== 0;
+  const narrowed: Bucket = {
+    forbids: bucket.forbids.filter(keep),
+    permits: bucket.permits.filter(keep),
+    byRoles: undefined,
+  };
+  if (bucket.byRoles!.size < MAX_NARROWED) bucket.byRoles!.set(mask, narrowed);
+  return narrowed;
+}
 
 function roleMask(bits: ReadonlyMap<string, number>, roles: unknown): number {
   if (!Array.isArray(roles)) return -1;
