@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { AuditRecord } from '../interfaces/audit-event.interface.js';
 import type { AuditChainTail, TailingAuditSink } from './interfaces/audit-chain.interface.js';
-import { auditRecordLine, verifyAuditChain } from './audit-chain.js';
+import { AUDIT_GENESIS_HASH, auditRecordLine, verifyAuditChain } from './audit-chain.js';
 import { AuditChainError, AuditWriteError } from './audit.errors.js';
 import { chainForked, fileTailUnreadable } from './audit.messages.js';
 
@@ -49,11 +49,16 @@ export class FileAuditSink implements TailingAuditSink, AsyncDisposable {
     return this.serial(async () => {
       const handle = await this.ensureOpen();
       if (records.length === 0) return;
-      const check = verifyAuditChain(records, { ...(this.last && { after: this.last }) });
-      if (!check.ok) throw new AuditWriteError([this.name], chainForked(this.name));
+      // The trail chains the batch; checking that it starts where the file ends catches a second writer.
+      const first = records[0]!;
+      const expected = this.last ?? { seq: -1, hash: AUDIT_GENESIS_HASH };
+      if (first.seq !== expected.seq + 1 || first.prevHash !== expected.hash) {
+        throw new AuditWriteError([this.name], chainForked(this.name));
+      }
       await handle.appendFile(records.map((r) => `${auditRecordLine(r)}\n`).join(''), 'utf8');
       if (this.options.sync !== false) await handle.datasync();
-      this.last = check.tail;
+      const last = records[records.length - 1]!;
+      this.last = { seq: last.seq, hash: last.hash };
     });
   }
 
