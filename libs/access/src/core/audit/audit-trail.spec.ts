@@ -114,6 +114,31 @@ describe('AuditTrail', () => {
     expect(trail.stats()).toMatchObject({ queued: 0, dropped: 3, written: 2, failed: 0 });
   });
 
+  it('admits durable events past a full queue, up to twice its size, then rejects them', async () => {
+    const sink = new MemorySink('m');
+    let release!: () => void;
+    sink.hold = new Promise<void>((resolve) => (release = resolve));
+    const trail = new AuditTrail({ sinks: [sink], queueSize: 2, batchSize: 1 });
+    const first = trail.recordDurable(event(0)); // taken by the writer, which now waits on the sink
+    await new Promise((resolve) => setImmediate(resolve));
+    trail.record(event(1));
+    trail.record(event(2));
+    trail.record(event(3)); // the queue is full: dropped
+    const durable = [trail.recordDurable(event(4)), trail.recordDurable(event(5))];
+    await expect(trail.recordDurable(event(6))).rejects.toMatchObject({ code: 'ACCESS_AUDIT_WRITE_FAILED' });
+    expect(trail.stats()).toMatchObject({ queued: 4, dropped: 1 });
+    release();
+    await Promise.all([first, ...durable]);
+    await trail.close();
+    expect(sink.stored.map((r) => r.event.principal)).toEqual([
+      'user-0',
+      'user-1',
+      'user-2',
+      'user-4',
+      'user-5',
+    ]);
+  });
+
   it('resolves a durable event only once every sink stored it', async () => {
     const a = new MemorySink('a');
     const b = new MemorySink('b');
