@@ -7,7 +7,8 @@ export function canonicalJson(value: unknown): string {
   return write(value, 0);
 }
 
-const MAX_DEPTH = 64;
+// Deep enough for a policy condition at the engine's deepest bound (two JSON levels per `all`/`any`).
+const MAX_DEPTH = 256;
 
 function write(value: unknown, depth: number): string {
   if (depth > MAX_DEPTH) throw new RangeError('canonicalJson: value nests too deeply');

@@ -432,6 +432,18 @@ describe('PolicyEngine loading', () => {
     expect(error.message).toContain('policies[3] (d).__proto__: forbidden key "__proto__"');
   });
 
+  it('accepts conditions right at the depth bound and rejects one level more', () => {
+    const nest = (depth: number): PolicyDefinition['when'] =>
+      depth === 1 ? { eq: [1, 1] } : { all: [nest(depth - 1)!] };
+    const at = (depth: number) => [
+      { id: 'deep', effect: 'permit' as const, actions: ['pool:read'], when: nest(depth) },
+    ];
+    const e = new PolicyEngine({ actions, resourceTypes, maxConditionDepth: 64 });
+    expect(e.load(at(64)).count).toBe(1);
+    expect(e.evaluate(request({ action: 'pool:read' })).allowed).toBe(true);
+    expectIssues(() => e.load(at(65)));
+  });
+
   it('keeps the old set serving when a reload fails, and swaps the whole set when it succeeds', () => {
     const reloads: PolicyReloadInfo[] = [];
     const e = engine([permitAdmins], { onReload: (info) => reloads.push(info) });
