@@ -1,5 +1,6 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { LifecycleManager } from '../core/manager/lifecycle-manager.js';
+import { ManagedProcess } from '../core/process/managed-process.js';
 import { LifecycleHealthIndicator } from './lifecycle-health.indicator.js';
 import { ShutdownState } from './shutdown.state.js';
 
@@ -21,6 +22,28 @@ describe('LifecycleHealthIndicator and ShutdownState', () => {
     await manager.start();
     expect(indicator.readiness()).toEqual({ lifecycle: { status: 'up', state: 'ready' } });
     expect(indicator.units('parts')).toEqual({ parts: { status: 'up', units: { db: 'ready' } } });
+    await manager.stop();
+  });
+
+  it('reports a crashed-and-failed process by its own state although the manager saw it ready', async () => {
+    const manager = new LifecycleManager();
+    const proc = new ManagedProcess({
+      name: 'worker',
+      command: '/bin/sh',
+      args: ['-c', 'exit 1'],
+      restart: 'never',
+    });
+    manager.add(proc);
+    const indicator = new LifecycleHealthIndicator(
+      new HealthIndicatorService(),
+      new ShutdownState(),
+      manager,
+    );
+    const failed = new Promise<void>((resolve) => proc.onTransition((e) => e.to === 'failed' && resolve()));
+    await manager.start();
+    await failed;
+    expect(manager.stateOf('worker')).toBe('ready');
+    expect(indicator.units()).toEqual({ units: { status: 'down', units: { worker: 'failed' } } });
     await manager.stop();
   });
 

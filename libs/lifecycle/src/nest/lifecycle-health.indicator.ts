@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { LifecycleManager } from '../core/manager/lifecycle-manager.js';
+import { ManagedProcess } from '../core/process/managed-process.js';
+import type { LifecycleState } from '../core/state/lifecycle.state.js';
 import { ShutdownState } from './shutdown.state.js';
 
 /**
@@ -29,11 +31,14 @@ export class LifecycleHealthIndicator {
   /** Each unit and process by name with its state; down when any is not `ready`. */
   units<const Key extends string = 'units'>(key: Key = 'units' as Key): HealthIndicatorResult<Key> {
     const check = this.health.check(key);
-    const units = this.manager.units();
-    const states = Object.fromEntries(units.map((u) => [u.name, u.state]));
-    return units.every((u) => u.state === 'ready')
-      ? check.up({ units: states })
-      : check.down({ units: states });
+    const states: Record<string, LifecycleState> = {};
+    for (const { name, state } of this.manager.units()) {
+      const unit = this.manager.unit(name);
+      // A process can crash, back off or fail long after the manager saw it ready.
+      states[name] = unit instanceof ManagedProcess ? unit.state : state;
+    }
+    const allReady = Object.values(states).every((s) => s === 'ready');
+    return allReady ? check.up({ units: states }) : check.down({ units: states });
   }
 
   /** Up while the process runs, shutdown included. */

@@ -88,9 +88,17 @@ export class LifecycleService
 
   async onApplicationBootstrap(): Promise<void> {
     this.registerDiscoveredUnits();
+    // A process reports its own, richer machine (crashed, backoff…); the manager's view of it is coarser.
+    const processes = new Set(
+      this.manager
+        .units()
+        .flatMap((u) => (this.manager.unit(u.name) instanceof ManagedProcess ? [u.name] : [])),
+    );
     this.unsubscribers.push(
       this.manager.onTransition((e) => {
-        if (e.subject !== this.manager.name) this.metrics.unitTransition(e.subject, e.from, e.to);
+        if (e.subject !== this.manager.name && !processes.has(e.subject)) {
+          this.metrics.unitTransition(e.subject, e.from, e.to);
+        }
       }),
     );
     for (const { name, stopTimeoutMs } of this.manager.units()) {
