@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { HealthController } from './health.controller.js';
+import { loadDemoConfig } from './demo.config.js';
+import { DemoModule } from './demo.module.js';
 
 @Module({
-  imports: [TerminusModule, PrometheusModule.register({ defaultMetrics: { enabled: true } })],
-  controllers: [HealthController],
+  imports: [
+    PrometheusModule.register({ defaultMetrics: { enabled: true } }),
+    DemoModule.forRoot(loadDemoConfig()),
+  ],
 })
 export class AppModule {}

@@ -96,29 +96,41 @@ export class PoolMetrics {
       creating.set(stats.creating);
       waiting.set(stats.waiting);
     };
+    // Events fire mid-transition (a released resource is not idle yet): read the sizes once the pool's
+    // synchronous work is done, and once per burst of events rather than once per event.
+    let scheduled = false;
+    const flush = (): void => {
+      scheduled = false;
+      refresh();
+    };
+    const later = (): void => {
+      if (scheduled) return;
+      scheduled = true;
+      queueMicrotask(flush);
+    };
     pool.on('acquire', ({ waitMs }) => {
       acquireSeconds.observe(waitMs / 1000);
-      refresh();
+      later();
     });
     pool.on('release', ({ leaseMs }) => {
       leaseSeconds.observe(leaseMs / 1000);
-      refresh();
+      later();
     });
-    pool.on('create', refresh);
+    pool.on('create', later);
     pool.on('destroy', ({ reason }) => {
       this.destroyed.inc({ ...labels, reason });
-      refresh();
+      later();
     });
     pool.on('timeout', () => {
       timeouts.inc();
-      refresh();
+      later();
     });
     pool.on('createError', () => {
       createErrors.inc();
-      refresh();
+      later();
     });
     pool.on('leak', () => leaks.inc());
-    pool.on('resize', refresh);
+    pool.on('resize', later);
     refresh();
     return refresh;
   }

@@ -1,0 +1,120 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Module, ValidationPipe, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import type { DatabaseSync } from 'node:sqlite';
+import type pg from 'pg';
+import {
+  getPoolHostToken,
+  getPoolToken,
+  postgresFactory,
+  PoolModule,
+  redisFactory,
+  sqliteFactory,
+  type Pool,
+  type PoolHost,
+  type ResourceFactory,
+} from '@steward/pool';
+import { defaultSqlitePath, type DemoConfig } from './demo.config.js';
+import { CACHE_POOL, DB_POOL, DEMO_CONFIG } from './demo.constants.js';
+import { HealthController } from './health.controller.js';
+import { ItemsCache } from './items/items.cache.js';
+import { ItemsController } from './items/items.controller.js';
+import { ItemsRepository } from './items/items.repository.js';
+import { ItemsService } from './items/items.service.js';
+import { PostgresItemsRepository } from './items/postgres-items.repository.js';
+import { SqliteItemsRepository } from './items/sqlite-items.repository.js';
+import { SqliteFileCleanup } from './sqlite-file.cleanup.js';
+
+/**
+ * The demo service: items over the `db` pool (SQLite by default, PostgreSQL with `DATABASE_URL`), a
+ * Redis cache pool with `REDIS_URL`, readiness over every pool. The app adds `/metrics`
+ * (`PrometheusModule.register()`), so two apps can share one process in tests.
+ */
+@Module({})
+export class DemoModule {
+  /** The demo configured by `config` (see `loadDemoConfig`). */
+  static forRoot(config: DemoConfig): DynamicModule {
+    const sqlitePath = config.databaseUrl ? undefined : (config.sqlitePath ?? defaultSqlitePath());
+    const providers: Provider[] = [
+      { provide: DEMO_CONFIG, useValue: config },
+      {
+        provide: APP_PIPE,
+        useValue: new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+      },
+      {
+        provide: ItemsRepository,
+        useFactory: (pool: Pool<unknown>) =>
+          config.databaseUrl
+            ? new PostgresItemsRepository(pool as Pool<pg.Client>, config.itemsTable)
+            : new SqliteItemsRepository(pool as Pool<DatabaseSync>, config.itemsTable),
+        inject: [getPoolToken(DB_POOL)],
+      },
+      ItemsCache,
+      ItemsService,
+    ];
+    if (sqlitePath && !config.sqlitePath) {
+      providers.push({
+        provide: SqliteFileCleanup,
+        useFactory: (host: PoolHost) => new SqliteFileCleanup(sqlitePath, host),
+        inject: [getPoolHostToken(DB_POOL)],
+      });
+    }
+    const pools: DynamicModule[] = [
+      PoolModule.forRoot({
+        name: DB_POOL,
+        factory: config.databaseUrl
+          ? postgresFactory({ connectionString: config.databaseUrl, applicationName: 'steward-demo' })
+          : sqliteFileFactory(sqlitePath!),
+        min: 1,
+        max: config.dbMax,
+        acquireTimeoutMs: 5_000,
+        createTimeoutMs: 5_000,
+        keepaliveIntervalMs: config.maintenanceIntervalMs,
+        maintenanceIntervalMs: config.maintenanceIntervalMs,
+        createRetry: { baseMs: 100, maxMs: 2_000 },
+      }),
+    ];
+    if (config.redisUrl) {
+      pools.push(
+        PoolModule.forRoot({
+          name: CACHE_POOL,
+          factory: redisFactory({
+            url: config.redisUrl,
+            connectionName: 'steward-demo',
+            connectTimeoutMs: 1_000,
+          }),
+          min: 1,
+          max: 4,
+          acquireTimeoutMs: 100,
+          createTimeoutMs: 1_000,
+          keepaliveIntervalMs: config.maintenanceIntervalMs,
+          maintenanceIntervalMs: config.maintenanceIntervalMs,
+          createRetry: { baseMs: 100, maxMs: 5_000 },
+          // The app keeps serving from the database when Redis is down: no fail-fast boot, no 503.
+          warmUp: false,
+          optional: true,
+        }),
+      );
+    }
+    return {
+      module: DemoModule,
+      imports: [TerminusModule, ...pools],
+      controllers: [HealthController, ItemsController],
+      providers,
+    };
+  }
+}
+
+/** SQLite in WAL mode; the directory is created with the first connection, not at registration. */
+function sqliteFileFactory(path: string): ResourceFactory<DatabaseSync> {
+  const inner = sqliteFactory({ path });
+  return {
+    ...inner,
+    create: (signal) => {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      return inner.create(signal);
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { Item } from './interfaces/item.interface.js';
+
+/** Storage of the items; one implementation per database. Also the DI token. */
+export abstract class ItemsRepository {
+  /** Creates the table when missing. */
+  abstract migrate(): Promise<void>;
+  abstract list(limit: number, offset: number): Promise<Item[]>;
+  abstract get(id: number): Promise<Item | undefined>;
+  abstract create(name: string, description: string | null): Promise<Item>;
+  /** True when a row was deleted. */
+  abstract delete(id: number): Promise<boolean>;
+}
+
+/** Table names are interpolated into SQL, so only plain identifiers are accepted. */
+export function checkTableName(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
+    throw new Error('ITEMS_TABLE must be a lower-case SQL identifier');
+  return name;
+}

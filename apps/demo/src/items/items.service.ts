@@ -1,0 +1,40 @@
+import { Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import type { Item } from './interfaces/item.interface.js';
+import { ItemsCache } from './items.cache.js';
+import { ItemsRepository } from './items.repository.js';
+
+/** The items use cases: the repository behind a read-through cache. */
+@Injectable()
+export class ItemsService implements OnModuleInit {
+  constructor(
+    private readonly repository: ItemsRepository,
+    private readonly cache: ItemsCache,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.repository.migrate();
+  }
+
+  list(limit = 20, offset = 0): Promise<Item[]> {
+    return this.repository.list(limit, offset);
+  }
+
+  async get(id: number): Promise<Item> {
+    const cached = await this.cache.get(id);
+    if (cached) return cached;
+    const item = await this.repository.get(id);
+    if (!item) throw new NotFoundException(`Item ${id} not found`);
+    await this.cache.set(item);
+    return item;
+  }
+
+  create(name: string, description?: string): Promise<Item> {
+    return this.repository.create(name, description ?? null);
+  }
+
+  async delete(id: number): Promise<void> {
+    const deleted = await this.repository.delete(id);
+    await this.cache.invalidate(id);
+    if (!deleted) throw new NotFoundException(`Item ${id} not found`);
+  }
+}
