@@ -30,7 +30,6 @@ export class AdaptiveLimiter {
   private cutThisWindow = false;
   private minRtt = Number.POSITIVE_INFINITY;
   private windowMinRtt = Number.POSITIVE_INFINITY;
-  private windows = 0;
 
   constructor(
     private min: number,
@@ -86,10 +85,9 @@ export class AdaptiveLimiter {
   private evaluate(): boolean {
     const rtt = this.rttSum / this.samples;
     const inFlight = this.inFlightSum / this.samples;
-    // The no-load lease time is relearnt now and then, so a resource that became slower for good
-    // is not read as permanently congested.
-    if (++this.windows % 20 === 0) this.minRtt = this.windowMinRtt;
-    else if (this.windowMinRtt < this.minRtt) this.minRtt = this.windowMinRtt;
+    // The no-load lease time: the best seen, and re-learnt (up or down) whenever a window ran
+    // lightly loaded, so a resource that became slower for good is not read as congested forever.
+    if (this.windowMinRtt < this.minRtt || inFlight <= this.alpha) this.minRtt = this.windowMinRtt;
     const queued = rtt > 0 ? inFlight * (1 - this.minRtt / rtt) : 0;
     const demand = this.peakDemand;
     this.samples = 0;
