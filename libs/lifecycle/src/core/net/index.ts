@@ -9,3 +9,5 @@ export * from './port-lease.js';
 export * from './managed-server.js';
 export * from './tcp-connect.js';
 export * from './circuit-breaker.js';
+export type * from './interfaces/managed-link.interface.js';
+export * from './managed-link.js';

@@ -42,3 +42,13 @@ export class LinkConnectError extends StewardError {
     super('LINK_CONNECT_FAILED', NetMessages.linkRetriesExhausted(link, attempts), options);
   }
 }
+
+/** A `ManagedLink.run` call exceeded its `timeoutMs` (waiting for a connection included). */
+export class LinkOperationTimeoutError extends StewardError {
+  constructor(
+    readonly link: string,
+    readonly timeoutMs: number,
+  ) {
+    super('LINK_OPERATION_TIMEOUT', NetMessages.linkOperationTimeout(link, timeoutMs));
+  }
+}

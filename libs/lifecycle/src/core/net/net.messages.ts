@@ -5,6 +5,8 @@ export const NetMessages = {
     `Connecting to ${target} did not complete within ${timeoutMs} ms.`,
   circuitOpen: (name: string) => `Circuit "${name}" is open; the call was not attempted.`,
   linkClosed: (name: string) => `Link "${name}" is closed.`,
+  linkOperationTimeout: (name: string, timeoutMs: number) =>
+    `An operation on link "${name}" did not complete within ${timeoutMs} ms.`,
   linkRetriesExhausted: (name: string, attempts: number) =>
     `Link "${name}" could not connect after ${attempts} attempts.`,
 } as const;
