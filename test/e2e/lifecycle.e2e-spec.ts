@@ -192,6 +192,36 @@ describe('LifecycleModule (e2e)', () => {
     expect(log).toEqual(['start:db', 'stop:db']);
   });
 
+  it('forRootAsync takes its options from a factory, budget check included', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        LifecycleModule.forRootAsync({
+          useFactory: async () => ({ shutdown, startTimeoutMs: 1_234 }),
+        }),
+      ],
+      providers: [DbService],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    expect(app.get(LifecycleManager).units()).toEqual([
+      expect.objectContaining({
+        name: 'DbService',
+        state: 'ready',
+        startTimeoutMs: 1_234,
+        stopTimeoutMs: 500,
+      }),
+    ]);
+    await app.close();
+    expect(log).toEqual(['start:db', 'stop:db']);
+
+    const bad = Test.createTestingModule({
+      imports: [
+        LifecycleModule.forRootAsync({ useFactory: () => ({ shutdown: { ...shutdown, deadlineMs: 600 } }) }),
+      ],
+    }).compile();
+    await expect(bad).rejects.toThrow(/exceeds deadlineMs \(600 ms\)/);
+  });
+
   it('refuses a shutdown budget that does not fit the deadline', async () => {
     const attempt = Test.createTestingModule({
       imports: [
