@@ -227,6 +227,13 @@ describe('LifecycleManager start', () => {
     expect(log).toEqual(['start:u1', 'start:u2', 'start:u3', 'stop:u2', 'stop:u1']);
   });
 
+  it('rejects bad timeouts at construction and at add', () => {
+    expect(() => new LifecycleManager({ startTimeoutMs: 0, stopDeadlineMs: -5 })).toThrow(
+      /startTimeoutMs[\s\S]*stopDeadlineMs/,
+    );
+    expect(() => new LifecycleManager().add(unit('a', []), { stopTimeoutMs: 1.5 })).toThrow(/stopTimeoutMs/);
+  });
+
   it('start after stop is an illegal transition', async () => {
     const manager = new LifecycleManager();
     await manager.stop();

@@ -1,4 +1,4 @@
-import { linkAbort, raceAbort } from '@steward/common';
+import { linkAbort, OptionChecker, raceAbort } from '@steward/common';
 import type { LifecycleUnit } from '../interfaces/lifecycle-unit.interface.js';
 import {
   StartAbortedError,
@@ -68,6 +68,11 @@ export class LifecycleManager implements AsyncDisposable {
   private firstFailure?: { unit: string; cause: unknown };
 
   constructor(options: LifecycleManagerOptions = {}) {
+    const check = new OptionChecker('lifecycle manager');
+    check.integer('startTimeoutMs', options.startTimeoutMs, 1);
+    check.integer('stopTimeoutMs', options.stopTimeoutMs, 1);
+    check.integer('stopDeadlineMs', options.stopDeadlineMs, 1);
+    check.throwIfAny();
     this.options = {
       startTimeoutMs: options.startTimeoutMs ?? DEFAULTS.startTimeoutMs,
       stopTimeoutMs: options.stopTimeoutMs ?? DEFAULTS.stopTimeoutMs,
@@ -92,6 +97,10 @@ export class LifecycleManager implements AsyncDisposable {
     if (this.machine.state !== 'created') {
       throw new UnitRegistrationError(lifecycleMessages.addAfterStart(unit.name));
     }
+    const check = new OptionChecker(`unit '${unit.name}'`);
+    check.integer('startTimeoutMs', options.startTimeoutMs, 1);
+    check.integer('stopTimeoutMs', options.stopTimeoutMs, 1);
+    check.throwIfAny();
     if (this.entries.has(unit.name))
       throw new UnitRegistrationError(lifecycleMessages.duplicateUnit(unit.name));
     const machine = new StateMachine(unit.name, UNIT_TRANSITIONS);
