@@ -86,13 +86,17 @@ class HealthController {
 const shutdown = { delayMs: 0, drainTimeoutMs: 200, stopTimeoutMs: 500, deadlineMs: 5_000 };
 
 async function createApp(
-  options: { delayMs?: number; metrics?: boolean; providers?: unknown[] } = {},
+  options: { delayMs?: number; deadlineMs?: number; metrics?: boolean; providers?: unknown[] } = {},
 ): Promise<INestApplication> {
   @Module({
     imports: [
       TerminusModule,
       LifecycleModule.forRoot({
-        shutdown: { ...shutdown, delayMs: options.delayMs ?? 0 },
+        shutdown: {
+          ...shutdown,
+          delayMs: options.delayMs ?? 0,
+          deadlineMs: options.deadlineMs ?? shutdown.deadlineMs,
+        },
         metrics: options.metrics ?? false,
       }),
     ],
@@ -156,6 +160,20 @@ describe('LifecycleModule (e2e)', () => {
     expect(log).toEqual(['start:db', 'start:audit', 'write:flush', 'stop:audit', 'stop:db']);
     expect(server.listening).toBe(false);
     expect(listenerCounts()).toEqual(baseline);
+  });
+
+  it('skips the delay when the HTTP server is not listening', async () => {
+    const app = await createApp({ delayMs: 60_000, deadlineMs: 70_000 });
+    await app.init();
+    // A minute of delay against a 3 s window: not a speed goal, a delay that should not happen at all.
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      app.close().then(() => 'closed'),
+      new Promise((resolve) => (timer = setTimeout(resolve, 3_000, 'delayed'))),
+    ]);
+    clearTimeout(timer);
+    expect(outcome).toBe('closed');
+    expect(log).toEqual(['start:db', 'start:audit', 'write:flush', 'stop:audit', 'stop:db']);
   });
 
   it('item 21: 20 create/close cycles leave the process signal listeners at baseline', async () => {

@@ -131,7 +131,7 @@ export class LifecycleService
 
   /**
    * Turns readiness 503 at once, keeps serving for what is left of `delayMs` (skipped when the app never
-   * became ready), then drains the HTTP server. Idempotent.
+   * became ready or its HTTP server is not listening), then drains the HTTP server. Idempotent.
    */
   prepareShutdown(reason: string): Promise<DrainResult | undefined> {
     this.state.begin(reason);
@@ -149,7 +149,9 @@ export class LifecycleService
   }
 
   private async runPrepare(): Promise<DrainResult | undefined> {
-    if (this.manager.state === 'ready') {
+    // The delay lets load balancers notice the 503; it is pointless when nothing listens (never started,
+    // or an app driven by app.init() in tests).
+    if (this.manager.state === 'ready' && this.server?.server.listening) {
       const elapsed = performance.now() - (this.state.startedAt ?? performance.now());
       const wait = Math.max(0, this.options.delayMs - elapsed);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
