@@ -1,37 +1,70 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { mintApiKey } from '@steward/access';
+import { Secret } from '@steward/common';
 import { register } from 'prom-client';
 import request from 'supertest';
 import { AppModule } from '../../apps/demo/src/app.module.js';
+import { loadDemoConfig } from '../../apps/demo/src/demo.config.js';
 
+// The whole demo as `npm start` assembles it (access control, lifecycle, pools, metrics), over HTTP.
 describe('demo (e2e)', () => {
+  const pepper = new Secret('e2e-pepper-'.padEnd(40, 'p'));
+  const admin = mintApiKey({ pepper, clientId: 'ops', roles: ['admin'] });
+  const reader = mintApiKey({ pepper, clientId: 'app', roles: ['reader'] });
+  const saved = { ...process.env };
   let app: INestApplication;
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    process.env.STEWARD_API_KEY_PEPPER = pepper.reveal();
+    process.env.STEWARD_API_KEYS = JSON.stringify([admin.record, reader.record]);
+    const config = loadDemoConfig({ ITEMS_TABLE: `e2e_demo_${process.pid}` });
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
   });
 
   afterAll(async () => {
     await app?.close();
+    process.env = saved;
     register.clear();
   });
 
-  it('GET /health/ready answers 200 with a JSON health report', async () => {
+  it('GET /health/ready is public and answers 200 with every pool and the lifecycle', async () => {
     const response = await request(app.getHttpServer()).get('/health/ready').expect(200);
     expect(response.headers['content-type']).toMatch(/application\/json/);
     expect(response.body.status).toBe('ok');
+    expect(Object.keys(response.body.details)).toEqual(expect.arrayContaining(['lifecycle', 'pool:db']));
   });
 
-  it('GET /health/live answers 200', async () => {
+  it('GET /health/live is public', async () => {
     await request(app.getHttpServer()).get('/health/live').expect(200);
   });
 
-  it('GET /metrics answers Prometheus text', async () => {
-    const response = await request(app.getHttpServer()).get('/metrics').expect(200);
+  it('GET /metrics needs metrics:read and then answers Prometheus text with the pool series', async () => {
+    const denied = await request(app.getHttpServer()).get('/metrics').expect(401);
+    expect(denied.headers['www-authenticate']).toBeDefined();
+    const response = await request(app.getHttpServer())
+      .get('/metrics')
+      .set('X-API-Key', admin.key)
+      .expect(200);
     expect(response.headers['content-type']).toMatch(/text\/plain/);
-    expect(response.text).toMatch(/^# HELP process_cpu_user_seconds_total/m);
-    expect(response.text).toMatch(/^# TYPE \w+ (counter|gauge|histogram)/m);
+    expect(response.text).toMatch(/^# TYPE steward_pool_resources gauge/m);
+    expect(response.text).toMatch(/steward_pool_resources\{[^}]*pool="db"/);
+  });
+
+  it('items: 401 without a key, readers read, only admins write', async () => {
+    const server = app.getHttpServer();
+    await request(server).get('/items').expect(401);
+    await request(server).post('/items').set('X-API-Key', reader.key).send({ name: 'nope' }).expect(403);
+    const created = await request(server)
+      .post('/items')
+      .set('X-API-Key', admin.key)
+      .send({ name: 'first' })
+      .expect(201);
+    const list = await request(server).get('/items').set('X-API-Key', reader.key).expect(200);
+    expect(list.body).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: created.body.id, name: 'first' })]),
+    );
   });
 });

@@ -1,12 +1,25 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { LifecycleModule } from '@steward/lifecycle';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
-import { loadDemoConfig } from './demo.config.js';
+import { DemoAccessModule, demoMetricsController } from './access/index.js';
+import type { DemoConfig } from './demo.config.js';
 import { DemoModule } from './demo.module.js';
 
-@Module({
-  imports: [
-    PrometheusModule.register({ defaultMetrics: { enabled: true } }),
-    DemoModule.forRoot(loadDemoConfig()),
-  ],
-})
-export class AppModule {}
+/**
+ * The whole demo service: the items API and pools (DemoModule), access control over every route but
+ * the probes (DemoAccessModule), the Kubernetes-shaped shutdown (LifecycleModule) and `/metrics`.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: DemoConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        PrometheusModule.register({ defaultMetrics: { enabled: true }, controller: demoMetricsController() }),
+        LifecycleModule.forRoot({ shutdown: config.shutdown, metrics: true }),
+        DemoAccessModule,
+        DemoModule.forRoot(config),
+      ],
+    };
+  }
+}

@@ -1,12 +1,17 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvalidOptionsError, type OptionIssue } from '@steward/common';
 
 /** What the demo needs from its environment; every field has a default so `npm start` needs nothing. */
 export interface DemoConfig {
   /** PostgreSQL URL; without it the demo uses an embedded SQLite file. */
   databaseUrl?: string;
+  /** `application_name` of the demo's PostgreSQL connections (default `steward-demo`). */
+  pgApplicationName: string;
   /** Redis URL; with it item reads go through a Redis cache. */
   redisUrl?: string;
+  /** Client name of the demo's Redis connections (default `steward-demo`). */
+  redisConnectionName: string;
   /** SQLite file (default: a fresh file under the OS temp dir, removed at shutdown). */
   sqlitePath?: string;
   /** Table of the items (default `steward_demo_items`). */
@@ -15,29 +20,88 @@ export interface DemoConfig {
   hashWorkers: number;
   /** Database pool size (default 10). */
   dbMax: number;
+  /** How long a request waits for a database connection, in ms (default 5 000). */
+  dbAcquireTimeoutMs: number;
+  /** A db lease held longer than this is reported as a leak, in ms (default: off). */
+  dbLeakDetectionMs?: number;
   /** Period of the pools' maintenance and keepalive validation, in ms (default 5 000). */
   maintenanceIntervalMs: number;
+  /** Shutdown budget (see LifecycleModule): keep serving, drain HTTP, stop units, all inside the deadline. */
+  shutdown: { delayMs: number; drainTimeoutMs: number; stopTimeoutMs: number; deadlineMs: number };
 }
 
-/** Reads the demo's settings from the environment. */
+/**
+ * Reads the demo's settings from the environment. Every bad setting is reported at once, named by its
+ * variable; values are never echoed (a URL may carry a password).
+ */
 export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig {
-  return {
-    databaseUrl: env.DATABASE_URL || undefined,
-    redisUrl: env.REDIS_URL || undefined,
-    sqlitePath: env.SQLITE_PATH || undefined,
-    itemsTable: env.ITEMS_TABLE || 'steward_demo_items',
-    hashWorkers: positiveInt(env.HASH_WORKERS, 2),
-    dbMax: positiveInt(env.DB_POOL_MAX, 10),
-    maintenanceIntervalMs: positiveInt(env.POOL_MAINTENANCE_MS, 5_000),
+  const issues: OptionIssue[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+      issues.push({ path: name, message: `must be an integer from ${min} to ${max}` });
+      return fallback;
+    }
+    return value;
   };
+  const url = (name: string, protocols: readonly string[]): string | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    let protocol: string | undefined;
+    try {
+      protocol = new URL(raw).protocol;
+    } catch {
+      protocol = undefined;
+    }
+    if (!protocol || !protocols.includes(protocol)) {
+      issues.push({ path: name, message: `must be a ${protocols.map((p) => p + '//').join(' or ')} URL` });
+      return undefined;
+    }
+    return raw;
+  };
+  const name = (key: string, fallback: string): string => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^[A-Za-z0-9_.:-]{1,63}$/.test(raw)) {
+      issues.push({ path: key, message: 'must be 1-63 letters, digits or _ . : -' });
+      return fallback;
+    }
+    return raw;
+  };
+
+  const leak = int('DB_LEAK_DETECTION_MS', 0, 0, 3_600_000);
+  const config: DemoConfig = {
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    pgApplicationName: name('PG_APPLICATION_NAME', 'steward-demo'),
+    redisUrl: url('REDIS_URL', ['redis:', 'rediss:']),
+    redisConnectionName: name('REDIS_CONNECTION_NAME', 'steward-demo'),
+    sqlitePath: env.SQLITE_PATH || undefined,
+    itemsTable: name('ITEMS_TABLE', 'steward_demo_items'),
+    hashWorkers: int('HASH_WORKERS', 2, 1, 64),
+    dbMax: int('DB_POOL_MAX', 10, 1, 1_000),
+    dbAcquireTimeoutMs: int('DB_ACQUIRE_TIMEOUT_MS', 5_000, 1, 600_000),
+    dbLeakDetectionMs: leak > 0 ? leak : undefined,
+    maintenanceIntervalMs: int('POOL_MAINTENANCE_MS', 5_000, 100, 3_600_000),
+    shutdown: {
+      delayMs: int('STEWARD_SHUTDOWN_DELAY_MS', 5_000, 0, 600_000),
+      drainTimeoutMs: int('STEWARD_DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),
+      stopTimeoutMs: int('STEWARD_STOP_TIMEOUT_MS', 5_000, 1, 600_000),
+      deadlineMs: int('STEWARD_SHUTDOWN_DEADLINE_MS', 25_000, 1, 3_600_000),
+    },
+  };
+  if (/^\w+$/.test(config.itemsTable) === false) {
+    issues.push({
+      path: 'ITEMS_TABLE',
+      message: 'must be letters, digits and _ only (it is an SQL identifier)',
+    });
+  }
+  if (issues.length > 0) throw new InvalidOptionsError('demo', issues);
+  return config;
 }
 
 /** A private temp file for the default SQLite database. */
 export function defaultSqlitePath(): string {
   return join(tmpdir(), `steward-demo-${process.pid}-${Date.now().toString(36)}`, 'items.db');
-}
-
-function positiveInt(raw: string | undefined, fallback: number): number {
-  const value = Number(raw);
-  return raw !== undefined && Number.isInteger(value) && value > 0 ? value : fallback;
 }

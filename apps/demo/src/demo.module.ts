@@ -65,11 +65,15 @@ export class DemoModule {
       PoolModule.forRoot({
         name: DB_POOL,
         factory: config.databaseUrl
-          ? postgresFactory({ connectionString: config.databaseUrl, applicationName: 'steward-demo' })
+          ? postgresFactory({
+              connectionString: config.databaseUrl,
+              applicationName: config.pgApplicationName,
+            })
           : sqliteFileFactory(sqlitePath!),
         min: 1,
         max: config.dbMax,
-        acquireTimeoutMs: 5_000,
+        acquireTimeoutMs: config.dbAcquireTimeoutMs,
+        leakDetectionMs: config.dbLeakDetectionMs,
         createTimeoutMs: 5_000,
         keepaliveIntervalMs: config.maintenanceIntervalMs,
         maintenanceIntervalMs: config.maintenanceIntervalMs,
@@ -82,7 +86,7 @@ export class DemoModule {
           name: CACHE_POOL,
           factory: redisFactory({
             url: config.redisUrl,
-            connectionName: 'steward-demo',
+            connectionName: config.redisConnectionName,
             connectTimeoutMs: 1_000,
           }),
           min: 1,

@@ -1,28 +1,41 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { StewardError } from '@steward/common';
+import { enableLifecycleShutdown } from '@steward/lifecycle';
 import { AppModule } from './app.module.js';
-import { loadDemoConfig } from './demo.config.js';
+import { loadDemoConfig, type DemoConfig } from './demo.config.js';
+
+const logger = new Logger('Demo');
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule, { bufferLogs: false });
-  app.enableShutdownHooks();
-  const port = Number(process.env.PORT ?? 3000);
-  await app.listen(port, process.env.HOST ?? '127.0.0.1');
-  const url = await app.getUrl();
   const config = loadDemoConfig();
-  new Logger('Demo').log(
+  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: false });
+  // Instead of app.enableShutdownHooks(): readiness 503 at once, serve for delayMs, drain, stop in reverse, exit 0/1.
+  enableLifecycleShutdown(app);
+  await app.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1');
+  logger.log(usage(await app.getUrl(), config));
+}
+
+function usage(url: string, config: DemoConfig): string {
+  return (
     `Steward demo listening on ${url}\n` +
-      `  database: ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'embedded SQLite'}; ` +
-      `cache: ${config.redisUrl ? 'Redis (REDIS_URL)' : 'none'}\n` +
-      `  GET    ${url}/health/live    liveness\n` +
-      `  GET    ${url}/health/ready   readiness (every pool)\n` +
-      `  GET    ${url}/metrics        Prometheus metrics (steward_pool_*)\n` +
-      `  GET    ${url}/items          list items\n` +
-      `  POST   ${url}/items          curl -X POST -H 'content-type: application/json' -d '{"name":"first"}' ${url}/items\n` +
-      `  GET    ${url}/items/1        one item\n` +
-      `  DELETE ${url}/items/1        delete it`,
+    `  database: ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'embedded SQLite'}; ` +
+    `cache: ${config.redisUrl ? 'Redis (REDIS_URL)' : 'none'}\n` +
+    `  GET    ${url}/health/live    liveness (public)\n` +
+    `  GET    ${url}/health/ready   readiness: every pool and the shutdown state (public)\n` +
+    `  GET    ${url}/metrics        Prometheus metrics (metrics:read)\n` +
+    `  GET    ${url}/items          list items (items:read)\n` +
+    `  POST   ${url}/items          create one (items:write)\n` +
+    `  GET    ${url}/items/1        one item;  DELETE ${url}/items/1 deletes it (items:write)\n` +
+    `  GET    ${url}/admin/pools    pool stats; POST …/admin/pools/db/drain|resize|reset (admin)\n` +
+    `  Call with -H "X-API-Key: <key>"; see apps/demo/src/access/README.md for keys.`
   );
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  // One message naming what is wrong; no stack for configuration errors, which are the user's to fix.
+  if (error instanceof StewardError) logger.error(error.message);
+  else logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+});

@@ -35,6 +35,12 @@ export const DEMO_POLICIES: readonly PolicyDefinition[] = [
     actions: ['items:read'],
   },
   {
+    id: 'admins-write-items',
+    effect: 'permit',
+    principal: { roles: [DEMO_ROLES.admin] },
+    actions: ['items:write'],
+  },
+  {
     id: 'metrics-scrape',
     effect: 'permit',
     principal: { roles: [DEMO_ROLES.metrics, DEMO_ROLES.admin] },

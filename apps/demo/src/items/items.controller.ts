@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Requires } from '@steward/access';
 import { CreateItemDto } from './create-item.dto.js';
 import type { Item } from './interfaces/item.interface.js';
 import { ItemsService } from './items.service.js';
@@ -10,22 +11,26 @@ export class ItemsController {
   constructor(private readonly items: ItemsService) {}
 
   @Get()
+  @Requires('items:read', { resource: { type: 'items' } })
   list(@Query() query: ListItemsQuery): Promise<Item[]> {
     return this.items.list(query.limit, query.offset);
   }
 
   @Get(':id')
+  @Requires('items:read', { resource: (req) => ({ type: 'items', id: String(req.params?.id) }) })
   get(@Param('id', ParseIntPipe) id: number): Promise<Item> {
     return this.items.get(id);
   }
 
   @Post()
+  @Requires('items:write', { resource: { type: 'items' } })
   create(@Body() body: CreateItemDto): Promise<Item> {
     return this.items.create(body.name, body.description);
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @Requires('items:write', { resource: (req) => ({ type: 'items', id: String(req.params?.id) }) })
   delete(@Param('id', ParseIntPipe) id: number): Promise<void> {
     return this.items.delete(id);
   }
