@@ -1,7 +1,10 @@
 import { createServer as createHttpServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { ManagedServer } from './managed-server.js';
 import { allocatePort } from './port-lease.js';
+import { selfSignedCert } from './testing/self-signed-cert.js';
 
 /** A hand-written HTTP/1.1 client on one socket, so the test decides what is pipelined and when. */
 class RawClient {
@@ -9,7 +12,7 @@ class RawClient {
   received = '';
   readonly closed: Promise<void>;
 
-  private constructor(socket: Socket) {
+  constructor(socket: Socket) {
     this.socket = socket;
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => (this.received += chunk));
@@ -216,6 +219,60 @@ describe('ManagedServer (http)', () => {
     await b.closed;
     expect(seen).toEqual(['+1', '+2', '-1', '-0']);
     expect(listenerErrors).toHaveLength(2);
+  });
+});
+
+describe('ManagedServer (https)', () => {
+  const tls = selfSignedCert();
+
+  function openTls(port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+      socket.once('error', reject);
+      socket.once('secureConnect', () => {
+        socket.off('error', reject);
+        resolve(new RawClient(socket));
+      });
+    });
+  }
+
+  it('drains over TLS like over plain http, and closes sockets still in the handshake', async () => {
+    const slowStarted = deferred();
+    const release = deferred();
+    const handled: string[] = [];
+    const server = createHttpsServer(tls, (req, res) => {
+      handled.push(req.url!);
+      if (req.url === '/slow') {
+        slowStarted.resolve();
+        void release.promise.then(() => res.end('slow-body'));
+      } else res.end('fast-body');
+    });
+    const lease = await allocatePort({ server });
+    lease.handOff();
+    const managed = new ManagedServer(server);
+
+    const idle = await openTls(lease.port);
+    idle.send('/fast');
+    await idle.waitFor('fast-body');
+    const busy = await openTls(lease.port);
+    busy.send('/slow');
+    await slowStarted.promise;
+    const accepted = nextEvent(managed, 'connection');
+    const handshaking = await RawClient.open(lease.port); // plain TCP: never sends a ClientHello
+    await accepted;
+
+    const refused = new Promise<void>((resolve) => managed.on('refused', () => resolve()));
+    const drained = managed.drain({ timeoutMs: 60_000 });
+    busy.send('/queued');
+    await refused;
+    await Promise.all([idle.closed, handshaking.closed]);
+    release.resolve();
+
+    await expect(drained).resolves.toEqual({ forced: false, closedIdle: 3, destroyed: 0, refused: 1 });
+    await busy.closed;
+    expect(busy.responses).toBe(1);
+    expect(busy.received).toMatch(/connection: close/i);
+    expect(handled).toEqual(['/fast', '/slow']);
   });
 });
 

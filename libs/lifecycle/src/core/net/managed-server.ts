@@ -38,6 +38,9 @@ export class ManagedServer implements AsyncDisposable {
   private destroyedCount = 0;
   private readonly closing = new WeakSet<Socket>();
   private refused = 0;
+  /** https only: raw sockets whose TLS handshake completed (the rest are idle by definition). */
+  private readonly secured = new WeakSet<Socket>();
+  private readonly rawByPeer = new Map<string, Socket>();
   private settleCheck?: () => void;
   private readonly originalEmit?: Emit;
 
@@ -50,7 +53,7 @@ export class ManagedServer implements AsyncDisposable {
     this.events = new SafeEmitter<ManagedServerEvents>(options.onListenerError);
     this.isHttp = server instanceof HttpServer || server instanceof HttpsServer;
     server.on('connection', this.onConnection);
-    if (server instanceof HttpsServer) server.on('secureConnection', this.onHttpSocket);
+    if (server instanceof HttpsServer) server.on('secureConnection', this.onSecureConnection);
     if (this.isHttp) {
       // Requests are gated at dispatch: once draining, a request that reaches the parser (a pipelined
       // or late one) must not run the app, because its socket already promised `Connection: close`.
@@ -173,11 +176,23 @@ export class ManagedServer implements AsyncDisposable {
       this.settleCheck?.();
     });
     this.events.emit('connection', { server: this.name, connections: this.sockets.size });
-    if (this.isHttp && !(this.server instanceof HttpsServer)) this.onHttpSocket(socket);
+    if (this.server instanceof HttpsServer) {
+      // The TLS socket comes later and only exposes its raw socket internally; the peer address links them.
+      const key = peerKey(socket);
+      this.rawByPeer.set(key, socket);
+      socket.once('close', () => this.rawByPeer.delete(key));
+      if (this.currentState === 'draining') this.closeIdle(socket, true);
+    } else if (this.isHttp) this.onHttpSocket(socket);
     else if (!this.isHttp && this.currentState === 'draining') {
       // A raw net server has no notion of idle; a connection accepted while draining is simply not wanted.
       socket.destroy();
     }
+  };
+
+  private readonly onSecureConnection = (socket: Socket): void => {
+    const raw = this.rawByPeer.get(peerKey(socket));
+    if (raw) this.secured.add(raw);
+    this.onHttpSocket(socket);
   };
 
   private readonly onHttpSocket = (socket: Socket): void => {
@@ -220,15 +235,20 @@ export class ManagedServer implements AsyncDisposable {
         if (!res.headersSent) res.setHeader('Connection', 'close');
       }
     }
+    if (this.server instanceof HttpsServer) {
+      // Still in the TLS handshake: no request yet, so idle too. The TLS layer owns the handle: destroy.
+      for (const raw of this.rawByPeer.values()) if (!this.secured.has(raw)) this.closeIdle(raw, true);
+    }
     // A plain TCP server has no request boundaries: its connections run until they end or the deadline.
   }
 
-  private closeIdle(socket: Socket): void {
+  private closeIdle(socket: Socket, destroy = false): void {
     if (socket.destroyed || this.closing.has(socket)) return;
     this.closing.add(socket);
     this.inFlight.delete(socket);
     this.closedIdle++;
-    closeSoon(socket);
+    if (destroy) socket.destroy();
+    else closeSoon(socket);
   }
 
   private destroyAll(): void {
@@ -238,7 +258,13 @@ export class ManagedServer implements AsyncDisposable {
       socket.destroy();
     }
     for (const socket of this.inFlight.keys()) if (!socket.destroyed) socket.destroy();
+    // Connections accepted before this wrapper existed are unknown to it; Node's http server knows them.
+    (this.server as Partial<HttpServer>).closeAllConnections?.();
   }
+}
+
+function peerKey(socket: Socket): string {
+  return `${socket.remoteAddress}|${socket.remotePort}`;
 }
 
 /** Ends the socket after what was written is flushed, then releases it. */
