@@ -2,9 +2,8 @@
 export const AdapterMessages = {
   aborted: (kind: string) => `${kind} create aborted`,
   connectTimeout: (kind: string, ms: number) => `${kind} connect timed out after ${ms} ms`,
-  validateAborted: (kind: string) => `${kind} validation aborted`,
-  processExited: (code: number | null, signal: string | null) =>
-    `worker process exited (code ${code ?? 'none'}, signal ${signal ?? 'none'})`,
-  processNotReady: (ms: number) => `worker process did not report ready within ${ms} ms`,
   processRequestFailed: (message: string) => `worker request failed: ${message}`,
+  workerCrashed: (worker: string) => `worker ${worker} exited or lost its channel`,
+  workerTimeout: (worker: string, ms: number) => `worker ${worker} did not answer within ${ms} ms`,
+  workerClosed: (worker: string) => `worker ${worker} is closed`,
 } as const;

@@ -6,3 +6,8 @@ export type * from './interfaces/postgres-factory-options.interface.js';
 export type * from './interfaces/redis-factory-options.interface.js';
 export type * from './interfaces/sqlite-factory-options.interface.js';
 export type * from './interfaces/tcp-factory-options.interface.js';
+export * from './process.factory.js';
+export * from './worker-process.js';
+export * from './worker-protocol.js';
+export * from './adapter.errors.js';
+export type * from './interfaces/process-factory-options.interface.js';

@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  Pool,
+  processFactory,
+  WorkerCrashedError,
+  WorkerRequestError,
+  WorkerTimeoutError,
+  type WorkerProcess,
+} from '@steward/pool';
+
+const fixture = fileURLToPath(new URL('./pool-worker.fixture.ts', import.meta.url));
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitGone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100 && running(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  return !running(pid);
+}
+
+describe('processFactory (real worker processes)', () => {
+  let pool: Pool<WorkerProcess>;
+
+  beforeEach(() => {
+    pool = new Pool(processFactory({ name: 'test-worker', args: [fixture], killTimeoutMs: 500 }), {
+      name: 'workers',
+      max: 2,
+      createTimeoutMs: 10_000,
+      acquireTimeoutMs: 15_000,
+    });
+  });
+
+  afterEach(async () => {
+    await pool.close();
+  });
+
+  it('answers requests on two separate processes and stops them all on close', async () => {
+    // Two leases held at once force two workers.
+    const leases = await Promise.all([pool.acquire(), pool.acquire()]);
+    const results = await Promise.all(
+      leases.map((lease, i) =>
+        lease.resource.request<{ echo: string; pid: number }>({ op: 'echo', value: 'ab'[i] }),
+      ),
+    );
+    for (const lease of leases) lease.release();
+    expect(results.map((r) => r.echo)).toEqual(['a', 'b']);
+    const pids = results.map((r) => r.pid);
+    expect(new Set(pids).size).toBe(2);
+    expect(pids.every(running)).toBe(true);
+    await pool.close();
+    for (const pid of pids) expect(await waitGone(pid)).toBe(true);
+  });
+
+  it('replaces a worker that crashes mid-request', async () => {
+    const first = await pool.use((w) => w.request<{ pid: number }>({ op: 'echo', value: 1 }));
+    const failure = await pool.use((w) => w.request({ op: 'crash' })).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkerCrashedError);
+    expect(await waitGone(first.pid)).toBe(true);
+    const next = await pool.use((w) => w.request<{ pid: number }>({ op: 'echo', value: 2 }));
+    expect(next.pid).not.toBe(first.pid);
+    expect(pool.stats().destroyedTotal).toBe(1);
+  });
+
+  it('times out a stuck request and kills that worker', async () => {
+    const first = await pool.use((w) => w.request<{ pid: number }>({ op: 'echo', value: 1 }));
+    const failure = await pool
+      .use((w) => w.request({ op: 'sleep' }, { timeoutMs: 100 }))
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkerTimeoutError);
+    expect(await waitGone(first.pid)).toBe(true);
+  });
+
+  it('keeps a worker whose handler reported an error', async () => {
+    const first = await pool.use((w) => w.request<{ pid: number }>({ op: 'echo', value: 1 }));
+    await expect(pool.use((w) => w.request({ op: 'fail' }))).rejects.toBeInstanceOf(WorkerRequestError);
+    const again = await pool.use((w) => w.request<{ pid: number }>({ op: 'echo', value: 2 }));
+    expect(again.pid).toBe(first.pid);
+    expect(pool.stats().destroyedTotal).toBe(0);
+  });
+
+  it('a worker that never becomes ready fails the create and leaves nothing running', async () => {
+    const stuck = new Pool(
+      processFactory({
+        args: ['-e', 'setInterval(() => {}, 1000)'],
+        startTimeoutMs: 300,
+        killTimeoutMs: 200,
+      }),
+      { name: 'stuck', max: 1, acquireTimeoutMs: 1_000, createRetry: { baseMs: 5_000, maxMs: 5_000 } },
+    );
+    try {
+      await expect(stuck.acquire()).rejects.toThrow();
+      expect(stuck.stats().createErrorsTotal).toBeGreaterThanOrEqual(1);
+    } finally {
+      await stuck.close();
+    }
+  });
+
+  it('the fixture exists (guards the path above)', () => {
+    expect(existsSync(fixture)).toBe(true);
+  });
+});
