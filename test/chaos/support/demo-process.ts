@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** The built demo (`npm run build`) started as its own process, the way production runs it. */
@@ -10,19 +11,18 @@ export interface DemoProcess {
   output(): string;
   /** Resolves with the exit code (or signal) once the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Whether the process is still running. */
+  alive(): boolean;
 }
 
 const root = resolve(import.meta.dirname, '../../..');
 const entry = resolve(root, 'dist/apps/demo/src/main.js');
 
-/** Starts the demo on a free port and waits for its start-up line; kills it if it does not come up. */
-export async function startDemo(
-  env: Record<string, string> = {},
-  startTimeoutMs = 20_000,
-): Promise<DemoProcess> {
+function spawnDemo(env: Record<string, string>) {
   const child = spawn(process.execPath, [entry], {
     cwd: root,
-    env: { ...process.env, PORT: '0', NO_COLOR: '1', ...env },
+    // A short shutdown delay by default: the suites only wait for it where it is the subject.
+    env: { ...process.env, PORT: '0', NO_COLOR: '1', STEWARD_SHUTDOWN_DELAY_MS: '200', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let text = '';
@@ -32,14 +32,22 @@ export async function startDemo(
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
   }));
+  return { child, exited, output: () => text };
+}
 
+/** Starts the demo on a free port and waits for its start-up line; kills it if it does not come up. */
+export async function startDemo(
+  env: Record<string, string> = {},
+  startTimeoutMs = 30_000,
+): Promise<DemoProcess> {
+  const { child, exited, output } = spawnDemo(env);
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`demo did not start within ${startTimeoutMs} ms:\n${text}`));
+      reject(new Error(`demo did not start within ${startTimeoutMs} ms:\n${output()}`));
     }, startTimeoutMs);
     const onData = (): void => {
-      const match = /listening on (http:\/\/[^\s]+)/.exec(text);
+      const match = /listening on (http:\/\/[^\s]+)/.exec(output());
       if (match) {
         clearTimeout(timer);
         child.stdout.off('data', onData);
@@ -49,8 +57,79 @@ export async function startDemo(
     child.stdout.on('data', onData);
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
-      reject(new Error(`demo exited before listening (code ${code}, signal ${signal}):\n${text}`));
+      reject(new Error(`demo exited before listening (code ${code}, signal ${signal}):\n${output()}`));
     });
   });
-  return { child, url, output: () => text, exited };
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  return { child, url, output, exited, alive };
+}
+
+/** Runs the demo expecting it to refuse to start: resolves with its exit and output (SIGKILL after `timeoutMs`). */
+export async function runDemoToExit(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string; listened: boolean }> {
+  const { child, exited, output } = spawnDemo(env);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const exit = await exited;
+  clearTimeout(timer);
+  // Let the pipes flush what the process wrote just before it exited.
+  await Promise.all([once(child.stdout, 'close'), once(child.stderr, 'close')]).catch(() => undefined);
+  return { ...exit, output: output(), listened: /listening on http/.test(output()) };
+}
+
+/** Pids of every live descendant of `pid` (children of children too), read from /proc. */
+export function descendants(pid: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Field 4 (ppid) comes after the command name, which is in parentheses and may hold spaces.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = parents.get(ppid) ?? [];
+      list.push(Number(name));
+      parents.set(ppid, list);
+    } catch {
+      // The process ended while we read.
+    }
+  }
+  const found: number[] = [];
+  const visit = (p: number): void => {
+    for (const child of parents.get(p) ?? []) {
+      found.push(child);
+      visit(child);
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+/** Whether a pid is still running (a zombie counts as gone). */
+export function pidAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ends a demo that is still running (SIGKILL) along with the worker processes it started, which live
+ * in their own process groups and would otherwise outlive it. Safe to call twice.
+ */
+export async function stopDemo(demo: DemoProcess | undefined): Promise<void> {
+  if (!demo) return;
+  const pid = demo.child.pid;
+  const workers = pid !== undefined && demo.alive() ? descendants(pid) : [];
+  if (demo.alive()) demo.child.kill('SIGKILL');
+  await demo.exited;
+  for (const worker of workers) {
+    try {
+      process.kill(worker, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
 }
