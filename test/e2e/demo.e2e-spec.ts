@@ -67,4 +67,26 @@ describe('demo (e2e)', () => {
       expect.arrayContaining([expect.objectContaining({ id: created.body.id, name: 'first' })]),
     );
   });
+
+  it('pool admin: readers are refused, admins list, resize and reset pools', async () => {
+    const server = app.getHttpServer();
+    await request(server).get('/admin/pools').set('X-API-Key', reader.key).expect(403);
+    const list = await request(server).get('/admin/pools').set('X-API-Key', admin.key).expect(200);
+    expect(list.body).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'db' })]));
+    expect(list.body[0]).not.toHaveProperty('lastCreateError');
+    const resized = await request(server)
+      .post('/admin/pools/db/resize')
+      .set('X-API-Key', admin.key)
+      .send({ min: 1, max: 3 })
+      .expect(200);
+    expect(resized.body).toMatchObject({ name: 'db', max: 3 });
+    await request(server)
+      .post('/admin/pools/db/resize')
+      .set('X-API-Key', admin.key)
+      .send({ min: 5, max: 1 })
+      .expect(400);
+    const reset = await request(server).post('/admin/pools/db/reset').set('X-API-Key', admin.key).expect(200);
+    expect(reset.body).toMatchObject({ name: 'db', closed: false });
+    await request(server).get('/admin/pools/nope').set('X-API-Key', admin.key).expect(404);
+  });
 });

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LifecycleModule } from '@steward/lifecycle';
+import { PoolAdminController } from '@steward/pool';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { DemoAccessModule, demoMetricsController } from './access/index.js';
 import type { DemoConfig } from './demo.config.js';
@@ -20,6 +21,7 @@ export class AppModule {
         DemoAccessModule,
         DemoModule.forRoot(config),
       ],
+      controllers: [PoolAdminController],
     };
   }
 }

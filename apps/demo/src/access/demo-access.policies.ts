@@ -3,8 +3,11 @@ import type { PolicyDefinition } from '@steward/access';
 /** Every action the demo's routes declare with `@Requires`; a policy naming another one fails to load. */
 export const DEMO_ACTIONS = [
   'pool:list',
+  'pool:read',
   'pool:drain',
   'pool:resize',
+  'pool:reset',
+  'pool:hold',
   'process:list',
   'process:restart',
   'audit:read',

@@ -11,6 +11,7 @@ import {
   Post,
   ValidationPipe,
 } from '@nestjs/common';
+import { Requires, type ResourceRef } from '@steward/access';
 import { InvalidOptionsError } from '@steward/common';
 import type { PoolStats } from '../core/interfaces/pool-stats.interface.js';
 import type { PoolHost } from './pool.host.js';
@@ -20,9 +21,25 @@ import { ResizePoolDto } from './resize-pool.dto.js';
 
 type PublicStats = Omit<PoolStats, 'lastCreateError'>;
 
+/** The actions the admin routes require; add them to the policy engine's `actions`. */
+export const POOL_ADMIN_ACTIONS = [
+  'pool:list',
+  'pool:read',
+  'pool:drain',
+  'pool:resize',
+  'pool:reset',
+] as const;
+
+/** The resource of a route on one pool: `pool:<name>`. */
+const onePool = (request: { params?: Record<string, string> }): ResourceRef => ({
+  type: 'pool',
+  id: String(request.params?.name),
+});
+
 /**
  * Operator routes over every registered pool: list, stats, drain, resize, reset. The app mounts it
- * (`controllers: [PoolAdminController]`) behind its global access guard.
+ * (`controllers: [PoolAdminController]`) behind its global `AccessGuard`; every route requires one of
+ * `POOL_ADMIN_ACTIONS`, and the ones that change a pool are privileged (audited, fail closed).
  */
 @Controller('admin/pools')
 export class PoolAdminController {
@@ -32,12 +49,14 @@ export class PoolAdminController {
 
   /** Every pool with its stats. */
   @Get()
+  @Requires('pool:list', { resource: { type: 'pool' } })
   list(): PublicStats[] {
     return this.registry.list().map((host) => publicStats(host));
   }
 
   /** One pool's stats. */
   @Get(':name')
+  @Requires('pool:read', { resource: onePool })
   stats(@Param('name') name: string): PublicStats {
     return publicStats(this.host(name));
   }
@@ -45,6 +64,7 @@ export class PoolAdminController {
   /** Starts a graceful drain (no new acquires, close once every lease is back); answers at once. */
   @Post(':name/drain')
   @HttpCode(202)
+  @Requires('pool:drain', { resource: onePool, privileged: true })
   drain(@Param('name') name: string): PublicStats {
     const host = this.host(name);
     host.pool.drain().catch(() => this.logger.warn(PoolNestMessages.shutdownFailed(name)));
@@ -54,6 +74,7 @@ export class PoolAdminController {
   /** Changes `min` / `max` at runtime. */
   @Post(':name/resize')
   @HttpCode(200)
+  @Requires('pool:resize', { resource: onePool, privileged: true })
   resize(
     @Param('name') name: string,
     @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }))
@@ -74,6 +95,7 @@ export class PoolAdminController {
   /** Replaces every resource: idle ones now, borrowed ones when they come back. */
   @Post(':name/reset')
   @HttpCode(200)
+  @Requires('pool:reset', { resource: onePool, privileged: true })
   reset(@Param('name') name: string): PublicStats {
     const host = this.host(name);
     host.pool.reset();
