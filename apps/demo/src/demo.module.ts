@@ -10,6 +10,7 @@ import {
   getPoolToken,
   postgresFactory,
   PoolModule,
+  processFactory,
   redisFactory,
   sqliteFactory,
   type Pool,
@@ -17,7 +18,10 @@ import {
   type ResourceFactory,
 } from '@steward/pool';
 import { defaultSqlitePath, type DemoConfig } from './demo.config.js';
-import { CACHE_POOL, DB_POOL, DEMO_CONFIG } from './demo.constants.js';
+import { CACHE_POOL, DB_POOL, DEMO_CONFIG, HASH_POOL } from './demo.constants.js';
+import { HashController } from './hash/hash.controller.js';
+import { hashWorkerPath } from './hash/hash-worker.path.js';
+import { HashService } from './hash/hash.service.js';
 import { HealthController } from './health.controller.js';
 import { ItemsCache } from './items/items.cache.js';
 import { ItemsController } from './items/items.controller.js';
@@ -29,7 +33,7 @@ import { SqliteFileCleanup } from './sqlite-file.cleanup.js';
 
 /**
  * The demo service: items over the `db` pool (SQLite by default, PostgreSQL with `DATABASE_URL`), a
- * Redis cache pool with `REDIS_URL`, readiness over every pool. The app adds `/metrics`
+ * Redis cache pool with `REDIS_URL`, scrypt in a pool of worker processes, readiness over every pool. The app adds `/metrics`
  * (`PrometheusModule.register()`), so two apps can share one process in tests.
  */
 @Module({})
@@ -53,6 +57,7 @@ export class DemoModule {
       },
       ItemsCache,
       ItemsService,
+      HashService,
     ];
     if (sqlitePath && !config.sqlitePath) {
       providers.push({
@@ -78,6 +83,16 @@ export class DemoModule {
         keepaliveIntervalMs: config.maintenanceIntervalMs,
         maintenanceIntervalMs: config.maintenanceIntervalMs,
         createRetry: { baseMs: 100, maxMs: 2_000 },
+      }),
+      PoolModule.forRoot({
+        name: HASH_POOL,
+        factory: processFactory({ name: 'hash-worker', args: [hashWorkerPath()], killTimeoutMs: 2_000 }),
+        // Workers start on first use and stay warm; readiness does not wait for a spawn.
+        min: 0,
+        max: config.hashWorkers,
+        acquireTimeoutMs: 10_000,
+        createTimeoutMs: 10_000,
+        maintenanceIntervalMs: config.maintenanceIntervalMs,
       }),
     ];
     if (config.redisUrl) {
@@ -105,7 +120,7 @@ export class DemoModule {
     return {
       module: DemoModule,
       imports: [TerminusModule, ...pools],
-      controllers: [HealthController, ItemsController],
+      controllers: [HealthController, ItemsController, HashController],
       providers,
     };
   }
