@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { InvalidOptionsError } from '@steward/common';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { CircuitState } from './interfaces/circuit-breaker.interface.js';
 import { CircuitOpenError } from './net.errors.js';
@@ -130,5 +131,26 @@ describe('CircuitBreaker', () => {
     jest.advanceTimersByTime(10);
     await breaker.run(ok);
     expect(seen).toEqual(['closed>open', 'rejected:open', 'open>half-open', 'half-open>closed']);
+  });
+
+  it('lists every bad option at once', () => {
+    const create = (): CircuitBreaker =>
+      new CircuitBreaker({
+        failureThreshold: 0,
+        coolDownMs: -1,
+        halfOpenMaxProbes: 1.5,
+        successThreshold: 0,
+      });
+    expect(create).toThrow(InvalidOptionsError);
+    expect(create).toThrow(
+      expect.objectContaining({
+        issues: [
+          expect.objectContaining({ path: 'failureThreshold' }),
+          expect.objectContaining({ path: 'coolDownMs' }),
+          expect.objectContaining({ path: 'halfOpenMaxProbes' }),
+          expect.objectContaining({ path: 'successThreshold' }),
+        ],
+      }),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from '@steward/common';
+import { OptionChecker, systemClock, type Clock } from '@steward/common';
 import type {
   CircuitBreakerEvents,
   CircuitBreakerOptions,
@@ -33,6 +33,12 @@ export class CircuitBreaker {
 
   constructor(options: CircuitBreakerOptions = {}) {
     this.name = options.name ?? 'circuit';
+    const check = new OptionChecker(`circuit breaker '${this.name}'`);
+    check.integer('failureThreshold', options.failureThreshold, 1);
+    check.number('coolDownMs', options.coolDownMs, 0);
+    check.integer('halfOpenMaxProbes', options.halfOpenMaxProbes, 1);
+    check.integer('successThreshold', options.successThreshold, 1);
+    check.throwIfAny();
     this.failureThreshold = options.failureThreshold ?? 5;
     this.coolDownMs = options.coolDownMs ?? 10_000;
     this.halfOpenMaxProbes = options.halfOpenMaxProbes ?? 1;

@@ -4,7 +4,7 @@ export type * from './interfaces/managed-server.interface.js';
 export type * from './interfaces/tcp-connect.interface.js';
 export type * from './interfaces/circuit-breaker.interface.js';
 export * from './net.errors.js';
-export * from './safe-emitter.js';
+export type { EventMap, ListenerErrorHandler } from './safe-emitter.js';
 export * from './port-lease.js';
 export * from './managed-server.js';
 export * from './tcp-connect.js';

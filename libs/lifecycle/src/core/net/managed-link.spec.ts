@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { InvalidOptionsError } from '@steward/common';
 import { getEventListeners } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { CircuitBreaker } from './circuit-breaker.js';
@@ -171,6 +172,25 @@ describe('ManagedLink: connect timeout and retry (fake timers)', () => {
   });
 });
 
+describe('ManagedLink: options', () => {
+  it('lists every bad option at once', () => {
+    const create = () =>
+      new ManagedLink({
+        connect: async () => ({}),
+        connectTimeoutMs: 0,
+        retry: { baseMs: 100, maxMs: 50, factor: 0.5, maxAttempts: 0 },
+      });
+    expect(create).toThrow(InvalidOptionsError);
+    expect(create).toThrow(
+      expect.objectContaining({
+        issues: ['connectTimeoutMs', 'retry.maxMs', 'retry.factor', 'retry.maxAttempts'].map((path) =>
+          expect.objectContaining({ path }),
+        ),
+      }),
+    );
+  });
+});
+
 describe('ManagedLink: operations', () => {
   it('runs on the live connection and opens its breaker on failures without calling the operation again', async () => {
     const { link } = fakeLink({ breaker: { failureThreshold: 2, coolDownMs: 60_000 } });
@@ -261,7 +281,7 @@ describe('ManagedLink: operations', () => {
     expect(getEventListeners(appShutdown.signal, 'abort')).toHaveLength(baseline.caller); // ...and gone after
     expect(getEventListeners(link.signal, 'abort')).toHaveLength(baseline.link);
     await link.close();
-  });
+  }, 60_000); // 100,000 real operations: give a loaded CI machine room
 });
 
 describe('ManagedLink: real sockets', () => {
@@ -284,7 +304,7 @@ describe('ManagedLink: real sockets', () => {
     expect(process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap')).toHaveLength(before);
     expect(sockets).toHaveLength(0);
     await link.close();
-  });
+  }, 20_000); // spawns a process / many sockets: room for a loaded machine
 
   it('reconnects when the peer restarts on the same port, with events in order', async () => {
     const peerSockets = new Set<Socket>();
@@ -344,5 +364,5 @@ describe('ManagedLink: real sockets', () => {
       peer.close(() => resolve());
       for (const socket of peerSockets) socket.destroy();
     });
-  });
+  }, 20_000); // spawns a process / many sockets: room for a loaded machine
 });

@@ -1,4 +1,4 @@
-import { backoffDelay, linkAbort, raceAbort, type RandomSource } from '@steward/common';
+import { backoffDelay, linkAbort, OptionChecker, raceAbort, type RandomSource } from '@steward/common';
 import type { LifecycleUnit } from '../interfaces/lifecycle-unit.interface.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type {
@@ -54,6 +54,7 @@ export class ManagedLink<C> implements LifecycleUnit, AsyncDisposable {
 
   constructor(private readonly options: ManagedLinkOptions<C>) {
     this.name = options.name ?? 'link';
+    validate(this.name, options);
     this.dependsOn = options.dependsOn;
     this.events = new SafeEmitter<ManagedLinkEvents>(options.onListenerError);
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -298,6 +299,18 @@ export class ManagedLink<C> implements LifecycleUnit, AsyncDisposable {
       signal.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+function validate<C>(name: string, options: ManagedLinkOptions<C>): void {
+  const check = new OptionChecker(`link '${name}'`);
+  if (typeof options.connect !== 'function') check.add('connect', 'must be a function');
+  check.number('connectTimeoutMs', options.connectTimeoutMs, 1);
+  const retry = options.retry ?? {};
+  check.number('retry.baseMs', retry.baseMs, 0);
+  check.number('retry.maxMs', retry.maxMs, retry.baseMs ?? 0);
+  check.number('retry.factor', retry.factor, 1);
+  if (retry.maxAttempts !== Infinity) check.integer('retry.maxAttempts', retry.maxAttempts, 1);
+  check.throwIfAny();
 }
 
 interface EmitterLike {

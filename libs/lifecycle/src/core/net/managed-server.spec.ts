@@ -185,6 +185,15 @@ describe('ManagedServer (http)', () => {
     await expect(managed.drain({ timeoutMs: 5 })).resolves.toBe(await first);
   });
 
+  it('rejects a drain without a valid timeout, and keeps serving', async () => {
+    const managed = new ManagedServer(createHttpServer());
+    await expect(managed.drain({ timeoutMs: -1 })).rejects.toMatchObject({ code: 'STEWARD_INVALID_OPTIONS' });
+    expect(managed.state).toBe('serving');
+    expect(() => new ManagedServer(createHttpServer(), { drainTimeoutMs: Number.NaN })).toThrow(
+      /drainTimeoutMs/,
+    );
+  });
+
   it('drains a server that never listened', async () => {
     const managed = new ManagedServer(createHttpServer());
     await expect(managed.drain({ timeoutMs: 1_000 })).resolves.toMatchObject({ forced: false });

@@ -8,6 +8,7 @@ import type {
   ManagedServerOptions,
   ManagedServerState,
 } from './interfaces/managed-server.interface.js';
+import { OptionChecker } from '@steward/common';
 import { SafeEmitter } from './safe-emitter.js';
 
 type AnyServer = NetServer | HttpServer | HttpsServer;
@@ -50,6 +51,9 @@ export class ManagedServer implements AsyncDisposable {
     private readonly options: ManagedServerOptions = {},
   ) {
     this.name = options.name ?? 'server';
+    const check = new OptionChecker(`server '${this.name}'`);
+    check.number('drainTimeoutMs', options.drainTimeoutMs, 0);
+    check.throwIfAny();
     this.events = new SafeEmitter<ManagedServerEvents>(options.onListenerError);
     this.isHttp = server instanceof HttpServer || server instanceof HttpsServer;
     server.on('connection', this.onConnection);
@@ -98,6 +102,17 @@ export class ManagedServer implements AsyncDisposable {
    * `signal` aborts). Idempotent: later calls return the first call's promise.
    */
   drain(options: DrainOptions): Promise<DrainResult> {
+    if (!this.drainPromise) {
+      const check = new OptionChecker(`server '${this.name}' drain`);
+      check.number('timeoutMs', options.timeoutMs, 0);
+      if (options.timeoutMs === undefined) check.add('timeoutMs', 'is required');
+      try {
+        check.throwIfAny();
+      } catch (error) {
+        // Rejects rather than throws: callers of a promise API handle one failure channel.
+        return Promise.reject(error);
+      }
+    }
     this.drainPromise ??= this.runDrain(options);
     return this.drainPromise;
   }

@@ -31,7 +31,7 @@ describe('allocatePort', () => {
       await Promise.all(leases.map((lease) => lease.close()));
     }
     expect(leases.every((lease) => !lease.server.listening && lease.state === 'closed')).toBe(true);
-  });
+  }, 20_000); // spawns a process / many sockets: room for a loaded machine
 
   it('keeps the port bound until closed: another bind fails, then succeeds after close', async () => {
     const lease = await allocatePort();

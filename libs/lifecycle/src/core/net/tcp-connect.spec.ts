@@ -32,7 +32,7 @@ describe('tcpConnect', () => {
     await expect(attempt).rejects.toMatchObject({ code: 'LINK_CONNECT_TIMEOUT', timeoutMs: 100 });
     await settle();
     expect(openSockets()).toBe(before);
-  });
+  }, 20_000); // spawns a process / many sockets: room for a loaded machine
 
   it('destroys the socket and rejects with the reason when aborted', async () => {
     await using stalled = await StalledListener.open();
@@ -44,7 +44,7 @@ describe('tcpConnect', () => {
     await expect(attempt).rejects.toBe(reason);
     await settle();
     expect(openSockets()).toBe(before);
-  });
+  }, 20_000); // spawns a process / many sockets: room for a loaded machine
 
   it('rejects at once for an aborted signal and with the socket error for a refused port', async () => {
     const reason = new Error('already stopped');
