@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { LifecycleModule } from '@steward/lifecycle';
-import { PoolAdminController } from '@steward/pool';
+import { PoolAdminController, PoolUnavailableFilter } from '@steward/pool';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { DemoAccessModule, demoMetricsController } from './access/index.js';
 import type { DemoConfig } from './demo.config.js';
@@ -22,6 +23,8 @@ export class AppModule {
         DemoModule.forRoot(config),
       ],
       controllers: [PoolAdminController],
+      // A database that is down or a connection killed mid-request is a 503 problem, not a 500.
+      providers: [{ provide: APP_FILTER, useClass: PoolUnavailableFilter }],
     };
   }
 }

@@ -12,3 +12,4 @@ export { PoolHealthIndicator } from './pool-health.indicator.js';
 export { PoolCoreModule } from './pool-core.module.js';
 export { PoolAdminController, POOL_ADMIN_ACTIONS } from './pool-admin.controller.js';
 export { ResizePoolDto } from './resize-pool.dto.js';
+export { PoolUnavailableFilter } from './pool-unavailable.filter.js';

@@ -36,6 +36,8 @@ export class PoolHost<T = unknown>
 {
   /** The engine; what `@InjectPool(name)` resolves to. */
   readonly pool: Pool<T>;
+  /** The factory's verdict that an error means the resource itself died (e.g. a terminated connection). */
+  readonly isBroken: (error: unknown) => boolean;
   private readonly warmUp: boolean;
   private readonly maintenanceIntervalMs: number;
   private readonly drainTimeoutMs: number;
@@ -57,6 +59,7 @@ export class PoolHost<T = unknown>
       options;
     // The module drives maintenance itself so that it can stop the timer before shutdown.
     this.pool = new Pool<T>(factory, { ...engine, name, maintenanceIntervalMs: 0 });
+    this.isBroken = (error) => factory.isBroken?.(error) === true;
     const min = engine.min ?? 0;
     this.warmUp = warmUp ?? min > 0;
     this.maintenanceIntervalMs = maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_INTERVAL_MS;

@@ -10,4 +10,7 @@ export const PoolNestMessages = {
   healthSaturated: 'waiting acquires above the threshold',
   healthCannotCreate: 'no resource alive and the last create failed',
   healthClosed: 'pool is closed',
+  unavailableTitle: 'Service Unavailable',
+  unavailableDetail: 'A backing resource is unavailable right now; retry shortly.',
+  unavailableLog: (code: string) => `Request failed because a pooled resource is unavailable (${code}).`,
 } as const;
