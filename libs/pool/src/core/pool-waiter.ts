@@ -14,8 +14,8 @@ export interface WaiterOwner<T> {
  */
 export class PoolWaiter<T> {
   // Set by the Promise executor right after construction; initialised here so the shape never changes.
-  resolve: (value: T) => void = noop;
-  reject: (error: unknown) => void = noop;
+  // Only `resolve` is kept: failing resolves with a rejected promise, one field less per waiter.
+  resolve: (value: T | PromiseLike<T>) => void = noop;
   prev: PoolWaiter<T> | undefined = undefined;
   next: PoolWaiter<T> | undefined = undefined;
   deadlinePrev: PoolWaiter<T> | undefined = undefined;
@@ -38,6 +38,11 @@ export class PoolWaiter<T> {
     readonly enqueuedAt: number,
     readonly signal: AbortSignal | undefined,
   ) {}
+
+  /** Settles the caller's promise with `error` (rare path: costs one extra promise). */
+  fail(error: unknown): void {
+    this.resolve(Promise.reject(error));
+  }
 
   /** EventListener interface: the caller's signal aborted. */
   handleEvent(): void {

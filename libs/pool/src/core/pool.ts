@@ -194,7 +194,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     if (!waiter.queued) return;
     this.queue.remove(waiter);
     this.afterWaiterLeft(waiter);
-    waiter.reject(new PoolAbortedError(this.name, waiter.signal?.reason));
+    waiter.fail(new PoolAbortedError(this.name, waiter.signal?.reason));
     this.checkDrained();
   }
 
@@ -426,9 +426,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     const enqueuedAt = measured ? this.clock.now() : -1;
     const waiter = new PoolWaiter<PoolLease<T>>(this, options?.priority ?? 0, timeoutMs, enqueuedAt, signal);
     if (this.captureStacks) waiter.stack = borrowerStack();
-    const promise = new Promise<Lease<T>>((resolve, reject) => {
+    const promise = new Promise<Lease<T>>((resolve) => {
       waiter.resolve = resolve;
-      waiter.reject = reject;
     });
     this.queue.push(waiter);
     if (signal !== undefined) signal.addEventListener('abort', waiter);
@@ -506,7 +505,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       const waitMs = now - (waiter.enqueuedAt >= 0 ? waiter.enqueuedAt : waiter.deadline - waiter.timeoutMs);
       if (this.limiter?.onTimeout()) this.applyLimit();
       this.events.emit('timeout', { waitMs });
-      waiter.reject(new PoolTimeoutError(snapshot, waitMs, this.lastCreateError));
+      waiter.fail(new PoolTimeoutError(snapshot, waitMs, this.lastCreateError));
       waiter = this.queue.deadlineHead;
     }
     if (!this.queue.hasTimed && this.ticker !== undefined) {
@@ -793,7 +792,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     const closedError = new PoolClosedError(this.name);
     for (let waiter = this.queue.shift(); waiter !== undefined; waiter = this.queue.shift()) {
       if (waiter.signal !== undefined) waiter.signal.removeEventListener('abort', waiter);
-      waiter.reject(closedError);
+      waiter.fail(closedError);
     }
     const readyWaiters = this.readyWaiters;
     this.readyWaiters = [];
