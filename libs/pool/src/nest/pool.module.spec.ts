@@ -5,6 +5,7 @@ import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import { InvalidOptionsError } from '@steward/common';
+import { LifecycleManager, LifecycleModule } from '@steward/lifecycle';
 import type { ResourceFactory } from '../core/interfaces/resource-factory.interface.js';
 import { Pool } from '../core/pool.js';
 import { InjectPool } from './inject-pool.decorator.js';
@@ -280,5 +281,22 @@ describe('PoolModule', () => {
     app = await moduleRef.init();
     await expect(app.get<Pool<Conn>>(getPoolToken('cache')).acquire({ timeoutMs: 50 })).rejects.toThrow();
     expect((await app.get(PoolHealthIndicator).check('cache'))['pool:cache'].status).toBe('degraded');
+  });
+
+  it('registers each pool as a lifecycle unit when the app imports LifecycleModule, stopped at close', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        LifecycleModule.forRoot({ shutdown: { delayMs: 0 } }),
+        PoolModule.forRoot({ name: 'a', factory: new MemoryFactory(), min: 1 }),
+        PoolModule.forRoot({ name: 'b', factory: new MemoryFactory(), min: 1 }),
+      ],
+    }).compile();
+    const started = await moduleRef.init();
+    const manager = started.get(LifecycleManager);
+    expect(manager.units().map((u) => u.name)).toEqual(expect.arrayContaining(['pool:a', 'pool:b']));
+    expect(manager.stateOf('pool:a')).toBe('ready');
+    await started.close();
+    expect(manager.stateOf('pool:a')).toBe('stopped');
+    expect(started.get<Pool<Conn>>(getPoolToken('b')).closed).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { LifecycleManager } from '@steward/lifecycle';
 import { Pool } from '../core/pool.js';
 import type { PoolModuleOptions } from './interfaces/pool-module-options.interface.js';
 import { PoolCoreModule } from './pool-core.module.js';
@@ -48,13 +49,26 @@ function withPool(definition: DynamicModule, name: string): DynamicModule {
         registry: PoolRegistry,
         metrics: PoolMetrics,
         scheduler?: SchedulerRegistry,
+        lifecycle?: LifecycleManager,
       ) => {
         const host = new PoolHost(name, validatePoolModuleOptions(name, options), scheduler);
         host.useMetricsRefresh(metrics.attach(host.pool));
         registry.register(host);
+        // With LifecycleModule the manager orders the pool with the other units: stopped in reverse of start.
+        lifecycle?.add({
+          name: `pool:${name}`,
+          start: (signal) => host.start(signal),
+          stop: (signal) => host.stop(signal),
+        });
         return host;
       },
-      inject: [POOL_MODULE_OPTIONS, PoolRegistry, PoolMetrics, { token: SchedulerRegistry, optional: true }],
+      inject: [
+        POOL_MODULE_OPTIONS,
+        PoolRegistry,
+        PoolMetrics,
+        { token: SchedulerRegistry, optional: true },
+        { token: LifecycleManager, optional: true },
+      ],
     },
     { provide: poolToken, useFactory: (host: PoolHost) => host.pool, inject: [hostToken] },
   ];
