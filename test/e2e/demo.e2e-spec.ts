@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { mintApiKey } from '@steward/access';
@@ -13,12 +16,14 @@ describe('demo (e2e)', () => {
   const admin = mintApiKey({ pepper, clientId: 'ops', roles: ['admin'] });
   const reader = mintApiKey({ pepper, clientId: 'app', roles: ['reader'] });
   const saved = { ...process.env };
+  const auditFile = join(mkdtempSync(join(tmpdir(), 'steward-e2e-')), 'audit.jsonl');
   let app: INestApplication;
 
   beforeAll(async () => {
     process.env.STEWARD_API_KEY_PEPPER = pepper.reveal();
     process.env.STEWARD_API_KEYS = JSON.stringify([admin.record, reader.record]);
-    const config = loadDemoConfig({ ITEMS_TABLE: `e2e_demo_${process.pid}` });
+    process.env.STEWARD_AUDIT_FILE = auditFile;
+    const config = loadDemoConfig({ ITEMS_TABLE: `e2e_demo_${process.pid}`, STEWARD_AUDIT_FILE: auditFile });
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
@@ -28,6 +33,7 @@ describe('demo (e2e)', () => {
     await app?.close();
     process.env = saved;
     register.clear();
+    rmSync(dirname(auditFile), { recursive: true, force: true });
   });
 
   it('GET /health/ready is public and answers 200 with every pool and the lifecycle', async () => {
@@ -88,5 +94,37 @@ describe('demo (e2e)', () => {
     const reset = await request(server).post('/admin/pools/db/reset').set('X-API-Key', admin.key).expect(200);
     expect(reset.body).toMatchObject({ name: 'db', closed: false });
     await request(server).get('/admin/pools/nope').set('X-API-Key', admin.key).expect(404);
+  });
+
+  it('admin: holding a lease is privileged and audited; the audit trail reads back verified', async () => {
+    const server = app.getHttpServer();
+    await request(server)
+      .post('/admin/pools/db/hold')
+      .set('X-API-Key', reader.key)
+      .send({ ms: 5 })
+      .expect(403);
+    await request(server)
+      .post('/admin/pools/db/hold')
+      .set('X-API-Key', admin.key)
+      .send({ ms: 0 })
+      .expect(400);
+    const held = await request(server)
+      .post('/admin/pools/db/hold')
+      .set('X-API-Key', admin.key)
+      .send({ ms: 20 })
+      .expect(200);
+    expect(held.body.pool).toBe('db');
+    expect(held.body.heldMs).toBeGreaterThanOrEqual(15);
+
+    const audit = await request(server).get('/admin/audit?limit=500').set('X-API-Key', admin.key).expect(200);
+    expect(audit.body.verified).toBe(true);
+    const holds = audit.body.records
+      .map((r: { event: { action?: string; phase?: string } }) => r.event)
+      .filter((e: { action?: string }) => e.action === 'pool:hold');
+    expect(holds.map((e: { phase?: string }) => e.phase)).toEqual(
+      expect.arrayContaining(['requested', 'completed']),
+    );
+    expect(JSON.stringify(audit.body)).not.toContain(admin.key);
+    await request(server).get('/admin/audit').set('X-API-Key', reader.key).expect(403);
   });
 });

@@ -5,6 +5,8 @@ import { PoolAdminController, PoolUnavailableFilter } from '@steward/pool';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { DemoAccessModule, demoMetricsController } from './access/index.js';
 import type { DemoConfig } from './demo.config.js';
+import { DEMO_CONFIG } from './demo.constants.js';
+import { DemoAdminController } from './admin/demo-admin.controller.js';
 import { DemoModule } from './demo.module.js';
 
 /**
@@ -22,9 +24,12 @@ export class AppModule {
         DemoAccessModule,
         DemoModule.forRoot(config),
       ],
-      controllers: [PoolAdminController],
+      controllers: [PoolAdminController, DemoAdminController],
       // A database that is down or a connection killed mid-request is a 503 problem, not a 500.
-      providers: [{ provide: APP_FILTER, useClass: PoolUnavailableFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: PoolUnavailableFilter },
+        { provide: DEMO_CONFIG, useValue: config },
+      ],
     };
   }
 }

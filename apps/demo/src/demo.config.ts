@@ -26,6 +26,8 @@ export interface DemoConfig {
   dbLeakDetectionMs?: number;
   /** Period of the pools' maintenance and keepalive validation, in ms (default 5 000). */
   maintenanceIntervalMs: number;
+  /** The audit trail's JSONL file (`STEWARD_AUDIT_FILE`), which `GET /admin/audit` reads. */
+  auditFile?: string;
   /** Shutdown budget (see LifecycleModule): keep serving, drain HTTP, stop units, all inside the deadline. */
   shutdown: { delayMs: number; drainTimeoutMs: number; stopTimeoutMs: number; deadlineMs: number };
 }
@@ -84,6 +86,7 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     dbAcquireTimeoutMs: int('DB_ACQUIRE_TIMEOUT_MS', 5_000, 1, 600_000),
     dbLeakDetectionMs: leak > 0 ? leak : undefined,
     maintenanceIntervalMs: int('POOL_MAINTENANCE_MS', 5_000, 100, 3_600_000),
+    auditFile: env.STEWARD_AUDIT_FILE || undefined,
     shutdown: {
       delayMs: int('STEWARD_SHUTDOWN_DELAY_MS', 5_000, 0, 600_000),
       drainTimeoutMs: int('STEWARD_DRAIN_TIMEOUT_MS', 10_000, 0, 600_000),

@@ -13,11 +13,12 @@ export const DEMO_ACTIONS = [
   'audit:read',
   'items:read',
   'items:write',
+  'hash:compute',
   'metrics:read',
 ] as const;
 
 /** Every resource type the demo's routes name. */
-export const DEMO_RESOURCE_TYPES = ['pool', 'process', 'audit', 'items', 'metrics'] as const;
+export const DEMO_RESOURCE_TYPES = ['pool', 'process', 'audit', 'items', 'hash', 'metrics'] as const;
 
 /** Roles the demo's keys and tokens carry. */
 export const DEMO_ROLES = { admin: 'admin', reader: 'reader', metrics: 'metrics' } as const;
@@ -35,7 +36,7 @@ export const DEMO_POLICIES: readonly PolicyDefinition[] = [
     id: 'readers-read-items',
     effect: 'permit',
     principal: { roles: [DEMO_ROLES.reader, DEMO_ROLES.admin] },
-    actions: ['items:read'],
+    actions: ['items:read', 'hash:compute'],
   },
   {
     id: 'admins-write-items',
