@@ -5,6 +5,9 @@
 const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   'pool-throughput': () => import('./pool-throughput.bench.js'),
   'pool-waiters': () => import('./pool-waiters.bench.js'),
+  'pg-pool': () => import('./pg-pool.bench.js'),
+  'access-policy': () => import('./access-policy.bench.js'),
+  http: () => import('./http.bench.js'),
 };
 
 async function main(): Promise<void> {
@@ -17,7 +20,13 @@ async function main(): Promise<void> {
   for (const [name, load] of Object.entries(benches)) {
     if (wanted.length > 0 && !wanted.includes(name)) continue;
     console.log(`\n=== ${name}`);
-    await (await load()).run();
+    try {
+      await (await load()).run();
+    } catch (error) {
+      // One broken benchmark (e.g. no database) must not hide the others' results.
+      console.error(`${name} failed:`, error);
+      process.exitCode = 1;
+    }
   }
 }
 
