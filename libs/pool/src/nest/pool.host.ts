@@ -66,6 +66,8 @@ export class PoolHost<T = unknown>
     this.drainTimeoutMs = drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.degradedWaiting = degradedWaiting ?? this.pool.stats().max;
     this.optional = optional ?? false;
+    // The borrower's stack is what finds a leak; it goes to the log, never into a metric label.
+    this.pool.on('leak', ({ heldMs, stack }) => this.logger.warn(PoolNestMessages.leak(name, heldMs, stack)));
     this.pool.on('createError', () => (this.lastCreateFailed = true));
     this.pool.on('create', () => (this.lastCreateFailed = false));
   }

@@ -10,6 +10,8 @@ export const PoolNestMessages = {
   healthSaturated: 'waiting acquires above the threshold',
   healthCannotCreate: 'no resource alive and the last create failed',
   healthClosed: 'pool is closed',
+  leak: (name: string, heldMs: number, stack: string) =>
+    `Pool "${name}": a lease has been held for ${Math.round(heldMs)} ms (leakDetectionMs exceeded); borrowed at:\n${stack}`,
   unavailableTitle: 'Service Unavailable',
   unavailableDetail: 'A backing resource is unavailable right now; retry shortly.',
   unavailableLog: (code: string) => `Request failed because a pooled resource is unavailable (${code}).`,
