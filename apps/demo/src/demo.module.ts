@@ -82,6 +82,9 @@ export class DemoModule {
         createTimeoutMs: 5_000,
         keepaliveIntervalMs: config.maintenanceIntervalMs,
         maintenanceIntervalMs: config.maintenanceIntervalMs,
+        // A connection idle for more than the skip window gets a SELECT 1 before it is lent: a backend
+        // killed while idle costs a retry inside the pool, not a failed request.
+        validateOnBorrow: true,
         createRetry: { baseMs: 100, maxMs: 2_000 },
       }),
       PoolModule.forRoot({

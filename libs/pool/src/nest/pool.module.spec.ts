@@ -299,4 +299,29 @@ describe('PoolModule', () => {
     expect(manager.stateOf('pool:a')).toBe('stopped');
     expect(started.get<Pool<Conn>>(getPoolToken('b')).closed).toBe(true);
   });
+
+  it('lets two apps run in one process, each pushing its own pool series into the shared registry', async () => {
+    const boot = async (name: string) =>
+      (
+        await Test.createTestingModule({
+          imports: [PoolModule.forRoot({ name, factory: new MemoryFactory(), min: 1, max: 2 })],
+        }).compile()
+      ).init();
+    const first = await boot('first');
+    const second = await boot('second');
+    try {
+      const lease = await second.get<Pool<Conn>>(getPoolToken('second')).acquire();
+      await new Promise((r) => setImmediate(r));
+      const text = await register.metrics();
+      expect(text).toContain('steward_pool_resources{pool="first",state="idle"} 1');
+      expect(text).toContain('steward_pool_resources{pool="second",state="borrowed"} 1');
+      lease.release();
+      await first.close();
+      await second.get<Pool<Conn>>(getPoolToken('second')).use(async () => undefined);
+      expect(second.get<Pool<Conn>>(getPoolToken('second')).closed).toBe(false);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
 });
