@@ -11,7 +11,7 @@ export type ListenerErrorHandler = (error: unknown, event: string) => void;
 export class SafeEmitter<E extends EventMap> {
   private readonly listeners = new Map<keyof E, Set<(payload: never) => void>>();
 
-  constructor(private readonly onListenerError: ListenerErrorHandler = () => {}) {}
+  constructor(private readonly onListenerError: ListenerErrorHandler = warn) {}
 
   /** Subscribes; returns the unsubscribe function. */
   on<K extends keyof E>(event: K, listener: (payload: E[K]) => void): () => void {
@@ -52,4 +52,10 @@ export class SafeEmitter<E extends EventMap> {
   removeAll(): void {
     this.listeners.clear();
   }
+}
+
+/** Default handler: visible as a process warning, never thrown. */
+function warn(error: unknown, event: string): void {
+  const message = error instanceof Error ? error.message : String(error);
+  process.emitWarning(`A listener of '${event}' threw: ${message}`, { code: 'STEWARD_LISTENER_ERROR' });
 }

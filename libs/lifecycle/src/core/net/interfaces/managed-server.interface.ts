@@ -50,5 +50,5 @@ export interface ManagedServerEvents extends Record<string, unknown> {
   refused: { server: string };
 }
 
-/** `created` → `draining` → `closed`. */
+/** `serving` → `draining` → `closed`. */
 export type ManagedServerState = 'serving' | 'draining' | 'closed';
