@@ -92,6 +92,20 @@ describe('PoolModule', () => {
     expect(app.get<Pool<Conn>>(getPoolToken('db')).stats().max).toBe(7);
   });
 
+  it('forRootAsync accepts an options class (useClass)', async () => {
+    @Injectable()
+    class DbPoolOptions {
+      create() {
+        return { factory: new MemoryFactory(), max: 5 };
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [PoolModule.forRootAsync({ name: 'db', useClass: DbPoolOptions })],
+    }).compile();
+    app = await moduleRef.init();
+    expect(app.get<Pool<Conn>>(getPoolToken('db')).stats().max).toBe(5);
+  });
+
   it('rejects bad options at registration with every bad field and no value echoed', () => {
     const secret = 'sup3r-s3cret-password';
     let caught: unknown;
