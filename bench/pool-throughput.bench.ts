@@ -14,8 +14,8 @@ import { formatRate, median, printTable } from './support/bench-table.js';
  * hits every peer alike; the median round counts.
  */
 const CONCURRENCY = [1, 16, 256];
-const ROUNDS = 3;
-const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 500);
+const ROUNDS = 5;
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 400);
 const WARMUP_MS = 150;
 
 async function measure(pool: BenchPool, concurrency: number, durationMs: number): Promise<number> {

@@ -64,6 +64,10 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   private readonly timeLeases: boolean;
   /** Leak detection records where each lease was asked for. */
   private readonly captureStacks: boolean;
+  // Hot-path copies of options: one field read instead of two.
+  private readonly maxUses: number;
+  private readonly validateOnBorrow: boolean;
+  private readonly resets: boolean;
 
   private state = OPEN;
   private min: number;
@@ -113,6 +117,9 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     this.lifo = o.idleOrder === 'lifo';
     this.timeLeases = o.leakDetectionMs > 0 || this.limiter !== undefined;
     this.captureStacks = o.leakDetectionMs > 0;
+    this.maxUses = o.maxUses > 0 ? o.maxUses : Number.POSITIVE_INFINITY;
+    this.validateOnBorrow = o.validateOnBorrow;
+    this.resets = factory.reset !== undefined;
     if (o.maintenanceIntervalMs > 0) {
       this.maintenanceTimer = setInterval(() => void this.maintain(), o.maintenanceIntervalMs);
       // Housekeeping alone must not keep the process alive.
@@ -178,9 +185,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     entry.lease = undefined;
     this.borrowed--;
     if (lease.acquiredAt !== 0) this.leaseEnded(lease);
-    if (this.options.validateOnBorrow) entry.lastUsedAt = this.clock.now();
-    if (this.factory.reset !== undefined && this.retireReason(entry) === undefined)
-      this.resetThenOffer(entry);
+    if (this.validateOnBorrow) entry.lastUsedAt = this.clock.now();
+    if (this.resets && this.retireReason(entry) === undefined) this.resetThenOffer(entry);
     else this.offer(entry);
   }
 
@@ -384,7 +390,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   private popIdle(): PooledResource<T> | undefined {
     while (this.idle.length > 0) {
       const entry = (this.lifo ? this.idle.pop() : this.idle.shift())!;
-      if (this.options.validateOnBorrow && this.dueForValidation(entry)) {
+      if (this.validateOnBorrow && this.dueForValidation(entry)) {
         entry.state = ResourceState.Busy;
         this.busy++;
         void this.validate(entry);
@@ -544,7 +550,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     if (this.state === CLOSED) return 'closed';
     if (entry.retire !== undefined) return entry.retire;
     if (entry.generation !== this.generation) return 'reset';
-    if (this.options.maxUses > 0 && entry.uses >= this.options.maxUses) return 'max-uses';
+    if (entry.uses >= this.maxUses) return 'max-uses';
     if (this.all.size > this.max) return 'resize';
     return undefined;
   }
