@@ -161,6 +161,23 @@ describe('ManagedLink: connect timeout and retry (fake timers)', () => {
     await link.close();
   });
 
+  it('counts an operation timeout as a breaker failure, a caller abort as nothing', async () => {
+    const { link } = fakeLink({ breaker: { failureThreshold: 1 } });
+    await link.start();
+    const caller = new AbortController();
+    const aborted = link.run(() => new Promise(() => {}), { signal: caller.signal });
+    caller.abort(new Error('client went away'));
+    await expect(aborted).rejects.toThrow('client went away');
+    expect(link.breaker!.state).toBe('closed');
+
+    const slow = link.run(() => new Promise(() => {}), { timeoutMs: 200 });
+    slow.catch(() => {});
+    await jest.advanceTimersByTimeAsync(200);
+    await expect(slow).rejects.toBeInstanceOf(LinkOperationTimeoutError);
+    expect(link.breaker!.state).toBe('open');
+    await link.close();
+  });
+
   it('times out a run that waits for a connection', async () => {
     const { link } = fakeLink({ connect: () => new Promise(() => {}), connectTimeoutMs: 60_000 });
     const run = link.run(async () => 'x', { timeoutMs: 500 });

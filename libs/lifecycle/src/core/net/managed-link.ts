@@ -126,7 +126,9 @@ export class ManagedLink<C> implements LifecycleUnit, AsyncDisposable {
       permit?.success();
       return result;
     } catch (error) {
-      if (controller.signal.aborted) {
+      if (controller.signal.reason instanceof LinkOperationTimeoutError) {
+        permit?.failure(error); // a peer too slow for the deadline is a failing peer
+      } else if (controller.signal.aborted) {
         // Cancelled, not failed: a shutdown or an impatient caller says nothing about the peer.
         permit?.cancel();
       } else {

@@ -65,6 +65,17 @@ describe('allocatePort', () => {
     await close(await bind(lease.port));
   });
 
+  it('stays held when the hand-off fails, so close() still frees the port', async () => {
+    const lease = await allocatePort();
+    const busy = createHttpServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', () => resolve()));
+    await expect(lease.listen(busy)).rejects.toMatchObject({ code: 'ERR_SERVER_ALREADY_LISTEN' });
+    expect(lease.state).toBe('held');
+    await lease.close();
+    await close(await bind(lease.port));
+    await close(busy);
+  });
+
   it('binds a server of your own and closes it on dispose', async () => {
     const server = createHttpServer((_req, res) => res.end('own'));
     {

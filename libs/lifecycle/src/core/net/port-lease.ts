@@ -40,15 +40,24 @@ export class PortLease implements AsyncDisposable {
       this.currentState = 'handed-off';
       return Promise.resolve(target);
     }
+    // Handed off from now on, so a concurrent close() cannot pull the handle from under `target`.
+    this.release();
     return new Promise<S>((resolve, reject) => {
-      const onError = (error: Error): void => reject(error);
-      target.once('error', onError);
-      // Node documents listen(handle): `target` takes over the placeholder's bound socket.
-      target.listen(this.server, () => {
+      const onError = (error: unknown): void => {
         target.off('error', onError);
-        this.release();
-        resolve(target);
-      });
+        this.reclaim();
+        reject(error);
+      };
+      target.once('error', onError);
+      try {
+        // Node documents listen(handle): `target` takes over the placeholder's bound socket.
+        target.listen(this.server, () => {
+          target.off('error', onError);
+          resolve(target);
+        });
+      } catch (error) {
+        onError(error);
+      }
     });
   }
 
@@ -74,6 +83,12 @@ export class PortLease implements AsyncDisposable {
   /** Same as `close()`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /** The hand-off failed: the lease owns the port again, so close() still frees it. */
+  private reclaim(): void {
+    this.currentState = 'held';
+    if (this.placeholder) this.server.on('connection', refuse);
   }
 
   private release(): void {
