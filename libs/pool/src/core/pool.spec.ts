@@ -142,6 +142,8 @@ describe('Pool', () => {
     it('times out a waiter with the stats and the last create error', async () => {
       factory.plan(...Array<'fail'>(100).fill('fail'));
       const pool = make({ max: 1, acquireTimeoutMs: 1_000, createRetry: { baseMs: 100, maxMs: 100 } });
+      const timeouts: number[] = [];
+      pool.on('timeout', (e) => timeouts.push(e.waitMs));
       const attempt = pool.acquire();
       const caught = attempt.catch((e: unknown) => e);
       await jest.advanceTimersByTimeAsync(1_050);
@@ -152,6 +154,8 @@ describe('Pool', () => {
       expect(error.message).toContain('connection refused');
       expect(error.stats).toMatchObject({ name: 'default', waiting: 1, size: 0 });
       expect(pool.stats().timeoutsTotal).toBe(1);
+      expect(timeouts).toHaveLength(1);
+      expect(timeouts[0]).toBeGreaterThanOrEqual(1_000);
       expect(pool.stats().createErrorsTotal).toBeGreaterThan(1);
     });
 

@@ -134,7 +134,10 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   // ---------------------------------------------------------------- borrowing
 
-  /** Borrows a resource, waiting up to `timeoutMs` (default `acquireTimeoutMs`). */
+  /**
+   * Borrows a resource, waiting up to `timeoutMs` (default `acquireTimeoutMs`). Rejects with
+   * `PoolTimeoutError`, `PoolAbortedError` (signal), `PoolExhaustedError` (`maxWaiting`) or `PoolClosedError`.
+   */
   acquire(options?: AcquireOptions): Promise<Lease<T>> {
     if (this.state !== OPEN) return Promise.reject(this.refusal());
     if (options?.signal?.aborted)
