@@ -9,7 +9,7 @@ import { formatRate, median, printTable } from './support/bench-table.js';
  */
 const MAX = 10;
 const CONCURRENCY = [10, 100];
-const ROUNDS = 3;
+const ROUNDS = 5;
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 1_500);
 const WARMUP_MS = 300;
 const URL =
