@@ -1,0 +1,67 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { register } from 'prom-client';
+import request from 'supertest';
+import { getPoolToken, Pool, PoolAdminController, PoolModule, type ResourceFactory } from '@steward/pool';
+
+const factory = (): ResourceFactory<{ id: number }> => {
+  let next = 0;
+  return { create: async () => ({ id: ++next }), destroy: async () => undefined };
+};
+
+// The controller's behaviour on its own; who may call it is the access guard's business (access e2e).
+describe('PoolAdminController (e2e)', () => {
+  let app: INestApplication;
+
+  beforeEach(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PoolModule.forRoot({ name: 'db', factory: factory(), min: 2, max: 4 }),
+        PoolModule.forRoot({ name: 'cache', factory: factory(), max: 2 }),
+      ],
+      controllers: [PoolAdminController],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+  });
+
+  afterEach(async () => {
+    await app?.close();
+    register.clear();
+  });
+
+  it('lists every pool and shows one, 404 for an unknown name', async () => {
+    const http = request(app.getHttpServer());
+    const list = await http.get('/admin/pools').expect(200);
+    expect(list.body.map((s: { name: string }) => s.name)).toEqual(['db', 'cache']);
+    expect((await http.get('/admin/pools/db').expect(200)).body).toMatchObject({
+      name: 'db',
+      size: 2,
+      idle: 2,
+    });
+    await http.get('/admin/pools/nope').expect(404);
+  });
+
+  it('resizes at runtime and answers 400 for a bad body or bounds', async () => {
+    const http = request(app.getHttpServer());
+    const resized = await http.post('/admin/pools/db/resize').send({ min: 1, max: 8 }).expect(200);
+    expect(resized.body).toMatchObject({ min: 1, max: 8 });
+    expect(app.get<Pool<unknown>>(getPoolToken('db')).stats().max).toBe(8);
+    await http.post('/admin/pools/db/resize').send({ min: 5, max: 2 }).expect(400);
+    await http.post('/admin/pools/db/resize').send({ min: 'x', max: 2 }).expect(400);
+    await http.post('/admin/pools/db/resize').send({ min: 1, max: 2, extra: true }).expect(400);
+    expect(app.get<Pool<unknown>>(getPoolToken('db')).stats().max).toBe(8);
+  });
+
+  it('reset replaces idle resources; drain closes the pool', async () => {
+    const http = request(app.getHttpServer());
+    const pool = app.get<Pool<unknown>>(getPoolToken('db'));
+    await http.post('/admin/pools/db/reset').expect(200);
+    expect(pool.stats().destroyedTotal).toBe(2);
+    await http.post('/admin/pools/db/drain').expect(202);
+    for (let i = 0; i < 50 && !pool.closed; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(pool.closed).toBe(true);
+    await expect(pool.acquire()).rejects.toThrow();
+    expect((await http.get('/admin/pools/db').expect(200)).body.closed).toBe(true);
+  });
+});
