@@ -272,6 +272,30 @@ describe('ManagedProcess', () => {
     expect(alive(pid2)).toBe(false);
   });
 
+  it('stop() while a signal-aborted start is still killing the child joins that stop', async () => {
+    const proc = managed({
+      name: 'aborted-then-stopped',
+      command: NODE,
+      args: [
+        '-e',
+        "process.on('SIGTERM', () => {}); process.stderr.write('armed'); setInterval(() => {}, 1000);",
+      ],
+      readiness: { type: 'stdout', match: 'never printed' },
+      killTimeoutMs: 300,
+    });
+    const shutdown = new AbortController();
+    const started = proc.start(shutdown.signal).catch((e: unknown) => e);
+    const pid = proc.pid!;
+    // Only once SIGTERM is ignored does the start's own stop last long enough to be joined.
+    await until(() => proc.output().stderr.includes('armed'));
+    shutdown.abort(new Error('SIGTERM'));
+    await reach(proc, 'stopping');
+    await expect(proc.stop()).resolves.toBeUndefined();
+    expect(proc.state).toBe('stopped');
+    expect(alive(pid)).toBe(false);
+    expect(await started).toMatchObject({ message: 'SIGTERM' });
+  });
+
   it('an exit before readiness fails the start with its exit code', async () => {
     const proc = managed({
       name: 'early',

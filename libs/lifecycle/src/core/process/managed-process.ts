@@ -221,13 +221,9 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
       return;
     }
     if (outcome.ok || outcome.aborted) {
-      // stop() is in charge when it caused the abort; otherwise the shutdown signal did and we clean up.
-      if (this.machine.state === 'starting') {
-        this.machine.transition('stopping');
-        await this.terminate(this.run!, undefined);
-        this.machine.transition('stopped');
-        await this.settle(this.run!);
-      }
+      // stop() is in charge when it caused the abort; otherwise the shutdown signal did, and we stop
+      // through the shared stop promise so a stop() called meanwhile joins this one.
+      if (this.machine.state === 'starting') await this.stopResult();
       throw signal?.aborted ? signal.reason : new StartAbortedError('stop() was called');
     }
     const error =
