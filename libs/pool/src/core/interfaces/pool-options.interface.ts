@@ -51,9 +51,9 @@ export interface PoolOptions {
   validateTimeoutMs?: number;
   /** Bound on `factory.destroy`; the pool forgets the resource afterwards (default 5 000 ms). */
   destroyTimeoutMs?: number;
-  /** Idle resources above `min` are destroyed after this long (default 600 000 ms; 0 = never). */
+  /** Idle resources above `min` are destroyed after this long, checked by `maintain()` (default 600 000 ms; 0 = never). */
   idleTimeoutMs?: number;
-  /** Resources are retired after this age (default 1 800 000 ms; 0 = never). */
+  /** Resources are retired after this age, checked by `maintain()`: idle ones at once, borrowed ones on return (default 1 800 000 ms; 0 = never). */
   maxLifetimeMs?: number;
   /** Fraction of `maxLifetimeMs` removed at random once per resource: lifetime in `[(1-j)·max, max]` (default 0.25). */
   lifetimeJitter?: number;
@@ -71,7 +71,7 @@ export interface PoolOptions {
   idleOrder?: IdleOrder;
   /** Backoff between failed creates. */
   createRetry?: CreateRetryOptions;
-  /** A lease held longer than this raises a 'leak' event (default 0 = off; captures a stack per acquire). */
+  /** A lease held longer than this raises a 'leak' event, checked by `maintain()` (default 0 = off; captures a stack per acquire). */
   leakDetectionMs?: number;
   /** Destroys a leaked resource and revokes its lease (default false). */
   reclaimLeaks?: boolean;
@@ -79,7 +79,10 @@ export interface PoolOptions {
   adaptive?: boolean | AdaptiveOptions;
   /** `ready()` behaviour on create failures (default 'fail-fast'). */
   initialization?: PoolInitialization;
-  /** Period of the pool's own `maintain()` timer (default 0 = none; a scheduler calls `maintain()`). */
+  /**
+   * Period of the pool's own `maintain()` timer (default 0 = none: a scheduler, e.g. the Nest module, calls
+   * `maintain()`; without either, idle timeout, lifetime, keepalive and leak detection never run).
+   */
   maintenanceIntervalMs?: number;
   /** Time source for ages, idle times, leases and deadlines (default `performance.now()`). */
   clock?: Clock;
