@@ -231,6 +231,25 @@ describe('AuditTrail', () => {
     await expect(trail.recordDurable(event(2))).rejects.toBeInstanceOf(AuditWriteError);
   });
 
+  it('gives up on a sink whose close() never settles after writeTimeoutMs, so shutdown cannot hang', async () => {
+    jest.useFakeTimers();
+    const stuck = new MemorySink('stuck');
+    stuck.close = () => new Promise<void>(() => undefined);
+    const other = new MemorySink('other');
+    const trail = new AuditTrail({ sinks: [stuck, other], writeTimeoutMs: 2_000 });
+    trail.record(event(0));
+    let closed = false;
+    const closing = trail.close().then(() => (closed = true));
+    await jest.advanceTimersByTimeAsync(1_999);
+    expect(closed).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await closing;
+    expect(closed).toBe(true);
+    expect(other.stored).toHaveLength(1);
+    expect(other.closed).toBe(1);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('keeps working when a listener throws', async () => {
     const sink = new MemorySink('m');
     const trail = new AuditTrail({ sinks: [sink] });

@@ -133,7 +133,17 @@ export class AuditTrail {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.flush();
-      await Promise.allSettled(this.sinks.map((s) => s.sink.close?.()));
+      // Bounded like a write: a sink that never finishes closing must not hold up the app's shutdown.
+      await Promise.allSettled(
+        this.sinks.map(({ sink }) =>
+          sink.close
+            ? this.bounded(
+                sink.name,
+                Promise.resolve().then(() => sink.close!()),
+              )
+            : undefined,
+        ),
+      );
     })();
     return this.closing;
   }

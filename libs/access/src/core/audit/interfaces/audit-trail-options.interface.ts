@@ -10,7 +10,7 @@ export interface AuditTrailOptions {
   readonly batchSize?: number;
   /** How long a partial batch may wait before it is written (default 1,000 ms). */
   readonly flushIntervalMs?: number;
-  /** A sink write or tail read slower than this counts as failed (default 10,000 ms). */
+  /** A sink write, tail read or close slower than this counts as failed (default 10,000 ms). */
   readonly writeTimeoutMs?: number;
   /** Longest string kept in an event field (default 512); longer ones are cut. */
   readonly maxFieldLength?: number;
