@@ -12,6 +12,7 @@ import type { AccessRequest, Decision } from '../core/interfaces/decision.interf
 import type { PolicyDefinition, PolicyReloadInfo } from '../core/policy/interfaces/index.js';
 import { PolicyEngine } from '../core/policy/index.js';
 import { ACCESS_OPTIONS } from './access.constants.js';
+import { PolicyReloadUnsupportedError } from './access.errors.js';
 import { ACCESS_MESSAGES } from './access.messages.js';
 import { AccessMetrics } from './access.metrics.js';
 import { validateAccessOptions } from './access-options.schema.js';
@@ -101,7 +102,7 @@ export class AccessService implements OnApplicationShutdown {
 
   /** Loads a new policy set atomically and audits the reload; a rejected set is audited and rethrown. */
   reloadPolicies(policies: readonly PolicyDefinition[], actor?: string): { version: string; count: number } {
-    if (!this.engine.load) throw new TypeError('the configured policy engine cannot reload');
+    if (!this.engine.load) throw new PolicyReloadUnsupportedError();
     try {
       return this.engine.load(policies);
     } catch (error) {

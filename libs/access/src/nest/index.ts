@@ -3,6 +3,7 @@ export * from './access.constants.js';
 export * from './access.module.js';
 export { ACCESS_OPTIONS_TYPE, ACCESS_ASYNC_OPTIONS_TYPE } from './access.module-definition.js';
 export * from './access.service.js';
+export * from './access.errors.js';
 export * from './access.guard.js';
 export * from './access.metrics.js';
 export * from './access-problem.exception.js';
