@@ -20,9 +20,7 @@ export function backoffDelay(
   options: BackoffOptions,
   random: RandomSource = Math.random,
 ): number {
-  const factor = options.factor ?? 2;
-  const ceiling = Math.min(options.maxMs, options.baseMs * Math.pow(factor, Math.max(0, attempt)));
-  return Math.floor(random() * ceiling);
+  return Math.floor(random() * backoffCeiling(attempt, options));
 }
 
 /** The ceiling (no jitter) of attempt `n`: what tests and docs reason about. */

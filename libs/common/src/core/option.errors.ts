@@ -25,6 +25,7 @@ export class OptionChecker {
 
   constructor(private readonly subject: string) {}
 
+  /** Records one issue; `message` must never contain the option's value. */
   add(path: string, message: string): void {
     this.issues.push({ path, message });
   }
@@ -45,16 +46,19 @@ export class OptionChecker {
     }
   }
 
+  /** Adds an issue unless `value` is undefined or one of `allowed`. */
   oneOf(path: string, value: unknown, allowed: readonly unknown[]): void {
     if (value === undefined) return;
     if (!allowed.includes(value))
       this.add(path, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
   }
 
+  /** Issues collected so far. */
   get count(): number {
     return this.issues.length;
   }
 
+  /** Throws one `InvalidOptionsError` listing every issue, if there is any. */
   throwIfAny(): void {
     if (this.issues.length > 0) throw new InvalidOptionsError(this.subject, this.issues);
   }
