@@ -30,12 +30,22 @@ class ScriptedFactory implements ResourceFactory<Resource> {
   private next = 0;
   private id = 0;
 
+  /** Present only when the run enables a reset hook. */
+  reset?: (resource: Resource) => Promise<void>;
+  private validations = 0;
+
   constructor(
     private readonly script: Behaviour[],
     private readonly currentMax: () => number,
+    private readonly validity: boolean[],
   ) {}
 
-  create(): Promise<Resource> {
+  validate(resource: Resource): Promise<boolean> {
+    if (resource.destroys > 0) this.violations.push(`validate on destroyed resource ${resource.id}`);
+    return Promise.resolve(this.validity[this.validations++ % this.validity.length]);
+  }
+
+  create(signal: AbortSignal): Promise<Resource> {
     this.pending++;
     if (this.alive.size + this.pending > this.currentMax()) {
       this.violations.push(
@@ -43,7 +53,19 @@ class ScriptedFactory implements ResourceFactory<Resource> {
       );
     }
     const behaviour = this.script[this.next++ % this.script.length];
-    if (behaviour.kind === 'hang') return new Promise<Resource>(() => {});
+    if (behaviour.kind === 'hang') {
+      // Hangs until the pool gives up on it (create timeout or close) and aborts the signal.
+      return new Promise<Resource>((_, reject) => {
+        signal.addEventListener(
+          'abort',
+          () => {
+            this.pending--;
+            reject(signal.reason);
+          },
+          { once: true },
+        );
+      });
+    }
     const delay = behaviour.kind === 'late' ? CREATE_TIMEOUT_MS + behaviour.delayMs : behaviour.delayMs;
     return new Promise<Resource>((resolve, reject) => {
       setTimeout(() => {
@@ -58,6 +80,13 @@ class ScriptedFactory implements ResourceFactory<Resource> {
       }, delay);
     });
   }
+
+  /** A reset that fails for every third call. */
+  failingReset = (resource: Resource): Promise<void> => {
+    if (resource.destroys > 0) this.violations.push(`reset on destroyed resource ${resource.id}`);
+    return ++this.resets % 3 === 0 ? Promise.reject(new Error('dirty')) : Promise.resolve();
+  };
+  private resets = 0;
 
   destroy(resource: Resource): Promise<void> {
     resource.destroys++;
@@ -111,30 +140,30 @@ const behaviourArb: fc.Arbitrary<Behaviour> = fc.oneof(
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
-    weight: 6,
+    weight: 18,
     arbitrary: fc.record({
       op: fc.constant('acquire' as const),
       priority: fc.constantFrom(0, 0, 1),
       timeoutMs: fc.constantFrom(20, 150, 400),
     }),
   },
-  { weight: 1, arbitrary: fc.constant({ op: 'tryAcquire' as const }) },
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('release' as const), index: fc.nat(7) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('releaseTwice' as const), index: fc.nat(7) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('destroy' as const), index: fc.nat(7) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('abort' as const), index: fc.nat(7) }) },
+  { weight: 3, arbitrary: fc.constant({ op: 'tryAcquire' as const }) },
+  { weight: 15, arbitrary: fc.record({ op: fc.constant('release' as const), index: fc.nat(7) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('releaseTwice' as const), index: fc.nat(7) }) },
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('destroy' as const), index: fc.nat(7) }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('abort' as const), index: fc.nat(7) }) },
   {
-    weight: 4,
+    weight: 12,
     arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 250 }) }),
   },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc
       .record({ min: fc.integer({ min: 0, max: 2 }), max: fc.integer({ min: 1, max: 4 }) })
       .map(({ min, max }) => ({ op: 'resize' as const, min: Math.min(min, max), max })),
   },
-  { weight: 1, arbitrary: fc.constant({ op: 'reset' as const }) },
-  { weight: 1, arbitrary: fc.constant({ op: 'maintain' as const }) },
+  { weight: 2, arbitrary: fc.constant({ op: 'reset' as const }) },
+  { weight: 3, arbitrary: fc.constant({ op: 'maintain' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'close' as const }) },
 );
 
@@ -146,13 +175,25 @@ describe('Pool model', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(behaviourArb, { minLength: 1, maxLength: 12 }),
-        fc.array(opArb, { minLength: 1, maxLength: 60 }),
+        fc.array(opArb, { minLength: 10, maxLength: 80, size: 'max' }),
         fc.integer({ min: 1, max: 3 }),
-        async (script, ops, initialMax) => {
+        fc.record({
+          validateOnBorrow: fc.boolean(),
+          keepalive: fc.boolean(),
+          reset: fc.boolean(),
+          maxUses: fc.constantFrom(0, 2),
+          validity: fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }),
+        }),
+        async (script, ops, initialMax, config) => {
           let max = initialMax;
-          const factory = new ScriptedFactory(script, () => max);
+          const factory = new ScriptedFactory(script, () => max, config.validity);
+          if (config.reset) factory.reset = factory.failingReset;
           const pool = new Pool<Resource>(factory, {
             max,
+            validateOnBorrow: config.validateOnBorrow,
+            validateSkipWindowMs: 30,
+            keepaliveIntervalMs: config.keepalive ? 100 : 0,
+            maxUses: config.maxUses,
             createTimeoutMs: CREATE_TIMEOUT_MS,
             maxWaiting: 6,
             createRetry: { baseMs: 10, maxMs: 50 },
@@ -293,6 +334,9 @@ describe('Pool model', () => {
               failures.push(`waiting ${stats.waiting} != pending waiters ${pendingWaiters().length}`);
             }
             if (stats.idle + stats.borrowed > stats.size) failures.push('idle + borrowed > size');
+            if (stats.waiting > 0 && stats.idle > 0 && stats.borrowed < stats.effectiveMax) {
+              failures.push('a waiter waits while a resource sits idle');
+            }
             failures.push(...factory.violations.splice(0));
             if (failures.length > 0) break;
           }
@@ -316,7 +360,7 @@ describe('Pool model', () => {
           expect(failures).toEqual([]);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
   }, 60_000);
 });
