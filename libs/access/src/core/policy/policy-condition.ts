@@ -1,17 +1,10 @@
 import { BlockList, isIP } from 'node:net';
 import type { AccessRequest } from '../interfaces/decision.interface.js';
+import { ConditionError } from './policy.errors.js';
 import { issue } from './policy.messages.js';
 
 /** A compiled condition: a closure over the request, no `eval`. Throws `ConditionError` when it cannot decide. */
 export type CompiledCondition = (request: AccessRequest) => boolean;
-
-/** Why a condition could not be evaluated (missing attribute, type mismatch …); the engine turns it into a deny. */
-export class ConditionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConditionError';
-  }
-}
 
 /** Object keys that could reach a prototype; rejected anywhere in a policy. */
 export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
@@ -19,6 +12,7 @@ export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 /** Where compile problems go: a path relative to the policy and a message. */
 export type IssueSink = (path: string, message: string) => void;
 
+/** What compiling a condition needs: the nesting bound and the clock of time windows. */
 export interface ConditionCompileOptions {
   readonly maxDepth: number;
   readonly now: () => number;

@@ -30,3 +30,10 @@ export class PolicyFileError extends StewardError {
     super('ACCESS_POLICY_FILE_INVALID', message, options);
   }
 }
+
+/** Why a condition could not be evaluated (missing attribute, type mismatch …); the engine turns it into a deny. */
+export class ConditionError extends StewardError {
+  constructor(message: string) {
+    super('ACCESS_POLICY_CONDITION_ERROR', message);
+  }
+}
