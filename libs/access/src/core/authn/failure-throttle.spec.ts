@@ -55,4 +55,19 @@ describe('FailureThrottle', () => {
     throttle.recordFailure('new');
     expect(throttle.size).toBe(100);
   });
+
+  it('keeps a running lockout when a flood of new keys forces evictions', () => {
+    const { throttle } = make({ maxTrackedKeys: 10 });
+    for (let i = 0; i < 3; i++) throttle.recordFailure('subject:key:victim');
+    for (let i = 0; i < 1_000; i++) throttle.recordFailure(`subject:key:spray-${i}`);
+    expect(throttle.size).toBe(10);
+    expect(throttle.check('subject:key:victim').locked).toBe(true);
+  });
+
+  it('stays bounded when every tracked key is locked out', () => {
+    const { throttle } = make({ maxTrackedKeys: 5, maxFailures: 1 });
+    for (let i = 0; i < 100; i++) expect(throttle.recordFailure(`ip:${i}`)).toBe(true);
+    expect(throttle.size).toBe(5);
+    expect(throttle.check('ip:99').locked).toBe(true);
+  });
 });

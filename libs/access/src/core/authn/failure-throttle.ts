@@ -18,6 +18,9 @@ export interface FailureThrottleOptions {
 export type ThrottleState =
   { readonly locked: false } | { readonly locked: true; readonly retryAfterMs: number };
 
+// Locked entries an eviction moves to the back instead of dropping; bounds the work of one eviction.
+const MAX_SPARED_LOCKOUTS = 16;
+
 interface Entry {
   failures: number[]; // timestamps inside the window, oldest first, at most maxFailures
   lockedUntil: number;
@@ -26,7 +29,7 @@ interface Entry {
 /**
  * Counts failed authentications per key (IP, API key id, principal) in a sliding window and locks a
  * key out after `maxFailures`. Memory is bounded: at most `maxTrackedKeys` entries of at most
- * `maxFailures` timestamps, least recently used evicted first.
+ * `maxFailures` timestamps, least recently used evicted first, running lockouts last.
  */
 export class FailureThrottle {
   private readonly entries = new Map<string, Entry>();
@@ -69,7 +72,7 @@ export class FailureThrottle {
       entry = { failures: [], lockedUntil: 0 };
     }
     this.entries.set(key, entry);
-    this.evict();
+    this.evict(key);
     if (entry.lockedUntil > now) return false;
     const cutoff = now - this.windowMs;
     while (entry.failures.length > 0 && entry.failures[0]! <= cutoff) entry.failures.shift();
@@ -98,10 +101,21 @@ export class FailureThrottle {
     this.entries.clear();
   }
 
-  private evict(): void {
-    while (this.entries.size > this.maxTrackedKeys) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
+  private evict(keep: string): void {
+    let excess = this.entries.size - this.maxTrackedKeys;
+    if (excess <= 0) return;
+    const now = this.now();
+    const spared: [string, Entry][] = [];
+    for (const [key, entry] of this.entries) {
+      if (excess === 0) break;
+      if (key === keep) continue;
+      this.entries.delete(key);
+      // A running lockout outlives a flood of fresh keys (flooding is how one would lift it); the scan stays bounded.
+      if (entry.lockedUntil > now && spared.length < MAX_SPARED_LOCKOUTS) spared.push([key, entry]);
+      else excess--;
     }
+    // Nothing else left to evict: the oldest spared lockouts go after all.
+    spared.splice(0, excess);
+    for (const [key, entry] of spared) this.entries.set(key, entry);
   }
 }
