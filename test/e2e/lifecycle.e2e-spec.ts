@@ -2,7 +2,7 @@ import { Controller, Get, Injectable, Module, type INestApplication } from '@nes
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import { Agent, get } from 'node:http';
-import { register, type Counter, type Gauge } from 'prom-client';
+import { register, type Counter, type Gauge, type Histogram } from 'prom-client';
 import request from 'supertest';
 import { InvalidOptionsError } from '@steward/common';
 import {
@@ -318,7 +318,12 @@ describe('LifecycleModule (e2e)', () => {
     expect(value('DbService', 'starting')).toBe(0);
     expect(value('audit', 'ready')).toBe(1);
     await app.close();
-    expect(register.getSingleMetric('steward_shutdown_seconds')).toBeDefined();
+    // The histogram exists from registration on: only an observed shutdown makes its count 1.
+    const shutdownSeconds = register.getSingleMetric('steward_shutdown_seconds') as Histogram<string>;
+    const count = (await shutdownSeconds.get()).values.find(
+      (v) => v.metricName === 'steward_shutdown_seconds_count',
+    );
+    expect(count?.value).toBe(1);
     register.clear();
 
     const plain = await createApp({ metrics: false });
