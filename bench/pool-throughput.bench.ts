@@ -10,12 +10,12 @@ import { formatRate, median, printTable } from './support/bench-table.js';
 
 /**
  * Acquire + release in a loop, at concurrency 1, 16 and 256, max 8, acquire timeout on, for Steward,
- * generic-pool, tarn and the minimal reference in one process. Rounds are interleaved so machine noise
- * hits every peer alike; the median round counts.
+ * generic-pool, tarn and the minimal reference in one process. Rounds are interleaved (in alternating
+ * order) so machine noise hits every peer alike; the median round counts.
  */
 const CONCURRENCY = [1, 16, 256];
-const ROUNDS = 5;
-const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 400);
+const ROUNDS = 7;
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 250);
 const WARMUP_MS = 150;
 
 async function measure(pool: BenchPool, concurrency: number, durationMs: number): Promise<number> {
@@ -57,7 +57,9 @@ export async function run(): Promise<void> {
     const results = new Map<string, number[]>(peers.map((p) => [p.name, []]));
     for (const peer of peers) await measure(peer, concurrency, WARMUP_MS);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const peer of peers) results.get(peer.name)!.push(await measure(peer, concurrency, ROUND_MS));
+      // Alternate the order so no peer always runs right after the same neighbour (GC debt, JIT state).
+      const order = round % 2 === 0 ? peers : [...peers].reverse();
+      for (const peer of order) results.get(peer.name)!.push(await measure(peer, concurrency, ROUND_MS));
     }
     const rate = (name: string) => median(results.get(name)!);
     const s = rate('steward');
