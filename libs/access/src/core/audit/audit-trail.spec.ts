@@ -250,6 +250,26 @@ describe('AuditTrail', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
+  it('bounds the flush on close when the sink is down: the rest is dropped and durable events rejected', async () => {
+    jest.useFakeTimers();
+    const sink = new MemorySink('dead');
+    sink.hold = new Promise<void>(() => undefined);
+    const trail = new AuditTrail({ sinks: [sink], batchSize: 1, writeTimeoutMs: 1_000 });
+    const seen = collect(trail);
+    for (let i = 0; i < 5; i++) trail.record(event(i));
+    const durable = trail.recordDurable(event(5)).catch((e: unknown) => e);
+    let closed = false;
+    const closing = trail.close().then(() => (closed = true));
+    // One batch in flight (1 s to time out) plus the 1 s budget; 6 batches would take 6 s unbounded.
+    await jest.advanceTimersByTimeAsync(2_000);
+    await closing;
+    expect(closed).toBe(true);
+    expect(await durable).toBeInstanceOf(AuditWriteError);
+    expect(trail.stats()).toMatchObject({ queued: 0, dropped: 5, written: 0, failed: 1 });
+    expect(seen.dropped).toEqual([{ count: 5, total: 5 }]);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('keeps working when a listener throws', async () => {
     const sink = new MemorySink('m');
     const trail = new AuditTrail({ sinks: [sink] });

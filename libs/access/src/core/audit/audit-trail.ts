@@ -129,10 +129,20 @@ export class AuditTrail {
     while (this.queue.length > 0 || this.pumping) await this.startPump();
   }
 
-  /** Flushes, then closes every sink. Later events are dropped (and durable ones rejected). Idempotent. */
+  /**
+   * Flushes for at most `writeTimeoutMs` more than the batch in flight (what is still queued then is
+   * dropped, durable events rejected), then closes every sink. Later events are dropped (and durable
+   * ones rejected). Idempotent.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.flush();
+      // Without a budget a dead sink costs writeTimeoutMs per queued batch, and the shutdown would wait for all.
+      const budget = setTimeout(() => this.abandonQueue(), this.writeTimeoutMs);
+      try {
+        await this.flush();
+      } finally {
+        clearTimeout(budget);
+      }
       // Bounded like a write: a sink that never finishes closing must not hold up the app's shutdown.
       await Promise.allSettled(
         this.sinks.map(({ sink }) =>
@@ -178,6 +188,17 @@ export class AuditTrail {
     const valid = typeof event.time === 'string' && !Number.isNaN(Date.parse(event.time));
     const withTime = valid ? event : { ...event, time: new Date(this.now()).toISOString() };
     return Object.freeze(sanitizeAuditEvent(withTime as AuditEvent, { maxFieldLength: this.maxFieldLength }));
+  }
+
+  /** Drops what is still queued (counted as dropped) and rejects its durable events. */
+  private abandonQueue(): void {
+    const abandoned = this.queue;
+    if (abandoned.length === 0) return;
+    this.queue = [];
+    this.droppedCount += abandoned.length;
+    this.emit('dropped', { count: abandoned.length, total: this.droppedCount });
+    const error = new AuditWriteError([], trailClosed);
+    for (const pending of abandoned) pending.reject?.(error);
   }
 
   private drop(): void {
