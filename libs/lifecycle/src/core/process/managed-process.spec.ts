@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { inspect } from 'node:util';
 import type { LifecycleState } from '../state/lifecycle.state.js';
 import { ManagedProcess, type RestartEvent } from './managed-process.js';
 import { ProcessCrashLoopError, ProcessSpawnError, ProcessStartError } from './process.errors.js';
@@ -226,6 +227,23 @@ describe('ManagedProcess', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(proc.spawns).toBe(1);
     expect(proc.restarts).toBe(0);
+  });
+
+  it('a spawn error never carries the arguments (they may hold secrets), not even in its cause', async () => {
+    const secret = 'db-password-Zq81vXk2';
+    const proc = managed({
+      name: 'ghost-with-args',
+      command: '/nonexistent/steward-missing-binary',
+      args: [`--password=${secret}`],
+    });
+    const error = await proc.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ProcessSpawnError);
+    expect((error as ProcessSpawnError).cause).toMatchObject({ code: 'ENOENT' });
+    expect(inspect(error, { depth: 10 })).not.toContain(secret);
+    expect(JSON.stringify(error)).not.toContain(secret);
   });
 
   it('a start past its timeout kills the group and fails naming the process', async () => {

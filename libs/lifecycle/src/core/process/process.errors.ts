@@ -8,8 +8,16 @@ export class ProcessSpawnError extends StewardError {
     readonly process: string,
     cause: unknown,
   ) {
-    const reason = (cause as NodeJS.ErrnoException | undefined)?.code ?? String(cause);
-    super('PROCESS_SPAWN_FAILED', processMessages.spawnFailed(process, reason), { cause });
+    const errno = cause as NodeJS.ErrnoException | undefined;
+    const code = typeof errno?.code === 'string' ? errno.code : undefined;
+    // Node's spawn error carries `spawnargs` and `path`, and arguments may hold secrets: keep the code only.
+    super(
+      'PROCESS_SPAWN_FAILED',
+      processMessages.spawnFailed(process, code ?? processMessages.spawnUnknown),
+      {
+        cause: code === undefined ? undefined : { code, syscall: errno?.syscall },
+      },
+    );
   }
 }
 

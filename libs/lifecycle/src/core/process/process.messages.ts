@@ -7,6 +7,7 @@ export const processMessages = {
   crashLoop: (name: string, restarts: number, windowMs: number) =>
     `process '${name}' restarted ${restarts} times within ${windowMs} ms; giving up`,
   notRunning: (name: string) => `process '${name}' is not running`,
+  spawnUnknown: 'unknown error',
 };
 
 /** `code 1`, `signal SIGKILL`: how an exit prints. */
