@@ -10,6 +10,7 @@ import {
 } from '../state/lifecycle.errors.js';
 import { lifecycleMessages } from '../state/lifecycle.messages.js';
 import { UNIT_TRANSITIONS, type LifecycleState } from '../state/lifecycle.state.js';
+import { notifyListeners } from '../state/notify-listeners.js';
 import { StateMachine, type TransitionListener } from '../state/state-machine.js';
 
 /** Timeouts of a manager; every value is in milliseconds. */
@@ -349,16 +350,7 @@ export class LifecycleManager implements AsyncDisposable {
   }
 
   private forward(event: Parameters<TransitionListener>[0]): void {
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch (error) {
-        // One observer's bug must not hide the event from the others or change the lifecycle.
-        process.emitWarning(`lifecycle transition listener threw: ${String(error)}`, {
-          code: 'STEWARD_LISTENER_ERROR',
-        });
-      }
-    }
+    notifyListeners(this.listeners, event, 'lifecycle transition');
   }
 }
 

@@ -1,3 +1,5 @@
+import { warnListenerThrew } from '../state/notify-listeners.js';
+
 /** Listener map: event name to its payload type. */
 export type EventMap = Record<string, unknown>;
 
@@ -56,6 +58,5 @@ export class SafeEmitter<E extends EventMap> {
 
 /** Default handler: visible as a process warning, never thrown. */
 function warn(error: unknown, event: string): void {
-  const message = error instanceof Error ? error.message : String(error);
-  process.emitWarning(`A listener of '${event}' threw: ${message}`, { code: 'STEWARD_LISTENER_ERROR' });
+  warnListenerThrew(`'${event}'`, error);
 }

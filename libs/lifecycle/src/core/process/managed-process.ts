@@ -7,6 +7,7 @@ import type {
   ProcessReadiness,
 } from '../interfaces/managed-process-options.interface.js';
 import { PROCESS_TRANSITIONS, type LifecycleState } from '../state/lifecycle.state.js';
+import { notifyListeners } from '../state/notify-listeners.js';
 import { StateMachine, type TransitionListener } from '../state/state-machine.js';
 import { classifyExit, shouldRestart, type ProcessExit } from './exit-classification.js';
 import { OutputBuffer } from './output-buffer.js';
@@ -302,15 +303,7 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
     const attempt = this.attempt++;
     const delayMs = backoffDelay(attempt, this.settings.backoff!, this.random);
     this.machine.transition('backoff');
-    for (const listener of [...this.restartListeners]) {
-      try {
-        listener({ process: this.name, attempt, delayMs, exit });
-      } catch (error) {
-        process.emitWarning(`process restart listener threw: ${String(error)}`, {
-          code: 'STEWARD_LISTENER_ERROR',
-        });
-      }
-    }
+    notifyListeners(this.restartListeners, { process: this.name, attempt, delayMs, exit }, 'process restart');
     this.backoffTimer = setTimeout(() => void this.restart(), delayMs);
   }
 

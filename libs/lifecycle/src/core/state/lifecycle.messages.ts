@@ -16,6 +16,7 @@ export const lifecycleMessages = {
   dependencyCycle: (path: readonly string[]) => `dependency cycle: ${path.join(' → ')}`,
   addAfterStart: (unit: string) => `cannot add unit '${unit}': the manager has already started`,
   managerStopped: () => 'the manager has been stopped; create a new one to start again',
+  listenerThrew: (what: string, error: string) => `${what} listener threw: ${error}`,
 };
 
 /** A short printable description of any thrown value. */

@@ -1,5 +1,6 @@
 import { IllegalTransitionError } from './lifecycle.errors.js';
 import type { LifecycleState, TransitionTable } from './lifecycle.state.js';
+import { notifyListeners } from './notify-listeners.js';
 
 /** One state change, as listeners see it. */
 export interface TransitionEvent {
@@ -44,16 +45,7 @@ export class StateMachine {
     this.current = to;
     const event: TransitionEvent =
       error === undefined ? { subject: this.subject, from, to } : { subject: this.subject, from, to, error };
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(event);
-      } catch (listenerError) {
-        // An observer's bug must not change the lifecycle it observes.
-        process.emitWarning(`lifecycle transition listener threw: ${String(listenerError)}`, {
-          code: 'STEWARD_LISTENER_ERROR',
-        });
-      }
-    }
+    notifyListeners(this.listeners, event, 'lifecycle transition');
     return event;
   }
 
