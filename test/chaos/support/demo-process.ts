@@ -18,13 +18,18 @@ export interface DemoProcess {
 const root = resolve(import.meta.dirname, '../../..');
 const entry = resolve(root, 'dist/apps/demo/src/main.js');
 
-function spawnDemo(env: Record<string, string>) {
-  const child = spawn(process.execPath, [entry], {
-    cwd: root,
+/** `undefined` in `env` removes the variable (e.g. one the machine running the suite has set). */
+function spawnDemo(env: Record<string, string | undefined>) {
+  const merged: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    NO_COLOR: '1',
     // A short shutdown delay by default: the suites only wait for it where it is the subject.
-    env: { ...process.env, PORT: '0', NO_COLOR: '1', STEWARD_SHUTDOWN_DELAY_MS: '200', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+    STEWARD_SHUTDOWN_DELAY_MS: '200',
+    ...env,
+  };
+  for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
+  const child = spawn(process.execPath, [entry], { cwd: root, env: merged, stdio: ['pipe', 'pipe', 'pipe'] });
   let text = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
@@ -32,7 +37,9 @@ function spawnDemo(env: Record<string, string>) {
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
   }));
-  return { child, exited, output: () => text };
+  // 'close' comes after 'exit' once the pipes are drained: nothing the process wrote is lost.
+  const closed = once(child, 'close').then(() => undefined);
+  return { child, exited, closed, output: () => text };
 }
 
 /** Starts the demo on a free port and waits for its start-up line; kills it if it does not come up. */
@@ -66,15 +73,20 @@ export async function startDemo(
 
 /** Runs the demo expecting it to refuse to start: resolves with its exit and output (SIGKILL after `timeoutMs`). */
 export async function runDemoToExit(
-  env: Record<string, string>,
+  env: Record<string, string | undefined>,
   timeoutMs = 20_000,
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string; listened: boolean }> {
-  const { child, exited, output } = spawnDemo(env);
+  const { child, exited, closed, output } = spawnDemo(env);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  // A demo that starts anyway has accepted the setting: stop it at once rather than at the timeout.
+  const onData = (): void => {
+    if (/listening on http/.test(output())) child.kill('SIGKILL');
+  };
+  child.stdout.on('data', onData);
   const exit = await exited;
+  child.stdout.off('data', onData);
   clearTimeout(timer);
-  // Let the pipes flush what the process wrote just before it exited.
-  await Promise.all([once(child.stdout, 'close'), once(child.stderr, 'close')]).catch(() => undefined);
+  await closed;
   return { ...exit, output: output(), listened: /listening on http/.test(output()) };
 }
 
