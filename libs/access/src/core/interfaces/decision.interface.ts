@@ -23,6 +23,7 @@ export type DecisionReason =
   | 'no-matching-policy' // default deny
   | 'evaluation-error'; // a condition failed to evaluate: deny
 
+/** The engine's answer: allowed or not, why (a stable reason code), and which policies decided. */
 export interface Decision {
   readonly allowed: boolean;
   readonly reason: DecisionReason;

@@ -37,6 +37,7 @@ export interface CompiledPolicy {
   decision: Decision | undefined;
 }
 
+/** What validating a policy needs: the declared actions (list and set) and resource types. */
 export interface PolicyCompileContext extends ConditionCompileOptions {
   readonly actions: readonly string[];
   readonly actionSet: ReadonlySet<string>;
