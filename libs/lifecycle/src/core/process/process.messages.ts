@@ -6,7 +6,6 @@ export const processMessages = {
   exited: (name: string, exit: string) => `process '${name}' exited (${exit})`,
   crashLoop: (name: string, restarts: number, windowMs: number) =>
     `process '${name}' restarted ${restarts} times within ${windowMs} ms; giving up`,
-  notRunning: (name: string) => `process '${name}' is not running`,
   spawnUnknown: 'unknown error',
 };
 

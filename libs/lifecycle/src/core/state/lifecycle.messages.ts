@@ -15,7 +15,6 @@ export const lifecycleMessages = {
     `unit '${unit}' depends on '${dependency}', which is not registered`,
   dependencyCycle: (path: readonly string[]) => `dependency cycle: ${path.join(' → ')}`,
   addAfterStart: (unit: string) => `cannot add unit '${unit}': the manager has already started`,
-  managerStopped: () => 'the manager has been stopped; create a new one to start again',
   listenerThrew: (what: string, error: string) => `${what} listener threw: ${error}`,
 };
 
