@@ -11,6 +11,8 @@ export interface Outcome {
   readonly error?: string;
   /** Whether a socket was connected when the request was written (the server accepted it). */
   readonly connected: boolean;
+  /** Whether the request went out on a kept-alive socket that an earlier request used. */
+  readonly reused: boolean;
 }
 
 export interface LoadOptions {
@@ -23,6 +25,8 @@ export interface LoadOptions {
   body?: string;
   /** Per-request timeout; a request that takes longer counts as an error 'TIMEOUT'. */
   requestTimeoutMs?: number;
+  /** A client pauses this long after a socket error (a refused port is not a busy loop); default 0. */
+  pauseOnErrorMs?: number;
 }
 
 export interface LoadRun {
@@ -44,9 +48,20 @@ export function startLoad(options: LoadOptions): LoadRun {
     new Promise((resolve) => {
       const sentAt = performance.now() - started;
       let connected = false;
+      let settled = false;
       const finish = (status?: number, error?: string): void => {
-        outcomes.push({ sentAt, endedAt: performance.now() - started, status, error, connected });
-        resolve();
+        if (settled) return;
+        settled = true;
+        outcomes.push({
+          sentAt,
+          endedAt: performance.now() - started,
+          status,
+          error,
+          connected,
+          reused: req.reusedSocket,
+        });
+        if (error !== undefined && options.pauseOnErrorMs) setTimeout(resolve, options.pauseOnErrorMs);
+        else resolve();
       };
       const req = request(
         options.url,
