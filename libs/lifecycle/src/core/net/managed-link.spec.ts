@@ -161,6 +161,25 @@ describe('ManagedLink: connect timeout and retry (fake timers)', () => {
     await link.close();
   });
 
+  it('start() after a failed start tries again instead of replaying the old rejection', async () => {
+    let down = true;
+    const { link } = fakeLink({
+      retry: { baseMs: 10, maxMs: 10, maxAttempts: 1 },
+      connect: async () => {
+        if (down) throw new Error('no route');
+        return { id: 1, closed: false };
+      },
+    });
+    await expect(link.start()).rejects.toBeInstanceOf(LinkConnectError);
+    expect(link.state).toBe('failed');
+    down = false;
+    await expect(link.start()).resolves.toBeUndefined();
+    expect(link.state).toBe('connected');
+    // Once connected, start() stays the resolved no-op it should be.
+    await expect(link.start()).resolves.toBeUndefined();
+    await link.close();
+  });
+
   it('counts an operation timeout as a breaker failure, a caller abort as nothing', async () => {
     const { link } = fakeLink({ breaker: { failureThreshold: 1 } });
     await link.start();

@@ -90,10 +90,13 @@ export class ManagedLink<C> implements LifecycleUnit, AsyncDisposable {
 
   /**
    * Connects (with retries); resolves once connected. Rejects when `signal` aborts or attempts run
-   * out, leaving the link `failed`. Idempotent.
+   * out, leaving the link `failed`; a later call then tries again. Concurrent calls share one attempt.
    */
   start(signal?: AbortSignal): Promise<void> {
     if (this.currentState === 'closed') return Promise.reject(new LinkClosedError(this.name));
+    if (this.currentState === 'connected') return Promise.resolve();
+    // A failed link starts over; replaying the old rejection would leave it failed for good.
+    if (this.currentState === 'failed') this.starting = undefined;
     this.starting ??= this.track(this.connectCycle(false, signal));
     return this.starting;
   }
