@@ -14,5 +14,6 @@ export const ACCESS_MESSAGES = {
     `${routes.length} privileged route(s) but no audit trail configured; they fail closed (503):\n` +
     routes.map((r) => `  - ${r}`).join('\n'),
   policyReloadRejected: 'policy reload rejected; the previous policy set stays live',
+  auditCloseFailed: (reason: string) => `audit trail failed to close: ${reason}`,
   policyReloadUnsupported: 'the configured policy engine has no load(): policies cannot be reloaded',
 } as const;

@@ -125,7 +125,7 @@ export class AccessService implements OnApplicationShutdown {
       try {
         await (audit.close ? audit.close() : audit.flush?.());
       } catch (error) {
-        this.logger.error(`audit trail failed to close: ${(error as Error).message}`);
+        this.logger.error(ACCESS_MESSAGES.auditCloseFailed((error as Error)?.message ?? String(error)));
       }
     }
   }
