@@ -131,7 +131,8 @@ describe('LifecycleModule (e2e)', () => {
 
   it('item 8: SIGTERM turns readiness 503 at once, liveness stays 200, new connections are served during delayMs', async () => {
     const baseline = listenerCounts();
-    const app = await createApp({ delayMs: 1_500 });
+    // Roomy: the two probes below must land inside the delay even on a loaded machine.
+    const app = await createApp({ delayMs: 3_000 });
     let resolveExit!: (code: number) => void;
     const exited = new Promise<number>((resolve) => (resolveExit = resolve));
     enableLifecycleShutdown(app, { exit: resolveExit });
