@@ -15,5 +15,7 @@ export const ACCESS_MESSAGES = {
     routes.map((r) => `  - ${r}`).join('\n'),
   policyReloadRejected: 'policy reload rejected; the previous policy set stays live',
   auditCloseFailed: (reason: string) => `audit trail failed to close: ${reason}`,
+  authenticatorFailed: (method: string, error: string) =>
+    `authenticator ${method} threw (${error}); its requests get 503 until it recovers`,
   policyReloadUnsupported: 'the configured policy engine has no load(): policies cannot be reloaded',
 } as const;

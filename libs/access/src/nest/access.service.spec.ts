@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import type { Authenticator } from '../core/authn/interfaces/authenticator.interface.js';
 import type { AccessPolicyEngine } from './interfaces/access-options.interface.js';
 import { PolicyReloadUnsupportedError } from './access.errors.js';
@@ -32,5 +34,37 @@ describe('AccessService', () => {
     }
     expect(caught).toBeInstanceOf(PolicyReloadUnsupportedError);
     expect((caught as PolicyReloadUnsupportedError).code).toBe('ACCESS_POLICY_RELOAD_UNSUPPORTED');
+  });
+
+  it('reports a throwing authenticator once a minute, by error class and code, never its message', async () => {
+    jest.useFakeTimers();
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const token = 'stw_TOKENabcdefghijklmnopqrstuvwxyz0123456789';
+      const failing: Authenticator = {
+        method: 'db-keys',
+        authenticate: () =>
+          Promise.reject(Object.assign(new Error(`lookup of ${token} failed`), { code: 'ECONNREFUSED' })),
+      };
+      const policy: AccessPolicyEngine = {
+        version: 'v',
+        evaluate: () => ({ allowed: false, reason: 'no-matching-policy', policyIds: [], policyVersion: 'v' }),
+      };
+      const service = new AccessService({ authenticators: [failing], policy }, new AccessMetrics());
+      const outcome = await service.authenticate({ apiKey: token }, {});
+      expect(outcome).toEqual({ kind: 'unavailable', method: 'db-keys', reason: 'verifier-unavailable' });
+      await service.authenticate({ apiKey: token }, {});
+      expect(errors).toHaveBeenCalledTimes(1);
+      const line = String(errors.mock.calls[0]![0]);
+      expect(line).toContain('db-keys');
+      expect(line).toContain('Error ECONNREFUSED');
+      expect(line).not.toContain(token);
+      jest.advanceTimersByTime(60_000);
+      await service.authenticate({ apiKey: token }, {});
+      expect(errors).toHaveBeenCalledTimes(2);
+    } finally {
+      errors.mockRestore();
+      jest.useRealTimers();
+    }
   });
 });

@@ -22,6 +22,8 @@ import type {
   AccessPolicyEngine,
 } from './interfaces/access-options.interface.js';
 
+const AUTHN_ERROR_LOG_INTERVAL_MS = 60_000;
+
 /** The outcome of running the configured authenticators on one request. */
 export type AuthnOutcome = Exclude<AuthnResult, AuthnNoCredentials> | { readonly kind: 'unclaimed' };
 
@@ -40,6 +42,8 @@ export class AccessService implements OnApplicationShutdown {
   unannotatedRoutes: readonly string[] = [];
   private readonly logger = new Logger('AccessModule');
   private readonly unsubscribe: (() => void)[] = [];
+  // One entry per configured authenticator method at most.
+  private readonly authnErrorLoggedAt = new Map<string, number>();
 
   constructor(
     @Inject(ACCESS_OPTIONS) readonly options: AccessModuleOptions,
@@ -146,10 +150,28 @@ export class AccessService implements OnApplicationShutdown {
   ): Promise<AuthnResult> {
     try {
       return await authenticator.authenticate(credentials, context);
-    } catch {
+    } catch (error) {
       // A throwing authenticator is a bug or an outage, not a verdict on the caller: 503, and never a 500.
+      this.reportAuthenticatorError(authenticator.method, error);
       return { kind: 'unavailable', method: authenticator.method, reason: 'verifier-unavailable' };
     }
+  }
+
+  /**
+   * Tells the operator, at most once a minute per method: a store or verifier that throws (a database
+   * down) is otherwise only a 503. Names the error class and code, never its message, which a custom
+   * authenticator may have built from the credential.
+   */
+  private reportAuthenticatorError(method: string, error: unknown): void {
+    const now = performance.now();
+    const last = this.authnErrorLoggedAt.get(method);
+    if (last !== undefined && now - last < AUTHN_ERROR_LOG_INTERVAL_MS) return;
+    this.authnErrorLoggedAt.set(method, now);
+    const name = error instanceof Error ? error.name : typeof error;
+    const code = (error as { code?: unknown } | null)?.code;
+    this.logger.error(
+      ACCESS_MESSAGES.authenticatorFailed(method, typeof code === 'string' ? `${name} ${code}` : name),
+    );
   }
 
   private watchAudit(audit: AccessAuditRecorder | undefined): void {
