@@ -1,5 +1,7 @@
+import { createServer } from 'node:net';
 import { demoKeys, withKey } from './support/access.js';
-import { startDemo, stopDemo, type DemoProcess } from './support/demo-process.js';
+import { startBlackhole } from './support/blackhole.js';
+import { runDemoToExit, startDemo, stopDemo, type DemoProcess } from './support/demo-process.js';
 import { startFaultProxy, type FaultProxy } from './support/fault-proxy.js';
 import { call, metricValue, sleep, STACK_TRACE, waitUntil, type Reply } from './support/http.js';
 import { adminQuery, countBackends, databaseUrl } from './support/postgres.js';
@@ -129,5 +131,36 @@ describe('chaos: database unreachable', () => {
     demo.child.kill('SIGTERM');
     expect((await demo.exited).code).toBe(0);
     await waitUntil('no backend left', async () => (await countBackends(APP)) === 0, 5_000);
+  }, 60_000);
+
+  it('refuses to boot against a database that is down or hangs, without hanging itself', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as { port: number }).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await using hole = await startBlackhole();
+    const figures: string[] = [];
+    for (const [what, port] of [
+      ['refused', closedPort],
+      ['black-holed', hole.port],
+    ] as const) {
+      const started = performance.now();
+      const run = await runDemoToExit({
+        ...keys.env,
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/test`,
+        PG_APPLICATION_NAME: APP,
+        ITEMS_TABLE: TABLE,
+      });
+      const ms = performance.now() - started;
+      figures.push(`${what} exit ${run.code} after ${ms.toFixed(0)} ms`);
+      expect(run.listened).toBe(false);
+      expect(run.code).toBe(1);
+      expect(run.output).toMatch(/Pool "db"/);
+      expect(run.output).not.toMatch(STACK_TRACE);
+      // Bounded by the demo's 5 s create timeout, not by a TCP timeout of minutes.
+      expect(ms).toBeLessThan(5_000 + 8_000);
+    }
+    expect(hole.accepted).toBeGreaterThan(0);
+    console.log(`db-unreachable at boot: ${figures.join('; ')}`);
   }, 60_000);
 });
