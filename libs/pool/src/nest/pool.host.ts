@@ -6,6 +6,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import type { SchedulerRegistry } from '@nestjs/schedule';
+import { raceAbort } from '@steward/common';
 import type { LifecycleUnit } from '@steward/lifecycle';
 import type { PoolStats } from '../core/interfaces/pool-stats.interface.js';
 import { Pool } from '../core/pool.js';
@@ -104,23 +105,11 @@ export class PoolHost<T = unknown>
     return this.shutdown();
   }
 
-  /** `LifecycleUnit.start`: warm-up, bounded by the manager's signal. */
+  /** `LifecycleUnit.start`: warm-up (when configured), bounded by the manager's signal. */
   async start(signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw signal.reason;
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.pool.ready().then(
-        () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
+    // `warmUp: false` (e.g. an optional cache) must not fail the boot through the lifecycle either.
+    if (this.warmUp) await raceAbort(this.pool.ready(), signal);
     this.startMaintenance();
   }
 

@@ -314,6 +314,24 @@ describe('PoolModule', () => {
     expect(started.get<Pool<Conn>>(getPoolToken('b')).closed).toBe(true);
   });
 
+  it('with LifecycleModule, a pool with warmUp false boots even when it cannot create', async () => {
+    const factory = new MemoryFactory();
+    factory.failAfter = 0;
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        LifecycleModule.forRoot({ shutdown: { delayMs: 0 } }),
+        PoolModule.forRoot({ name: 'cache', factory, min: 1, warmUp: false, optional: true }),
+      ],
+    }).compile();
+    const started = await moduleRef.init();
+    try {
+      expect(started.get(LifecycleManager).stateOf('pool:cache')).toBe('ready');
+      expect(started.get<Pool<Conn>>(getPoolToken('cache')).closed).toBe(false);
+    } finally {
+      await started.close();
+    }
+  });
+
   it('lets two apps run in one process, each pushing its own pool series into the shared registry', async () => {
     const boot = async (name: string) =>
       (
