@@ -71,6 +71,11 @@ function itemsApi(
         .expect(400);
       expect(JSON.stringify(malformed.body)).not.toMatch(/\bat .*\.(js|ts):\d+/);
       await http.get('/items/abc').expect(400);
+      // Out of the column's range: a 400 on every database, not PostgreSQL's "out of range" as a 500.
+      await http.get('/items/99999999999999999999').expect(400);
+      await http.get('/items/2147483648').expect(400);
+      await http.delete('/items/0').expect(400);
+      await http.get('/items/2147483647').expect(404);
       await http.get('/items?limit=1000').expect(400);
     });
 

@@ -9,6 +9,7 @@ import { register } from 'prom-client';
 import request from 'supertest';
 import { AppModule } from '../../apps/demo/src/app.module.js';
 import { loadDemoConfig } from '../../apps/demo/src/demo.config.js';
+import { MALFORMED_BODY_MESSAGE } from '../../apps/demo/src/demo-exception.filter.js';
 
 // The whole demo as `npm start` assembles it (access control, lifecycle, pools, metrics), over HTTP.
 describe('demo (e2e)', () => {
@@ -72,6 +73,17 @@ describe('demo (e2e)', () => {
     expect(list.body).toEqual(
       expect.arrayContaining([expect.objectContaining({ id: created.body.id, name: 'first' })]),
     );
+  });
+
+  it('answers a body that is not JSON with a fixed 400 that does not quote the body back', async () => {
+    const response = await request(app.getHttpServer())
+      .post('/hash')
+      .set('X-API-Key', admin.key)
+      .set('content-type', 'application/json')
+      .send('hunter2-must-not-echo')
+      .expect(400);
+    expect(response.body.message).toBe(MALFORMED_BODY_MESSAGE);
+    expect(response.text).not.toContain('hunter2');
   });
 
   it('pool admin: readers are refused, admins list, resize and reset pools', async () => {

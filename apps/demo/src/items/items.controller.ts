@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { Requires } from '@steward/access';
 import { CreateItemDto } from './create-item.dto.js';
 import type { Item } from './interfaces/item.interface.js';
+import { ItemIdPipe } from './item-id.pipe.js';
 import { ItemsService } from './items.service.js';
 import { ListItemsQuery } from './list-items.query.js';
 
@@ -18,7 +19,7 @@ export class ItemsController {
 
   @Get(':id')
   @Requires('items:read', { resource: (req) => ({ type: 'items', id: String(req.params?.id) }) })
-  get(@Param('id', ParseIntPipe) id: number): Promise<Item> {
+  get(@Param('id', ItemIdPipe) id: number): Promise<Item> {
     return this.items.get(id);
   }
 
@@ -31,7 +32,7 @@ export class ItemsController {
   @Delete(':id')
   @HttpCode(204)
   @Requires('items:write', { resource: (req) => ({ type: 'items', id: String(req.params?.id) }) })
-  delete(@Param('id', ParseIntPipe) id: number): Promise<void> {
+  delete(@Param('id', ItemIdPipe) id: number): Promise<void> {
     return this.items.delete(id);
   }
 }
