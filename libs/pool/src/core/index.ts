@@ -5,5 +5,5 @@ export type * from './interfaces/pool-stats.interface.js';
 export type * from './interfaces/pool-events.interface.js';
 export * from './pool.js';
 export * from './pool.errors.js';
-export { validatePoolOptions, POOL_DEFAULTS, type ResolvedPoolOptions } from './pool-options.js';
+export { validatePoolOptions, POOL_DEFAULTS } from './pool-options.js';
 export { AdaptiveLimiter, heapPressure } from './adaptive-limiter.js';

@@ -1,40 +1,10 @@
-import { OptionChecker, systemClock, type Clock, type RandomSource } from '@steward/common';
+import { OptionChecker, systemClock } from '@steward/common';
 import type {
-  AdaptiveOptions,
   IdleOrder,
   PoolInitialization,
   PoolOptions,
+  ResolvedPoolOptions,
 } from './interfaces/pool-options.interface.js';
-import type { PoolEventName } from './interfaces/pool-events.interface.js';
-
-/** Pool options with every default filled in. */
-export interface ResolvedPoolOptions {
-  name: string;
-  min: number;
-  max: number;
-  acquireTimeoutMs: number;
-  createTimeoutMs: number;
-  validateTimeoutMs: number;
-  destroyTimeoutMs: number;
-  idleTimeoutMs: number;
-  maxLifetimeMs: number;
-  lifetimeJitter: number;
-  maxUses: number;
-  keepaliveIntervalMs: number;
-  validateOnBorrow: boolean;
-  validateSkipWindowMs: number;
-  maxWaiting: number;
-  idleOrder: IdleOrder;
-  createRetry: { baseMs: number; maxMs: number; factor: number };
-  leakDetectionMs: number;
-  reclaimLeaks: boolean;
-  adaptive: AdaptiveOptions | undefined;
-  initialization: PoolInitialization;
-  maintenanceIntervalMs: number;
-  clock: Clock;
-  random: RandomSource;
-  onListenerError: ((error: unknown, event: PoolEventName) => void) | undefined;
-}
 
 /** The documented defaults. */
 export const POOL_DEFAULTS = {

@@ -2,13 +2,18 @@ import { backoffDelay, InvalidOptionsError, type Clock } from '@steward/common';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
 import { IdleDeque } from './idle-deque.js';
 import type { Lease } from './interfaces/lease.interface.js';
-import type { AcquireOptions, DrainOptions, PoolOptions } from './interfaces/pool-options.interface.js';
+import type {
+  AcquireOptions,
+  DrainOptions,
+  PoolOptions,
+  ResolvedPoolOptions,
+} from './interfaces/pool-options.interface.js';
 import type { DestroyReason, PoolEventListener, PoolEventName } from './interfaces/pool-events.interface.js';
 import type { PoolStats } from './interfaces/pool-stats.interface.js';
 import type { ResourceFactory } from './interfaces/resource-factory.interface.js';
 import { PoolEventEmitter } from './pool-event-emitter.js';
 import { LeaseState, PoolLease, type LeaseOwner } from './pool-lease.js';
-import { validatePoolOptions, type ResolvedPoolOptions } from './pool-options.js';
+import { validatePoolOptions } from './pool-options.js';
 import { PoolWaiter, type WaiterOwner } from './pool-waiter.js';
 import { PooledResource, ResourceState } from './pooled-resource.js';
 import {

@@ -107,3 +107,32 @@ export interface DrainOptions {
   /** Milliseconds from now after which remaining waiters fail and borrowed resources are destroyed (default none). */
   deadline?: number;
 }
+
+/** Pool options with every default filled in. */
+export interface ResolvedPoolOptions {
+  name: string;
+  min: number;
+  max: number;
+  acquireTimeoutMs: number;
+  createTimeoutMs: number;
+  validateTimeoutMs: number;
+  destroyTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxLifetimeMs: number;
+  lifetimeJitter: number;
+  maxUses: number;
+  keepaliveIntervalMs: number;
+  validateOnBorrow: boolean;
+  validateSkipWindowMs: number;
+  maxWaiting: number;
+  idleOrder: IdleOrder;
+  createRetry: { baseMs: number; maxMs: number; factor: number };
+  leakDetectionMs: number;
+  reclaimLeaks: boolean;
+  adaptive: AdaptiveOptions | undefined;
+  initialization: PoolInitialization;
+  maintenanceIntervalMs: number;
+  clock: Clock;
+  random: RandomSource;
+  onListenerError: ((error: unknown, event: PoolEventName) => void) | undefined;
+}
