@@ -13,6 +13,7 @@ const TABLE = `chaos_shutdown_${process.pid}`;
 const CLIENTS = 200;
 const DELAY_MS = 2_000;
 const DEADLINE_MS = 10_000;
+const DRAIN_TIMEOUT_MS = 5_000;
 // How late a signal may be noticed, and a probe be answered, on a slow shared machine.
 const SIGNAL_SLACK_MS = 300;
 
@@ -49,7 +50,7 @@ describe('chaos: shutdown under load', () => {
       ITEMS_TABLE: TABLE,
       STEWARD_SHUTDOWN_DELAY_MS: String(DELAY_MS),
       STEWARD_SHUTDOWN_DEADLINE_MS: String(DEADLINE_MS),
-      STEWARD_DRAIN_TIMEOUT_MS: '5000',
+      STEWARD_DRAIN_TIMEOUT_MS: String(DRAIN_TIMEOUT_MS),
       STEWARD_STOP_TIMEOUT_MS: '2000',
     });
     const port = Number(new URL(demo.url).port);
@@ -109,6 +110,8 @@ describe('chaos: shutdown under load', () => {
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(exit.at - signalAt).toBeGreaterThanOrEqual(DELAY_MS - SIGNAL_SLACK_MS);
     expect(exit.at - signalAt).toBeLessThan(DEADLINE_MS + 1_000);
+    // The HTTP drain ended by itself, before its timeout would have force-closed busy sockets.
+    expect(exit.at - signalAt).toBeLessThan(DELAY_MS + DRAIN_TIMEOUT_MS);
 
     // Readiness is 503 from the signal on; liveness of the listener lasts the delay.
     expect(probes.filter((p) => p.at < signalAt).every((p) => p.status === 200)).toBe(true);
@@ -132,7 +135,14 @@ describe('chaos: shutdown under load', () => {
     // socket closed by the server just as the client reused it (the server never read that request).
     expect(errors.filter((o) => o.sentAt < signalAt + DELAY_MS - SIGNAL_SLACK_MS)).toEqual([]);
     expect(errors.filter((o) => o.error === 'TIMEOUT')).toEqual([]);
-    expect(errors.filter((o) => o.error !== 'ECONNREFUSED' && !o.reused)).toEqual([]);
+    // A fresh connection may also be reset when it was still in the kernel's backlog as the listener closed.
+    const listenerClosing = (firstRefused ?? Infinity) - 500;
+    expect(
+      errors.filter((o) => o.error !== 'ECONNREFUSED' && !o.reused && o.sentAt < listenerClosing),
+    ).toEqual([]);
+    expect(errors.filter((o) => !['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(o.error!))).toEqual([]);
+    // Each kept-alive socket can lose that race once at most.
+    expect(errors.filter((o) => o.reused).length).toBeLessThanOrEqual(CLIENTS);
 
     // Nothing left behind: worker processes and PostgreSQL backends.
     expect(workers.filter(pidAlive)).toEqual([]);
