@@ -3,18 +3,12 @@ import pg from 'pg';
 import { raceAbort } from '@steward/common';
 import type { ResourceFactory } from '../core/interfaces/resource-factory.interface.js';
 import { abortReason } from './abort-reason.js';
+import { hasBrokenErrno } from './broken-errno.js';
+import { closeGracefully } from './graceful-close.js';
 import type { PostgresFactoryOptions } from './interfaces/postgres-factory-options.interface.js';
 
 // SQLSTATE classes/codes that mean the session is gone, not that the statement was wrong.
 const BROKEN_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
-const BROKEN_ERRNOS = new Set([
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENOTCONN',
-]);
 const BROKEN_MESSAGES = [
   /connection terminated/i,
   /not queryable/i,
@@ -26,7 +20,7 @@ const BROKEN_MESSAGES = [
 export function isPostgresConnectionError(error: unknown): boolean {
   // Duck-typed, not instanceof: socket errors may come from another realm (vm, Jest).
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && (BROKEN_SQLSTATES.has(code) || BROKEN_ERRNOS.has(code))) return true;
+  if (hasBrokenErrno(error) || (typeof code === 'string' && BROKEN_SQLSTATES.has(code))) return true;
   return typeof message === 'string' && BROKEN_MESSAGES.some((pattern) => pattern.test(message));
 }
 
@@ -78,15 +72,11 @@ export function postgresFactory(options: PostgresFactoryOptions = {}): ResourceF
       const socket = socketOf(client);
       if (!socket || socket.destroyed) return;
       // A graceful Terminate lets the server log a clean disconnect; a dead peer gets cut at endTimeoutMs.
-      const timer = setTimeout(() => socket.destroy(), endTimeoutMs);
-      timer.unref();
-      try {
-        await client.end();
-      } catch {
-        socket.destroy();
-      } finally {
-        clearTimeout(timer);
-      }
+      await closeGracefully(
+        () => client.end(),
+        () => socket.destroy(),
+        endTimeoutMs,
+      );
     },
 
     async validate(client: pg.Client, signal: AbortSignal): Promise<boolean> {

@@ -2,23 +2,17 @@ import { Redis } from 'ioredis';
 import { raceAbort } from '@steward/common';
 import type { ResourceFactory } from '../core/interfaces/resource-factory.interface.js';
 import { abortReason } from './abort-reason.js';
+import { hasBrokenErrno } from './broken-errno.js';
+import { closeGracefully } from './graceful-close.js';
 import type { RedisFactoryOptions } from './interfaces/redis-factory-options.interface.js';
 
-const BROKEN_ERRNOS = new Set([
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENOTCONN',
-]);
 const BROKEN_MESSAGES = [/connection is closed/i, /stream isn't writeable/i, /connection.*(lost|reset)/i];
 
 /** True when an ioredis error means the connection is gone rather than the command being wrong. */
 export function isRedisConnectionError(error: unknown): boolean {
   // Duck-typed, not instanceof: socket errors may come from another realm (vm, Jest).
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && BROKEN_ERRNOS.has(code)) return true;
+  const { message } = (error ?? {}) as { message?: unknown };
+  if (hasBrokenErrno(error)) return true;
   return typeof message === 'string' && BROKEN_MESSAGES.some((pattern) => pattern.test(message));
 }
 
@@ -72,15 +66,11 @@ export function redisFactory(options: RedisFactoryOptions = {}): ResourceFactory
         client.disconnect();
         return;
       }
-      const timer = setTimeout(() => client.disconnect(), quitTimeoutMs);
-      timer.unref();
-      try {
-        await client.quit();
-      } catch {
-        client.disconnect();
-      } finally {
-        clearTimeout(timer);
-      }
+      await closeGracefully(
+        () => client.quit(),
+        () => client.disconnect(),
+        quitTimeoutMs,
+      );
     },
 
     async validate(client: Redis, signal: AbortSignal): Promise<boolean> {

@@ -2,21 +2,12 @@ import { Socket } from 'node:net';
 import type { ResourceFactory } from '../core/interfaces/resource-factory.interface.js';
 import { abortReason } from './abort-reason.js';
 import { AdapterMessages } from './adapter.messages.js';
+import { hasBrokenErrno } from './broken-errno.js';
 import type { TcpFactoryOptions } from './interfaces/tcp-factory-options.interface.js';
-
-const BROKEN_ERRNOS = new Set([
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ECONNREFUSED',
-  'EHOSTUNREACH',
-  'ENOTCONN',
-]);
 
 /** True when a socket error means the connection is gone. */
 export function isTcpConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && BROKEN_ERRNOS.has(code);
+  return hasBrokenErrno(error);
 }
 
 /** A `net.Socket` factory to one host:port: the socket is destroyed on abort or connect timeout, never left half-open. */
