@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   Pool,
@@ -99,6 +101,33 @@ describe('processFactory (real worker processes)', () => {
       expect(stuck.stats().createErrorsTotal).toBeGreaterThanOrEqual(1);
     } finally {
       await stuck.close();
+    }
+  });
+
+  it('a worker that is ready but never opens its channel fails the create; child and socket dir are removed', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'steward-process-int-'));
+    const pidFile = join(scratch, 'pid');
+    const tmp = join(scratch, 'tmp');
+    mkdirSync(tmp);
+    const savedTmp = process.env.TMPDIR;
+    // os.tmpdir() follows TMPDIR: the factory's private socket directory lands where this test can see it.
+    process.env.TMPDIR = tmp;
+    try {
+      const factory = processFactory({
+        args: [
+          '-e',
+          "require('fs').writeFileSync(process.env.PID_FILE, String(process.pid)); console.log('steward-worker-ready'); setInterval(() => {}, 1000)",
+        ],
+        env: { PATH: process.env.PATH, PID_FILE: pidFile },
+        killTimeoutMs: 200,
+      });
+      await expect(factory.create(new AbortController().signal)).rejects.toThrow();
+      expect(await waitGone(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+      rmSync(scratch, { recursive: true, force: true });
     }
   });
 

@@ -41,29 +41,30 @@ export function processFactory(options: ProcessFactoryOptions): ResourceFactory<
       // A private 0700 directory: no other local user can reach the socket.
       const dir = await mkdtemp(join(tmpdir(), 'steward-worker-'));
       const socketPath = join(dir, 'channel.sock');
-      const child = new ManagedProcess({
-        name: unit,
-        command,
-        args,
-        cwd,
-        env: { ...env, [WORKER_SOCKET_ENV]: socketPath },
-        readiness: { type: 'stdout', match: WORKER_READY_LINE },
-        startTimeoutMs,
-        killTimeoutMs,
-        // The pool replaces dead workers; a restart inside the resource would hide the failure.
-        restart: 'never',
-      });
-      let socket: Socket | undefined;
+      let child: ManagedProcess | undefined;
       try {
+        // Built inside the try: options it rejects must not leave the directory behind.
+        child = new ManagedProcess({
+          name: unit,
+          command,
+          args,
+          cwd,
+          env: { ...env, [WORKER_SOCKET_ENV]: socketPath },
+          readiness: { type: 'stdout', match: WORKER_READY_LINE },
+          startTimeoutMs,
+          killTimeoutMs,
+          // The pool replaces dead workers; a restart inside the resource would hide the failure.
+          restart: 'never',
+        });
         await child.start(signal);
-        socket = await connectUnix(socketPath, signal);
+        const socket = await connectUnix(socketPath, signal);
+        return new WorkerProcess(unit, child, socket, dir, requestTimeoutMs, maxMessageBytes);
       } catch (error) {
-        socket?.destroy();
-        await child.stop().catch(() => undefined);
-        await rm(dir, { recursive: true, force: true });
+        // The create's own error is what the pool reports; cleanup failures must not replace it.
+        await child?.stop().catch(() => undefined);
+        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
         throw error;
       }
-      return new WorkerProcess(unit, child, socket, dir, requestTimeoutMs, maxMessageBytes);
     },
 
     destroy: (worker: WorkerProcess) => worker.close(),
@@ -85,6 +86,7 @@ function connectUnix(path: string, signal: AbortSignal): Promise<Socket> {
     signal.addEventListener('abort', onAbort, { once: true });
     socket.once('error', (error) => {
       signal.removeEventListener('abort', onAbort);
+      socket.destroy();
       reject(error);
     });
     socket.once('connect', () => {
