@@ -584,6 +584,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   private pump(): void {
     if (this.state === CLOSED || this.retryTimer !== undefined) return;
     const total = this.all.size + this.creating;
+    if (total >= this.max) return; // full, the common case under load
     const coming = this.creating - this.abandonedCreates + this.busy;
     const forWaiters = Math.min(this.queue.size, this.effectiveMax - this.borrowed) - coming;
     const forMin = this.state === OPEN ? this.min - total : 0;
