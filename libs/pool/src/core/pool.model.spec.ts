@@ -143,7 +143,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 18,
     arbitrary: fc.record({
       op: fc.constant('acquire' as const),
-      priority: fc.constantFrom(0, 0, 1),
+      priority: fc.constantFrom(0, 0, 1, -1, 2),
       timeoutMs: fc.constantFrom(20, 150, 400),
     }),
   },
@@ -176,7 +176,7 @@ describe('Pool model', () => {
       fc.asyncProperty(
         fc.array(behaviourArb, { minLength: 1, maxLength: 12 }),
         fc.array(opArb, { minLength: 10, maxLength: 80, size: 'max' }),
-        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 4 }),
         fc.record({
           validateOnBorrow: fc.boolean(),
           keepalive: fc.boolean(),
