@@ -28,14 +28,28 @@ function usage(url: string, config: DemoConfig): string {
     `  GET    ${url}/items          list items (items:read)\n` +
     `  POST   ${url}/items          create one (items:write)\n` +
     `  GET    ${url}/items/1        one item;  DELETE ${url}/items/1 deletes it (items:write)\n` +
+    `  POST   ${url}/hash           scrypt in a worker process, body {"password": "..."} (hash:compute)\n` +
     `  GET    ${url}/admin/pools    pool stats; POST …/admin/pools/db/drain|resize|reset (admin)\n` +
+    `  GET    ${url}/admin/audit    the audit trail, with STEWARD_AUDIT_FILE (admin)\n` +
     `  Call with -H "X-API-Key: <key>"; see apps/demo/src/access/README.md for keys.`
   );
 }
 
 bootstrap().catch((error: unknown) => {
   // One message naming what is wrong; no stack for configuration errors, which are the user's to fix.
-  if (error instanceof StewardError) logger.error(error.message);
+  if (error instanceof StewardError) logger.error(error.message + causeCode(error));
   else logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   process.exitCode = 1;
 });
+
+/** ` (ECONNREFUSED)`, ` (3D000)`: what the operator needs to act, from the cause chain; codes only, never its message. */
+function causeCode(error: Error): string {
+  const codes: string[] = [];
+  let cause = error.cause;
+  // Bounded: a cause chain may be long or even cyclic.
+  for (let depth = 0; depth < 4 && cause instanceof Object; depth++, cause = (cause as Error).cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[\w.-]{1,40}$/.test(code)) codes.push(code);
+  }
+  return codes.length > 0 ? ` (${codes.join(': ')})` : '';
+}
