@@ -232,16 +232,23 @@ describe('PoolModule', () => {
     await started.close();
   });
 
-  it('warns when two pools share a name', async () => {
+  it('warns when two pools share a name, also with LifecycleModule (one unit, one metric series)', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const moduleRef = await Test.createTestingModule({
       imports: [
+        LifecycleModule.forRoot({ shutdown: { delayMs: 0 } }),
         PoolModule.forRoot({ name: 'dup', factory: new MemoryFactory() }),
         PoolModule.forRoot({ name: 'dup', factory: new MemoryFactory(), max: 3 }),
       ],
     }).compile();
     app = await moduleRef.init();
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('"dup" is registered more than once'));
+    expect(
+      app
+        .get(LifecycleManager)
+        .units()
+        .filter((u) => u.name === 'pool:dup'),
+    ).toHaveLength(1);
   });
 
   it('pushes metrics with the pool label on events', async () => {

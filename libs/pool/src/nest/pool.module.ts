@@ -52,8 +52,10 @@ function withPool(definition: DynamicModule, name: string): DynamicModule {
         lifecycle?: LifecycleManager,
       ) => {
         const host = new PoolHost(name, validatePoolModuleOptions(name, options), scheduler);
+        // A duplicate name only warns: its pool still runs on the Nest hooks, but it must not write over
+        // the first pool's metric series nor make the lifecycle manager refuse a second unit of that name.
+        if (!registry.register(host)) return host;
         host.useMetricsRefresh(metrics.attach(host.pool));
-        registry.register(host);
         // With LifecycleModule the manager orders the pool with the other units: stopped in reverse of start.
         lifecycle?.add({
           name: `pool:${name}`,

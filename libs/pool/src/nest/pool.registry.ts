@@ -8,13 +8,14 @@ export class PoolRegistry {
   private readonly hosts = new Map<string, PoolHost>();
   private readonly logger = new Logger('PoolModule');
 
-  /** Adds a pool; a second pool under the same name is kept out of the registry with a warning. */
-  register(host: PoolHost): void {
+  /** Adds a pool and returns true; a second pool under the same name is kept out with a warning (false). */
+  register(host: PoolHost): boolean {
     if (this.hosts.has(host.name)) {
       this.logger.warn(PoolNestMessages.duplicateName(host.name));
-      return;
+      return false;
     }
     this.hosts.set(host.name, host);
+    return true;
   }
 
   /** The host of the pool `name`, if any. */
