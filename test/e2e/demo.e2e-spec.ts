@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -138,5 +138,17 @@ describe('demo (e2e)', () => {
     );
     expect(JSON.stringify(audit.body)).not.toContain(admin.key);
     await request(server).get('/admin/audit').set('X-API-Key', reader.key).expect(403);
+  });
+
+  // Last: it breaks the file's hash chain on purpose.
+  it('admin audit: a torn line (crash mid-write) reads back as unverified, not as a 500', async () => {
+    appendFileSync(auditFile, '{"torn":\n');
+    const audit = await request(app.getHttpServer())
+      .get('/admin/audit?limit=1000')
+      .set('X-API-Key', admin.key)
+      .expect(200);
+    expect(audit.body.verified).toBe(false);
+    expect(audit.body.brokenAtLine).toEqual(expect.any(Number));
+    expect(audit.body.records.length).toBeGreaterThan(0);
   });
 });
