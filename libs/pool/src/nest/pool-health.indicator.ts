@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { PoolNestMessages } from './pool.messages.js';
 import { PoolRegistry } from './pool.registry.js';
 
 /** Terminus indicator of the pools, for readiness (never liveness: a dead database must not restart the pod). */
@@ -15,7 +16,7 @@ export class PoolHealthIndicator {
     const key = `pool:${name}`;
     const session = this.indicators.check(key);
     const host = this.registry.get(name);
-    if (!host) return session.down({ reason: 'not registered' });
+    if (!host) return session.down({ reason: PoolNestMessages.healthNotRegistered });
     const { status, reason, stats } = host.health();
     const data: Record<string, unknown> = reason === undefined ? { stats } : { reason, stats };
     if (status === 'down') return session.down(data);

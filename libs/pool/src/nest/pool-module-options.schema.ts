@@ -69,7 +69,7 @@ export function validatePoolModuleOptions<T>(
 ): PoolModuleOptions<T> {
   const subject = `pool "${name}"`;
   if (options === null || typeof options !== 'object') {
-    throw new InvalidOptionsError(subject, [{ path: '(root)', message: 'must be an object' }]);
+    throw new InvalidOptionsError(subject, [{ path: '(root)', message: PoolNestMessages.optionsNotObject }]);
   }
   const issues: OptionIssue[] = [];
   const factory = options.factory as Partial<PoolModuleOptions<T>['factory']> | undefined;
@@ -92,7 +92,7 @@ export function validatePoolModuleOptions<T>(
     Number.isInteger(options.min) &&
     options.min > options.max
   ) {
-    issues.push({ path: 'min', message: 'must not exceed max' });
+    issues.push({ path: 'min', message: PoolNestMessages.minAboveMax });
   }
   if (issues.length > 0) throw new InvalidOptionsError(subject, issues);
   return options;
