@@ -26,8 +26,11 @@ export class PoolWaiter<T> {
   timing: WaiterTiming = WaiterTiming.None;
   /** The borrower's stack, with leak detection only. */
   stack: string | undefined = undefined;
-  /** Set by the deadline tick that first sees the waiter; Infinity until then. */
-  deadline = Number.POSITIVE_INFINITY;
+  /**
+   * Set by the deadline tick that first sees the waiter; 0 until then. Whole milliseconds keep it a small
+   * integer: a double field would cost a boxed number per waiter.
+   */
+  deadline = 0;
 
   constructor(
     readonly owner: WaiterOwner<T>,

@@ -114,7 +114,8 @@ export class WaiterQueue<T> {
     this.unstampedHead = this.unstampedTail = undefined;
     while (waiter !== undefined) {
       const next = waiter.deadlineNext;
-      waiter.deadline = now + waiter.timeoutMs;
+      // Rounded up: whole milliseconds, and never earlier than the exact deadline.
+      waiter.deadline = Math.ceil(now + waiter.timeoutMs);
       this.insertDeadline(waiter);
       waiter = next;
     }
