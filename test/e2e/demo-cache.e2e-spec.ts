@@ -60,7 +60,7 @@ describe('demo Redis cache in front of item reads (e2e)', () => {
     const created = await http.post('/items').send({ name: 'no-cache' }).expect(201);
     expect((await http.get(`/items/${created.body.id}`).expect(200)).body.name).toBe('no-cache');
     let ready = await http.get('/health/ready');
-    for (let i = 0; i < 50 && ready.body.details?.['pool:cache']?.status !== 'degraded'; i++) {
+    for (let i = 0; i < 200 && ready.body.details?.['pool:cache']?.status !== 'degraded'; i++) {
       await new Promise((r) => setTimeout(r, 50));
       ready = await http.get('/health/ready');
     }

@@ -23,7 +23,8 @@ function running(pid: number): boolean {
 }
 
 async function waitGone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100 && running(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  // Ends as soon as the process is gone; the bound leaves room for SIGTERM→SIGKILL on a loaded machine.
+  for (let i = 0; i < 400 && running(pid); i++) await new Promise((r) => setTimeout(r, 20));
   return !running(pid);
 }
 
