@@ -42,12 +42,12 @@ describe('chaos: database connections killed mid-load', () => {
     const load = startLoad({
       url: `${demo.url}/items?limit=5`,
       concurrency: CLIENTS,
-      maxDurationMs: 8_000,
+      maxDurationMs: 10_000,
       headers: withKey(keys.reader),
     });
     const started = performance.now();
     const kills: { from: number; at: number; killed: number }[] = [];
-    for (const offset of [1_500, 4_500]) {
+    for (const offset of [1_500, 6_000]) {
       await sleep(Math.max(0, offset - (performance.now() - started)));
       const from = performance.now() - started;
       const killed = await terminateBackends(APP);

@@ -122,10 +122,12 @@ describe('chaos: shutdown under load', () => {
       (p) => p.at >= signalAt && p.at < signalAt + DELAY_MS - SIGNAL_SLACK_MS,
     );
     expect(duringDelay.every((p) => p.accepted)).toBe(true);
-    // After the delay (and the HTTP drain) no new connection is accepted.
-    expect(firstRefused).toBeDefined();
+    // After the delay no new connection is accepted (2 s of slack for a late timer on a busy machine), and once the
+    // listener has closed it stays closed.
+    const afterDelay = probes.filter((p) => p.at >= signalAt + DELAY_MS + 2_000);
+    expect(afterDelay.filter((p) => p.accepted)).toEqual([]);
     const lateProbes = probes.filter((p) => firstRefused !== undefined && p.at >= firstRefused);
-    expect(lateProbes.every((p) => !p.accepted)).toBe(true);
+    expect(lateProbes.filter((p) => p.accepted)).toEqual([]);
 
     // Every response was a 2xx: before the signal, during the delay and while draining.
     expect(beforeSignal.length).toBeGreaterThan(0);
