@@ -122,8 +122,8 @@ describe('chaos: shutdown under load', () => {
       (p) => p.at >= signalAt && p.at < signalAt + DELAY_MS - SIGNAL_SLACK_MS,
     );
     expect(duringDelay.every((p) => p.accepted)).toBe(true);
-    // After the delay no new connection is accepted (2 s of slack for a late timer on a busy machine), and once the
-    // listener has closed it stays closed.
+    // After the delay no new connection is accepted (2 s of slack for a late timer on a busy machine),
+    // and once the listener has closed it stays closed.
     const afterDelay = probes.filter((p) => p.at >= signalAt + DELAY_MS + 2_000);
     expect(afterDelay.filter((p) => p.accepted)).toEqual([]);
     const lateProbes = probes.filter((p) => firstRefused !== undefined && p.at >= firstRefused);
