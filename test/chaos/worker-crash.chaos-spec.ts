@@ -77,7 +77,8 @@ describe('chaos: worker crash', () => {
         15_000,
         50,
       );
-      await sleep(1_500);
+      // Long enough for later requests to start and finish on the replaced pool, even on a busy machine.
+      await sleep(2_500);
     } finally {
       // The clients stop whatever happened above: nothing keeps running after the test.
       stopping = true;
