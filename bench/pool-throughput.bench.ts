@@ -10,12 +10,11 @@ import { formatRate, median, printTable } from './support/bench-table.js';
 
 /**
  * Acquire + release in a loop, at concurrency 1, 16 and 256, max 8, acquire timeout on, for Steward,
- * generic-pool, tarn and the minimal reference in one process. Rounds are interleaved (in alternating
- * order) so machine noise hits every peer alike; the median round counts.
+ * generic-pool, tarn and the minimal reference in one process.
  */
 const CONCURRENCY = [1, 16, 256];
 const ROUNDS = 7;
-const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 250);
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 200);
 const WARMUP_MS = 150;
 
 async function measure(pool: BenchPool, concurrency: number, durationMs: number): Promise<number> {
@@ -55,27 +54,37 @@ export async function run(): Promise<void> {
   const rows: (string | number)[][] = [];
   for (const concurrency of CONCURRENCY) {
     const results = new Map<string, number[]>(peers.map((p) => [p.name, []]));
+    // Each ratio comes from a pair measured back to back (order alternating), so the load of this
+    // shared machine, which drifts over seconds, cancels out; the median pair counts.
+    const ratios = new Map<string, number[]>(peers.map((p) => [p.name, []]));
     for (const peer of peers) await measure(peer, concurrency, WARMUP_MS);
     for (let round = 0; round < ROUNDS; round++) {
-      // Alternate the order so no peer always runs right after the same neighbour (GC debt, JIT state).
-      const order = round % 2 === 0 ? peers : [...peers].reverse();
-      for (const peer of order) results.get(peer.name)!.push(await measure(peer, concurrency, ROUND_MS));
+      for (const peer of peers.slice(1)) {
+        const first = round % 2 === 0 ? steward : peer;
+        const second = first === steward ? peer : steward;
+        const a = await measure(first, concurrency, ROUND_MS);
+        const b = await measure(second, concurrency, ROUND_MS);
+        const [s, p] = first === steward ? [a, b] : [b, a];
+        results.get('steward')!.push(s);
+        results.get(peer.name)!.push(p);
+        ratios.get(peer.name)!.push(s / p);
+      }
     }
-    const rate = (name: string) => median(results.get(name)!);
-    const s = rate('steward');
+    const rate = (name: string) => formatRate(median(results.get(name)!));
+    const ratio = (name: string) => median(ratios.get(name)!);
     rows.push([
       concurrency,
-      formatRate(s),
-      formatRate(rate('generic-pool')),
-      formatRate(rate('tarn')),
-      formatRate(rate('minimal')),
-      `${(s / rate('generic-pool')).toFixed(1)}x`,
-      `${(s / rate('tarn')).toFixed(1)}x`,
-      `${Math.round((100 * s) / rate('minimal'))}%`,
+      rate('steward'),
+      rate('generic-pool'),
+      rate('tarn'),
+      rate('minimal'),
+      `${ratio('generic-pool').toFixed(1)}x`,
+      `${ratio('tarn').toFixed(1)}x`,
+      `${Math.round(100 * ratio('minimal'))}%`,
     ]);
   }
   printTable(
-    `acquire + release, ops/s (max ${BENCH_MAX}, acquire timeout on, median of ${ROUNDS} x ${ROUND_MS} ms)`,
+    `acquire + release, ops/s (max ${BENCH_MAX}, acquire timeout on, ${ROUND_MS} ms runs; ratios: median of ${ROUNDS} back-to-back pairs)`,
     ['concurrency', 'steward', 'generic-pool', 'tarn', 'minimal', 'vs generic-pool', 'vs tarn', 'vs minimal'],
     rows,
   );
