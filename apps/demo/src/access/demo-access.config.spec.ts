@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintApiKey, PolicyEngine, type Authenticator } from '@steward/access';
@@ -39,6 +39,21 @@ describe('demoAccessConfig', () => {
       expect(Object.keys(keys).sort()).toEqual(['admin', 'metrics', 'reader']);
       const result = await authenticate(config.options.authenticators[0]!, keys.admin!);
       expect(result).toMatchObject({ kind: 'success', principal: { id: 'dev-admin', roles: ['admin'] } });
+    } finally {
+      await close(config);
+    }
+  });
+
+  it('never writes the development keys through a link planted at a predictable temp name', async () => {
+    const file = join(dir, 'keys.json');
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'untouched');
+    symlinkSync(victim, `${file}.${process.pid}.tmp`);
+    const config = demoAccessConfig({ [DEMO_ACCESS_ENV.devKeysFile]: file });
+    try {
+      expect(readFileSync(victim, 'utf8')).toBe('untouched');
+      expect(lstatSync(file).isFile()).toBe(true);
+      expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')) as object)).toHaveLength(3);
     } finally {
       await close(config);
     }

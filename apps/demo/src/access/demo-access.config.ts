@@ -155,9 +155,10 @@ function developmentKeys(file: string): { authenticator: Authenticator; file: st
     store.add(record);
     keys[role] = key;
   }
-  // Written with mode 0600 and renamed into place: the keys never pass through a log line.
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  // Written with mode 0600 and renamed into place: the keys never pass through a log line. The temp
+  // name is unguessable and opened exclusively ('wx'), so a link planted in a shared /tmp is never followed.
+  const temp = `${file}.${randomBytes(8).toString('hex')}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   renameSync(temp, file);
   return { authenticator: new ApiKeyAuthenticator({ pepper, store }), file };
 }
