@@ -64,5 +64,6 @@ describe('PoolAdminController (e2e)', () => {
     expect(pool.closed).toBe(true);
     await expect(pool.acquire()).rejects.toThrow();
     expect((await http.get('/admin/pools/db').expect(200)).body.closed).toBe(true);
+    await http.post('/admin/pools/db/resize').send({ min: 1, max: 2 }).expect(409);
   });
 });

@@ -14,6 +14,7 @@ import {
 import { Requires, type ResourceRef } from '@steward/access';
 import { InvalidOptionsError } from '@steward/common';
 import type { PoolStats } from '../core/interfaces/pool-stats.interface.js';
+import { PoolClosedError } from '../core/pool.errors.js';
 import type { PoolHost } from './pool.host.js';
 import { PoolNestMessages } from './pool.messages.js';
 import { PoolRegistry } from './pool.registry.js';
@@ -87,7 +88,9 @@ export class PoolAdminController {
       if (error instanceof InvalidOptionsError) {
         throw new BadRequestException(error.issues.map((i) => `${i.path} ${i.message}`));
       }
-      throw new ConflictException(PoolNestMessages.healthClosed);
+      // Anything but a closed pool is a bug to surface (500), not a conflict to report.
+      if (error instanceof PoolClosedError) throw new ConflictException(PoolNestMessages.healthClosed);
+      throw error;
     }
     return publicStats(host);
   }
