@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidOptionsError, type OptionIssue } from '@steward/common';
+import { isTableName } from './items/items.repository.js';
 
 /** What the demo needs from its environment; every field has a default so `npm start` needs nothing. */
 export interface DemoConfig {
@@ -94,10 +95,11 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
       deadlineMs: int('STEWARD_SHUTDOWN_DEADLINE_MS', 25_000, 1, 3_600_000),
     },
   };
-  if (/^\w+$/.test(config.itemsTable) === false) {
+  // The repositories check it again; here a bad one is one message at boot, not a stack trace.
+  if (!isTableName(config.itemsTable)) {
     issues.push({
       path: 'ITEMS_TABLE',
-      message: 'must be letters, digits and _ only (it is an SQL identifier)',
+      message: 'must be lower-case letters, digits and _ only, not starting with a digit (an SQL identifier)',
     });
   }
   if (issues.length > 0) throw new InvalidOptionsError('demo', issues);

@@ -11,9 +11,13 @@ export abstract class ItemsRepository {
   abstract delete(id: number): Promise<boolean>;
 }
 
+/** True for a plain lower-case SQL identifier: the same name unquoted on SQLite and PostgreSQL. */
+export function isTableName(name: string): boolean {
+  return /^[a-z_][a-z0-9_]{0,62}$/.test(name);
+}
+
 /** Table names are interpolated into SQL, so only plain identifiers are accepted. */
 export function checkTableName(name: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name))
-    throw new Error('ITEMS_TABLE must be a lower-case SQL identifier');
+  if (!isTableName(name)) throw new Error('ITEMS_TABLE must be a lower-case SQL identifier');
   return name;
 }
