@@ -69,8 +69,16 @@ export class PoolHost<T = unknown>
     this.optional = optional ?? false;
     // The borrower's stack is what finds a leak; it goes to the log, never into a metric label.
     this.pool.on('leak', ({ heldMs, stack }) => this.logger.warn(PoolNestMessages.leak(name, heldMs, stack)));
-    this.pool.on('createError', () => (this.lastCreateFailed = true));
-    this.pool.on('create', () => (this.lastCreateFailed = false));
+    // One line when creates start failing and one when they work again, not one per retry. The code
+    // only: a driver's message can name hosts and users.
+    this.pool.on('createError', ({ error }) => {
+      if (!this.lastCreateFailed) this.logger.warn(PoolNestMessages.createFailing(name, errorCode(error)));
+      this.lastCreateFailed = true;
+    });
+    this.pool.on('create', () => {
+      if (this.lastCreateFailed) this.logger.log(PoolNestMessages.createRecovered(name));
+      this.lastCreateFailed = false;
+    });
   }
 
   /** Lets the metrics refresh the gauges on every maintenance pass too (waiters raise no event). */
@@ -184,4 +192,10 @@ export class PoolHost<T = unknown>
     })();
     return this.stopping;
   }
+}
+
+function errorCode(error: unknown): string {
+  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
+  if (typeof code === 'string' && /^[\w.-]{1,40}$/.test(code)) return code;
+  return typeof name === 'string' && /^\w{1,40}$/.test(name) ? name : 'unknown';
 }

@@ -4,6 +4,9 @@ export const PoolNestMessages = {
     `Pool "${name}" is registered more than once; @InjectPool('${name}') resolves to only one of them.`,
   warmUpFailed: (name: string) => `Pool "${name}" failed to warm up; closed what it had created.`,
   maintenanceFailed: (name: string) => `Pool "${name}" maintenance pass failed.`,
+  createFailing: (name: string, code: string) =>
+    `Pool "${name}" cannot create resources (${code}); retrying with backoff.`,
+  createRecovered: (name: string) => `Pool "${name}" creates resources again.`,
   shutdownFailed: (name: string) => `Pool "${name}" did not shut down cleanly.`,
   factoryMissing: 'must be a ResourceFactory with create() and destroy() functions',
   optionsNotObject: 'must be an object',

@@ -291,6 +291,28 @@ describe('PoolModule', () => {
     expect((await health.check('nope'))['pool:nope'].status).toBe('down');
   });
 
+  it('logs once when creates start failing (code only, no driver message) and once when they recover', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const factory = new MemoryFactory();
+    factory.failAfter = 0;
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PoolModule.forRoot({ name: 'db', factory, warmUp: false, createRetry: { baseMs: 1, maxMs: 1 } }),
+      ],
+    }).compile();
+    app = await moduleRef.init();
+    const pool = app.get<Pool<Conn>>(getPoolToken('db'));
+    await expect(pool.acquire({ timeoutMs: 30 })).rejects.toThrow();
+    await expect(pool.acquire({ timeoutMs: 30 })).rejects.toThrow();
+    expect(factory.creates).toBeGreaterThan(2);
+    const failing = warn.mock.calls.filter(([m]) => String(m).includes('cannot create resources'));
+    expect(failing).toEqual([['Pool "db" cannot create resources (Error); retrying with backoff.']]);
+    factory.failAfter = Infinity;
+    await pool.use(async () => undefined);
+    expect(log.mock.calls.filter(([m]) => m === 'Pool "db" creates resources again.')).toHaveLength(1);
+  });
+
   it('reports an optional pool that cannot create as degraded, not down', async () => {
     const factory = new MemoryFactory();
     factory.failAfter = 0;
