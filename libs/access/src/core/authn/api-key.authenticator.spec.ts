@@ -97,6 +97,58 @@ describe('ApiKeyAuthenticator', () => {
     expect((await authenticator.authenticate({ apiKey: third.key }, {})).kind).toBe('success');
   });
 
+  it('answers synchronously from a synchronous store, so the guard needs no Promise', () => {
+    const { authenticator, mint } = setup();
+    const result = authenticator.authenticate({ apiKey: mint().key }, {});
+    expect(result).not.toBeInstanceOf(Promise);
+    expect((result as { kind: string }).kind).toBe('success');
+  });
+
+  it('verifies against an asynchronous store the same way, wrong secrets and revocations included', async () => {
+    const { mint, store } = setup();
+    // A database-backed store hands out a fresh, unfrozen object per lookup.
+    const authenticator = new ApiKeyAuthenticator({
+      pepper,
+      now: () => T0,
+      store: { findByKeyId: async (keyId) => ({ ...store.list().find((r) => r.keyId === keyId)! }) },
+    });
+    const { key, record } = mint();
+    const pending = authenticator.authenticate({ apiKey: key }, {});
+    expect(pending).toBeInstanceOf(Promise);
+    expect((await pending).kind).toBe('success');
+    const forged = key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a');
+    expect(await authenticator.authenticate({ apiKey: forged }, {})).toMatchObject({ reason: 'invalid-key' });
+    store.revoke(record.keyId);
+    expect(await authenticator.authenticate({ apiKey: key }, {})).toMatchObject({ reason: 'revoked' });
+  });
+
+  it('refuses a key revoked after it was accepted: nothing about the earlier success is reused', async () => {
+    const { authenticator, mint, store } = setup();
+    const { key, record } = mint();
+    for (let i = 0; i < 3; i++)
+      expect((await authenticator.authenticate({ apiKey: key }, {})).kind).toBe('success');
+    store.revoke(record.keyId);
+    expect(await authenticator.authenticate({ apiKey: key }, {})).toMatchObject({ reason: 'revoked' });
+  });
+
+  it("fails a record whose stored hash differs from the key's HMAC, valid hex or not", async () => {
+    const { mint } = setup();
+    const { key, record } = mint();
+    for (const hash of [
+      '',
+      'zz',
+      record.hash.slice(0, -2),
+      record.hash.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+    ]) {
+      const authenticator = new ApiKeyAuthenticator({
+        pepper,
+        store: new InMemoryApiKeyStore([{ ...record, hash }], () => T0),
+        now: () => T0,
+      });
+      expect(await authenticator.authenticate({ apiKey: key }, {})).toMatchObject({ reason: 'invalid-key' });
+    }
+  });
+
   it('refuses a short pepper, a bad prefix and a missing store at construction, all at once', () => {
     let caught: unknown;
     try {

@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { OptionChecker, type Secret } from '@steward/common';
 import type { Principal } from '../interfaces/principal.interface.js';
-import { checkPepper, checkPrefix, hashApiKey, parseApiKey } from './api-key.js';
-import type { ApiKeyStore } from './interfaces/api-key-store.interface.js';
+import { checkPepper, checkPrefix, hmacApiKey, parseApiKey } from './api-key.js';
+import type { ApiKeyRecord, ApiKeyStore } from './interfaces/api-key-store.interface.js';
 import type {
   Authenticator,
   AuthnContext,
@@ -22,6 +22,7 @@ export interface ApiKeyAuthenticatorOptions {
 }
 
 const METHOD = 'api-key';
+const ZERO_HASH = Buffer.alloc(32);
 
 /** Authenticates `<prefix>_<key id><secret>` keys against HMAC-SHA256 hashes in an `ApiKeyStore`. */
 export class ApiKeyAuthenticator implements Authenticator {
@@ -29,6 +30,7 @@ export class ApiKeyAuthenticator implements Authenticator {
   readonly scheme = 'ApiKey';
   private readonly prefix: string;
   private readonly now: () => number;
+  private readonly decoded = new WeakMap<ApiKeyRecord, Buffer>();
 
   constructor(private readonly options: ApiKeyAuthenticatorOptions) {
     const checker = new OptionChecker('API key authenticator');
@@ -42,22 +44,29 @@ export class ApiKeyAuthenticator implements Authenticator {
     this.now = options.now ?? Date.now;
   }
 
-  async authenticate(credentials: Credentials, _context?: AuthnContext): Promise<AuthnResult> {
+  /** Synchronous when the store answers synchronously (the in-memory one): no Promise per request. */
+  authenticate(credentials: Credentials, _context?: AuthnContext): AuthnResult | Promise<AuthnResult> {
     const key = this.claim(credentials);
-    if (key === undefined) return { kind: 'no-credentials' };
+    if (key === undefined) return NO_CREDENTIALS;
     const parsed = parseApiKey(key);
     if (!parsed || parsed.prefix !== this.prefix) return this.fail('malformed');
 
-    const record = await this.options.store.findByKeyId(parsed.keyId);
+    const found = this.options.store.findByKeyId(parsed.keyId);
+    return isPromiseLike(found)
+      ? Promise.resolve(found).then((record) => this.verify(key, parsed.keyId, record))
+      : this.verify(key, parsed.keyId, found);
+  }
+
+  private verify(key: string, keyId: string, record: ApiKeyRecord | undefined): AuthnResult {
     // Hash even when the id is unknown so unknown and wrong keys cost the same.
-    const presented = Buffer.from(hashApiKey(this.options.pepper, key), 'hex');
-    const stored = record ? Buffer.from(record.hash, 'hex') : Buffer.alloc(presented.length);
+    const presented = hmacApiKey(this.options.pepper, key);
+    const stored = record ? this.storedHash(record) : ZERO_HASH;
     const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
-    if (!record) return this.fail('unknown-key', parsed.keyId);
-    if (!equal) return this.fail('invalid-key', parsed.keyId);
-    if (record.revokedAt !== undefined) return this.fail('revoked', parsed.keyId);
+    if (!record) return this.fail('unknown-key', keyId);
+    if (!equal) return this.fail('invalid-key', keyId);
+    if (record.revokedAt !== undefined) return this.fail('revoked', keyId);
     if (record.expiresAt !== undefined && !(Date.parse(record.expiresAt) > this.now())) {
-      return this.fail('expired', parsed.keyId);
+      return this.fail('expired', keyId);
     }
 
     const principal: Principal = {
@@ -68,6 +77,19 @@ export class ApiKeyAuthenticator implements Authenticator {
       authMethod: METHOD,
     };
     return { kind: 'success', principal, subject: `key:${record.keyId}` };
+  }
+
+  /**
+   * The record's hash as bytes, decoded once per frozen record: a frozen record cannot change its hash
+   * in place, and a store that revokes or replaces a key hands out a new object.
+   */
+  private storedHash(record: ApiKeyRecord): Buffer {
+    let bytes = this.decoded.get(record);
+    if (bytes === undefined) {
+      bytes = Buffer.from(record.hash, 'hex');
+      if (Object.isFrozen(record)) this.decoded.set(record, bytes);
+    }
+    return bytes;
   }
 
   /** Only keys with this authenticator's prefix: another one (e.g. for `test_` keys) may claim the rest. */
@@ -87,6 +109,12 @@ export class ApiKeyAuthenticator implements Authenticator {
       ...(keyId !== undefined && { subject: `key:${keyId}` }),
     };
   }
+}
+
+const NO_CREDENTIALS: AuthnResult = Object.freeze({ kind: 'no-credentials' });
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
 }
 
 /** Shorthand for `new ApiKeyAuthenticator(options)`, as in `AccessModule.forRoot({ authenticators: [apiKeys(...)] })`. */

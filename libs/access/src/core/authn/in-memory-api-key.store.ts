@@ -15,9 +15,9 @@ export class InMemoryApiKeyStore implements ApiKeyStore {
     for (const record of records) this.add(record);
   }
 
-  /** O(1) lookup by the key id embedded in the key. */
-  findByKeyId(keyId: string): Promise<ApiKeyRecord | undefined> {
-    return Promise.resolve(this.records.get(keyId));
+  /** O(1) lookup by the key id embedded in the key; synchronous, so the guard needs no Promise for it. */
+  findByKeyId(keyId: string): ApiKeyRecord | undefined {
+    return this.records.get(keyId);
   }
 
   /** Stores a record; throws `ApiKeyLimitError` when its client already has two active keys. */

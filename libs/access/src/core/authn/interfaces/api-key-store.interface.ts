@@ -20,5 +20,6 @@ export interface ApiKeyRecord {
 
 /** Where API key records live: memory, a database, a config file. Lookups are by key id: O(1). */
 export interface ApiKeyStore {
-  findByKeyId(keyId: string): Promise<ApiKeyRecord | undefined>;
+  /** A store that answers from memory may return the record directly; the authenticator then stays synchronous. */
+  findByKeyId(keyId: string): ApiKeyRecord | undefined | Promise<ApiKeyRecord | undefined>;
 }

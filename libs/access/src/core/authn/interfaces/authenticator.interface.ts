@@ -71,5 +71,6 @@ export interface Authenticator {
   readonly method: string;
   /** The `WWW-Authenticate` challenge scheme this authenticator answers to, e.g. 'Bearer' or 'ApiKey'. */
   readonly scheme?: string;
-  authenticate(credentials: Credentials, context: AuthnContext): Promise<AuthnResult>;
+  /** May answer synchronously (no I/O needed): the guard then decides without a Promise. */
+  authenticate(credentials: Credentials, context: AuthnContext): AuthnResult | Promise<AuthnResult>;
 }
