@@ -77,6 +77,8 @@ function itemsApi(
       await http.delete('/items/0').expect(400);
       await http.get('/items/2147483647').expect(404);
       await http.get('/items?limit=1000').expect(400);
+      await http.post('/items').send({ name: 'a\u0000b' }).expect(400);
+      await http.post('/items').send({ name: 'a', description: '\u0000' }).expect(400);
       await http.get('/items?offset=99999999999999999999').expect(400);
       await http.get('/items?offset=2147483647').expect(200);
     });
