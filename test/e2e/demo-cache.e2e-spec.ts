@@ -6,6 +6,7 @@ import { register } from 'prom-client';
 import request from 'supertest';
 import { loadDemoConfig, type DemoConfig } from '../../apps/demo/src/demo.config.js';
 import { DemoModule } from '../../apps/demo/src/demo.module.js';
+import { ItemsCache, itemsCachePrefix } from '../../apps/demo/src/items/items.cache.js';
 import { redisUrl } from '../integration/services.js';
 
 async function startDemo(config: DemoConfig): Promise<INestApplication> {
@@ -30,7 +31,13 @@ describe('demo Redis cache in front of item reads (e2e)', () => {
     app = await startDemo({ ...loadDemoConfig({}), redisUrl: redisUrl() });
     const http = request(app.getHttpServer());
     const created = await http.post('/items').send({ name: 'cached' }).expect(201);
-    const key = `steward:demo:item:${created.body.id}`;
+    const key = app.get(ItemsCache).key(created.body.id);
+    // Another demo on its own SQLite file (another suite, the chaos runs) shares this Redis: its item
+    // of the same id must live under another key.
+    expect(key).not.toBe(
+      itemsCachePrefix('steward_demo_items', { sqlitePath: '/elsewhere/items.db' }) +
+        `:item:${created.body.id}`,
+    );
     const redis = new Redis(redisUrl(), { lazyConnect: true });
     await redis.connect();
     try {
@@ -40,6 +47,8 @@ describe('demo Redis cache in front of item reads (e2e)', () => {
       // A value only Redis has proves the next read comes from the cache.
       await redis.set(key, JSON.stringify({ ...created.body, name: 'from-redis' }), 'EX', 60);
       expect((await http.get(`/items/${created.body.id}`).expect(200)).body.name).toBe('from-redis');
+      await redis.set(key, '{not json', 'EX', 60);
+      expect((await http.get(`/items/${created.body.id}`).expect(200)).body.name).toBe('cached');
       await http.delete(`/items/${created.body.id}`).expect(204);
       expect(await redis.exists(key)).toBe(0);
       const ready = await http.get('/health/ready').expect(200);

@@ -18,12 +18,12 @@ import {
   type ResourceFactory,
 } from '@steward/pool';
 import { defaultSqlitePath, type DemoConfig } from './demo.config.js';
-import { CACHE_POOL, DB_POOL, DEMO_CONFIG, HASH_POOL } from './demo.constants.js';
+import { CACHE_POOL, DB_POOL, DEMO_CONFIG, HASH_POOL, ITEMS_CACHE_PREFIX } from './demo.constants.js';
 import { HashController } from './hash/hash.controller.js';
 import { hashWorkerPath } from './hash/hash-worker.path.js';
 import { HashService } from './hash/hash.service.js';
 import { HealthController } from './health.controller.js';
-import { ItemsCache } from './items/items.cache.js';
+import { ItemsCache, itemsCachePrefix } from './items/items.cache.js';
 import { ItemsController } from './items/items.controller.js';
 import { ItemsRepository } from './items/items.repository.js';
 import { ItemsService } from './items/items.service.js';
@@ -54,6 +54,10 @@ export class DemoModule {
             ? new PostgresItemsRepository(pool as Pool<pg.Client>, config.itemsTable)
             : new SqliteItemsRepository(pool as Pool<DatabaseSync>, config.itemsTable),
         inject: [getPoolToken(DB_POOL)],
+      },
+      {
+        provide: ITEMS_CACHE_PREFIX,
+        useValue: itemsCachePrefix(config.itemsTable, { url: config.databaseUrl, sqlitePath }),
       },
       ItemsCache,
       ItemsService,

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { getPoolToken, type Pool } from '@steward/pool';
-import { CACHE_POOL } from '../demo.constants.js';
+import { CACHE_POOL, ITEMS_CACHE_PREFIX } from '../demo.constants.js';
 import type { Item } from './interfaces/item.interface.js';
 
 const TTL_SECONDS = 60;
@@ -14,22 +15,36 @@ export class ItemsCache {
   private readonly logger = new Logger('ItemsCache');
   private failures = 0;
 
-  constructor(@Optional() @Inject(getPoolToken(CACHE_POOL)) private readonly pool?: Pool<Redis>) {}
+  constructor(
+    @Inject(ITEMS_CACHE_PREFIX) private readonly prefix: string,
+    @Optional() @Inject(getPoolToken(CACHE_POOL)) private readonly pool?: Pool<Redis>,
+  ) {}
+
+  /** The Redis key of item `id`. */
+  key(id: number): string {
+    return `${this.prefix}:item:${id}`;
+  }
 
   /** The cached item, or undefined on a miss, without Redis, or when Redis fails. */
   async get(id: number): Promise<Item | undefined> {
-    const raw = await this.attempt((redis) => redis.get(key(id)));
-    return typeof raw === 'string' ? (JSON.parse(raw) as Item) : undefined;
+    const raw = await this.attempt((redis) => redis.get(this.key(id)));
+    if (typeof raw !== 'string') return undefined;
+    try {
+      return JSON.parse(raw) as Item;
+    } catch {
+      // A value this version cannot read is a miss, not a 500.
+      return undefined;
+    }
   }
 
   /** Stores `item` for a minute; errors are swallowed. */
   async set(item: Item): Promise<void> {
-    await this.attempt((redis) => redis.set(key(item.id), JSON.stringify(item), 'EX', TTL_SECONDS));
+    await this.attempt((redis) => redis.set(this.key(item.id), JSON.stringify(item), 'EX', TTL_SECONDS));
   }
 
   /** Forgets item `id`; errors are swallowed. */
   async invalidate(id: number): Promise<void> {
-    await this.attempt((redis) => redis.del(key(id)));
+    await this.attempt((redis) => redis.del(this.key(id)));
   }
 
   private async attempt<R>(fn: (redis: Redis) => Promise<R>): Promise<R | undefined> {
@@ -46,6 +61,16 @@ export class ItemsCache {
   }
 }
 
-function key(id: number): string {
-  return `steward:demo:item:${id}`;
+/**
+ * The cache's key prefix: items of two databases must never meet in one Redis (two demos on their own
+ * SQLite files both have an item 1). It names the database by its file, or by host, port and database
+ * name: never by the URL's credentials.
+ */
+export function itemsCachePrefix(table: string, database: { url?: string; sqlitePath?: string }): string {
+  let identity = database.sqlitePath ?? '';
+  if (database.url) {
+    const url = new URL(database.url);
+    identity = `${url.hostname}:${url.port}${url.pathname}`;
+  }
+  return `steward:demo:${createHash('sha256').update(identity).digest('hex').slice(0, 16)}:${table}`;
 }
