@@ -42,7 +42,8 @@ export class PoolHost<T = unknown>
   private readonly warmUp: boolean;
   private readonly maintenanceIntervalMs: number;
   private readonly drainTimeoutMs: number;
-  private readonly degradedWaiting: number;
+  /** Undefined: the pool's current `max`, which an operator may resize at runtime. */
+  private readonly degradedWaiting: number | undefined;
   private readonly optional: boolean;
   private readonly logger = new Logger('PoolModule');
   private maintenanceTimer: ReturnType<typeof setInterval> | undefined = undefined;
@@ -65,7 +66,7 @@ export class PoolHost<T = unknown>
     this.warmUp = warmUp ?? min > 0;
     this.maintenanceIntervalMs = maintenanceIntervalMs ?? DEFAULT_MAINTENANCE_INTERVAL_MS;
     this.drainTimeoutMs = drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
-    this.degradedWaiting = degradedWaiting ?? this.pool.stats().max;
+    this.degradedWaiting = degradedWaiting;
     this.optional = optional ?? false;
     // The borrower's stack is what finds a leak; it goes to the log, never into a metric label.
     this.pool.on('leak', ({ heldMs, stack }) => this.logger.warn(PoolNestMessages.leak(name, heldMs, stack)));
@@ -141,7 +142,7 @@ export class PoolHost<T = unknown>
     if (this.lastCreateFailed && stats.size === 0) {
       return { status: down, reason: PoolNestMessages.healthCannotCreate, stats };
     }
-    if (stats.waiting > this.degradedWaiting) {
+    if (stats.waiting > (this.degradedWaiting ?? stats.max)) {
       return { status: 'degraded', reason: PoolNestMessages.healthSaturated, stats };
     }
     return { status: 'up', stats };

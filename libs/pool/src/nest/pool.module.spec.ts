@@ -313,6 +313,24 @@ describe('PoolModule', () => {
     expect(log.mock.calls.filter(([m]) => m === 'Pool "db" creates resources again.')).toHaveLength(1);
   });
 
+  it('measures saturation against the current max after a resize when degradedWaiting is not set', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [PoolModule.forRoot({ name: 'db', factory: new MemoryFactory(), max: 4, warmUp: false })],
+    }).compile();
+    app = await moduleRef.init();
+    const health = app.get(PoolHealthIndicator);
+    const pool = app.get<Pool<Conn>>(getPoolToken('db'));
+    pool.resize(0, 1);
+    const lease = await pool.acquire();
+    const waiters = [pool.acquire(), pool.acquire()];
+    expect((await health.check('db'))['pool:db']).toMatchObject({
+      status: 'degraded',
+      stats: { waiting: 2 },
+    });
+    lease.release();
+    for (const waiter of waiters) (await waiter).release();
+  });
+
   it('reports an optional pool that cannot create as degraded, not down', async () => {
     const factory = new MemoryFactory();
     factory.failAfter = 0;

@@ -11,7 +11,7 @@ export interface PoolModuleOptions<T = unknown> extends Omit<PoolOptions, 'name'
   maintenanceIntervalMs?: number;
   /** Bound on the graceful drain at shutdown; the pool closes anyway afterwards (default 10 000 ms). */
   drainTimeoutMs?: number;
-  /** Readiness reports `degraded` when more acquires than this wait (default `max`). */
+  /** Readiness reports `degraded` when more acquires than this wait (default: the current `max`). */
   degradedWaiting?: number;
   /** The app works without this pool (e.g. a cache): readiness reports `degraded` instead of `down`. */
   optional?: boolean;
