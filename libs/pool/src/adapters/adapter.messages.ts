@@ -6,4 +6,5 @@ export const AdapterMessages = {
   workerCrashed: (worker: string) => `worker ${worker} exited or lost its channel`,
   workerTimeout: (worker: string, ms: number) => `worker ${worker} did not answer within ${ms} ms`,
   workerClosed: (worker: string) => `worker ${worker} is closed`,
+  oneOf: (values: readonly string[]) => `must be one of ${values.join(', ')}`,
 } as const;

@@ -1,6 +1,10 @@
 import { DatabaseSync } from 'node:sqlite';
+import { InvalidOptionsError } from '@steward/common';
 import type { ResourceFactory } from '../core/interfaces/resource-factory.interface.js';
+import { AdapterMessages } from './adapter.messages.js';
 import type { SqliteFactoryOptions } from './interfaces/sqlite-factory-options.interface.js';
+
+const JOURNAL_MODES: ReadonlySet<string> = new Set(['WAL', 'DELETE', 'TRUNCATE', 'MEMORY']);
 
 /** True when a `node:sqlite` error means the handle is unusable (closed), not that the SQL was wrong. */
 export function isSqliteConnectionError(error: unknown): boolean {
@@ -14,6 +18,12 @@ export function isSqliteConnectionError(error: unknown): boolean {
 /** A `node:sqlite` `DatabaseSync` factory: WAL journal, busy timeout, `SELECT 1` validation. */
 export function sqliteFactory(options: SqliteFactoryOptions): ResourceFactory<DatabaseSync> {
   const { path, readOnly = false, busyTimeoutMs = 5_000, journalMode = 'WAL', init = [] } = options;
+  // The mode is spliced into a PRAGMA (it cannot be a bound parameter): only the known words get there.
+  if (!JOURNAL_MODES.has(journalMode)) {
+    throw new InvalidOptionsError('sqliteFactory', [
+      { path: 'journalMode', message: AdapterMessages.oneOf([...JOURNAL_MODES]) },
+    ]);
+  }
 
   return {
     async create(signal: AbortSignal): Promise<DatabaseSync> {
