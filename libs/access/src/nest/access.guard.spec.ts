@@ -1,5 +1,13 @@
 import { Reflector } from '@nestjs/core';
-import { routeAccess } from './access.guard.js';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import { Secret } from '@steward/common';
+import { mintApiKey } from '../core/authn/api-key.js';
+import { apiKeys } from '../core/authn/api-key.authenticator.js';
+import { InMemoryApiKeyStore } from '../core/authn/in-memory-api-key.store.js';
+import type { Authenticator } from '../core/authn/interfaces/authenticator.interface.js';
+import { AccessGuard, routeAccess } from './access.guard.js';
+import { AccessMetrics } from './access.metrics.js';
+import { AccessService } from './access.service.js';
 import { AccessProblemException } from './access-problem.exception.js';
 import { Public } from './public.decorator.js';
 import { Requires } from './requires.decorator.js';
@@ -76,5 +84,66 @@ describe('AccessProblemException', () => {
     const late: Record<string, string> = {};
     exception.applyHeaders({ setHeader: (n: string, v: string) => (late[n] = v), headersSent: true });
     expect(late).toEqual({});
+  });
+});
+
+describe('AccessGuard', () => {
+  const pepper = new Secret('pepper-'.repeat(6));
+  const reader = mintApiKey({ pepper, clientId: 'svc', roles: ['reader'] });
+  const policy = {
+    actions: ['items:read', 'items:write'],
+    resourceTypes: ['items'],
+    policies: [
+      { id: 'read', effect: 'permit' as const, principal: { roles: ['reader'] }, actions: ['items:read'] },
+    ],
+  };
+  const guardWith = (authenticators: Authenticator[]) =>
+    new AccessGuard(
+      new Reflector(),
+      new AccessService({ authenticators, policy, throttle: false }, new AccessMetrics()),
+    );
+  const inMemory = () => apiKeys({ pepper, store: new InMemoryApiKeyStore([reader.record]) });
+
+  class Base {
+    item() {}
+  }
+  @Requires('items:read')
+  class Readable extends Base {}
+  @Requires('items:write')
+  class Writable extends Base {}
+
+  const call = (guard: AccessGuard, controller: typeof Base, key = reader.key) => {
+    const request = { method: 'GET', url: '/item', headers: { 'x-api-key': key }, ip: '127.0.0.1' };
+    const context = new ExecutionContextHost([request, { setHeader() {} }], controller, Base.prototype.item);
+    context.setType('http');
+    return guard.canActivate(context);
+  };
+
+  it('decides without a Promise when the key store answers synchronously', () => {
+    const guard = guardWith([inMemory()]);
+    expect(call(guard, Readable)).toBe(true);
+    expect(() => call(guard, Readable, mintApiKey({ pepper, clientId: 'x' }).key)).toThrow(
+      AccessProblemException,
+    );
+  });
+
+  it('waits for an authenticator that answers with a Promise', async () => {
+    const sync = inMemory();
+    const slow: Authenticator = {
+      method: 'api-key',
+      authenticate: async (c, ctx) => sync.authenticate(c, ctx),
+    };
+    const guard = guardWith([slow]);
+    const pending = call(guard, Readable);
+    expect(pending).toBeInstanceOf(Promise);
+    await expect(pending).resolves.toBe(true);
+  });
+
+  it('keeps the requirement of each controller apart when they share an inherited handler', () => {
+    const guard = guardWith([inMemory()]);
+    for (let i = 0; i < 2; i++) {
+      expect(call(guard, Readable)).toBe(true);
+      expect(() => call(guard, Writable)).toThrow(AccessProblemException);
+    }
   });
 });

@@ -12,7 +12,7 @@ import type { Principal } from '../core/interfaces/principal.interface.js';
 import type { ResourceRef } from '../core/interfaces/decision.interface.js';
 import { ACCESS_STATE_REQUEST_KEY, PRINCIPAL_REQUEST_KEY } from './access.constants.js';
 import { AccessProblemException, type AccessProblemKind } from './access-problem.exception.js';
-import { AccessService } from './access.service.js';
+import { AccessService, type AuthnOutcome } from './access.service.js';
 import { Public } from './public.decorator.js';
 import { RequiresMetadata, type AccessHttpRequest, type Requirement } from './requires.decorator.js';
 
@@ -70,17 +70,22 @@ const DENY_WITHOUT_RESOURCE = { allowed: false, reason: 'evaluation-error', poli
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
+  private readonly routes = new WeakMap<object, { controller: object; access: RouteAccess }>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly access: AccessService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous when the authenticators answer synchronously (API keys in memory): no Promise per request. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') return false; // no credentials to check outside HTTP: deny
-    const access = routeAccess(this.reflector, context.getHandler(), context.getClass());
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    const access = this.routeAccessOf(handler, controller);
     if (access.kind === 'public') return true;
 
-    const unannotated = this.describe(context);
+    const unannotated = this.describe(context, handler, controller);
     this.refuseQueryCredentials(unannotated);
     if (access.kind === 'unannotated') {
       this.access.record({
@@ -91,11 +96,30 @@ export class AccessGuard implements CanActivate {
       });
       return this.fail(unannotated, 'forbidden');
     }
-    const call = { ...unannotated, action: access.requirement.action };
+    const requirement = access.requirement;
+    const call: GuardedCall = { ...unannotated, action: requirement.action };
     this.refuseIfLocked(call, call.ipKey);
-    const principal = await this.authenticate(call);
-    this.authorize(call, access.requirement, principal);
+    const principal = this.authenticate(call);
+    if (isPromiseLike(principal)) {
+      return Promise.resolve(principal).then((settled) => {
+        this.authorize(call, requirement, settled);
+        return true;
+      });
+    }
+    this.authorize(call, requirement, principal);
     return true;
+  }
+
+  /**
+   * `routeAccess` once per handler: metadata is fixed at bootstrap, so reading it per request is waste.
+   * Keyed by handler; a handler shared by two controllers (inheritance) is checked against its controller.
+   */
+  private routeAccessOf(handler: object, controller: object): RouteAccess {
+    const cached = this.routes.get(handler);
+    if (cached?.controller === controller) return cached.access;
+    const access = routeAccess(this.reflector, handler, controller);
+    if (cached === undefined) this.routes.set(handler, { controller, access });
+    return access;
   }
 
   /** 401 for every authentication failure, with the same body; counts towards lockouts unless told not to. */
@@ -125,15 +149,21 @@ export class AccessGuard implements CanActivate {
     return this.fail(call, 'unauthorized', { 'WWW-Authenticate': this.access.challenge });
   }
 
-  private async authenticate(call: GuardedCall): Promise<Principal> {
+  private authenticate(call: GuardedCall): Principal | Promise<Principal> {
     const extraction = extractCredentials(call.request.headers, call.request.user);
     if (!extraction.ok) return this.unauthorized(call, 'none', extraction.reason);
     if (!extraction.present) return this.unauthorized(call, 'none', 'missing-credentials');
 
-    const outcome = await this.access.authenticate(extraction.credentials, {
+    const outcome = this.access.authenticate(extraction.credentials, {
       ip: call.base.sourceIp,
       requestId: call.base.requestId,
     });
+    return isPromiseLike(outcome)
+      ? Promise.resolve(outcome).then((settled) => this.settle(call, settled))
+      : this.settle(call, outcome);
+  }
+
+  private settle(call: GuardedCall, outcome: AuthnOutcome): Principal {
     switch (outcome.kind) {
       case 'unclaimed':
         return this.unauthorized(call, 'none', 'unsupported-credentials');
@@ -188,17 +218,20 @@ export class AccessGuard implements CanActivate {
     );
     const resourceLabel =
       resource && (resource.id !== undefined ? `${resource.type}:${resource.id}` : resource.type);
-    this.access.record({
-      ...base,
-      type: 'authz.decision',
-      principal: principal.id,
-      action,
-      ...(resourceLabel && { resource: resourceLabel }),
-      decision: decision.allowed ? 'allow' : 'deny',
-      policyIds: decision.policyIds,
-      reason: resource ? decision.reason : 'resource-error',
-      ...(!decision.allowed && { status: 403 }),
-    });
+    // Building the event costs a spread per request; without a trail nobody would read it.
+    if (this.access.audit) {
+      this.access.record({
+        ...base,
+        type: 'authz.decision',
+        principal: principal.id,
+        action,
+        ...(resourceLabel && { resource: resourceLabel }),
+        decision: decision.allowed ? 'allow' : 'deny',
+        policyIds: decision.policyIds,
+        reason: resource ? decision.reason : 'resource-error',
+        ...(!decision.allowed && { status: 403 }),
+      });
+    }
     if (!decision.allowed) this.fail(call, 'forbidden');
 
     const state: AccessRequestState = {
@@ -249,7 +282,7 @@ export class AccessGuard implements CanActivate {
     throw exception;
   }
 
-  private describe(context: ExecutionContext): GuardedCall {
+  private describe(context: ExecutionContext, handler: object, controller: object): GuardedCall {
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequest>();
     const header = request.headers[this.access.options.requestIdHeader ?? 'x-request-id'];
@@ -258,7 +291,7 @@ export class AccessGuard implements CanActivate {
     const route =
       typeof routePath === 'string'
         ? `${request.method ?? 'GET'} ${routePath}`
-        : `${context.getClass().name}.${context.getHandler().name}`;
+        : `${(controller as { name?: string }).name}.${(handler as { name?: string }).name}`;
     const sourceIp = request.ip ?? request.socket?.remoteAddress;
     return {
       request,
@@ -273,6 +306,10 @@ export class AccessGuard implements CanActivate {
       ipKey: `ip:${sourceIp ?? 'unknown'}`,
     };
   }
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
 }
 
 /** The route's resource: static, derived from the request, or `{ type: <action prefix> }`; undefined when that fails. */

@@ -23,6 +23,11 @@ import type {
 } from './interfaces/access-options.interface.js';
 
 const AUTHN_ERROR_LOG_INTERVAL_MS = 60_000;
+const UNCLAIMED = Object.freeze({ kind: 'unclaimed' as const });
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
+}
 
 /** The outcome of running the configured authenticators on one request. */
 export type AuthnOutcome = Exclude<AuthnResult, AuthnNoCredentials> | { readonly kind: 'unclaimed' };
@@ -72,13 +77,12 @@ export class AccessService implements OnApplicationShutdown {
     return this.options.audit;
   }
 
-  /** Asks each authenticator in order; the first that recognises the credentials decides. Never throws. */
-  async authenticate(credentials: Credentials, context: AuthnContext): Promise<AuthnOutcome> {
-    for (const authenticator of this.options.authenticators) {
-      const result = await this.safeAuthenticate(authenticator, credentials, context);
-      if (result.kind !== 'no-credentials') return result;
-    }
-    return { kind: 'unclaimed' };
+  /**
+   * Asks each authenticator in order; the first that recognises the credentials decides. Never throws
+   * or rejects. Synchronous while every authenticator asked answers synchronously.
+   */
+  authenticate(credentials: Credentials, context: AuthnContext): AuthnOutcome | Promise<AuthnOutcome> {
+    return this.authenticateFrom(0, credentials, context);
   }
 
   /** Evaluates a request; an engine that throws is a deny, never an error. */
@@ -143,18 +147,36 @@ export class AccessService implements OnApplicationShutdown {
     });
   }
 
-  private async safeAuthenticate(
-    authenticator: Authenticator,
+  private authenticateFrom(
+    start: number,
     credentials: Credentials,
     context: AuthnContext,
-  ): Promise<AuthnResult> {
-    try {
-      return await authenticator.authenticate(credentials, context);
-    } catch (error) {
-      // A throwing authenticator is a bug or an outage, not a verdict on the caller: 503, and never a 500.
-      this.reportAuthenticatorError(authenticator.method, error);
-      return { kind: 'unavailable', method: authenticator.method, reason: 'verifier-unavailable' };
+  ): AuthnOutcome | Promise<AuthnOutcome> {
+    const authenticators = this.options.authenticators;
+    for (let i = start; i < authenticators.length; i++) {
+      const authenticator = authenticators[i]!;
+      let result: AuthnResult | Promise<AuthnResult>;
+      try {
+        result = authenticator.authenticate(credentials, context);
+      } catch (error) {
+        return this.unavailable(authenticator, error);
+      }
+      if (isPromiseLike(result)) {
+        return Promise.resolve(result).then(
+          (settled) =>
+            settled.kind === 'no-credentials' ? this.authenticateFrom(i + 1, credentials, context) : settled,
+          (error: unknown) => this.unavailable(authenticator, error),
+        );
+      }
+      if (result.kind !== 'no-credentials') return result;
     }
+    return UNCLAIMED;
+  }
+
+  /** A throwing authenticator is a bug or an outage, not a verdict on the caller: 503, and never a 500. */
+  private unavailable(authenticator: Authenticator, error: unknown): AuthnOutcome {
+    this.reportAuthenticatorError(authenticator.method, error);
+    return { kind: 'unavailable', method: authenticator.method, reason: 'verifier-unavailable' };
   }
 
   /**
