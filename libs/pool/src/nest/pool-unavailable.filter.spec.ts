@@ -1,4 +1,4 @@
-import { Controller, Get, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Res, type INestApplication } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
@@ -36,6 +36,17 @@ class ProbeController {
   @Get('terminated')
   terminated() {
     return this.db.use(() => {
+      throw Object.assign(new Error('terminating connection due to administrator command'), {
+        code: '57P01',
+      });
+    });
+  }
+
+  @Get('partial')
+  async partial(@Res() response: { writeHead(status: number): void; write(chunk: string): void }) {
+    response.writeHead(200);
+    response.write('partial');
+    await this.db.use(() => {
       throw Object.assign(new Error('terminating connection due to administrator command'), {
         code: '57P01',
       });
@@ -88,6 +99,11 @@ describe('PoolUnavailableFilter', () => {
 
   it('answers 503 problem+json when a connection the factory calls broken dies under a request', async () => {
     expectUnavailable(await request(app.getHttpServer()).get('/terminated'));
+  });
+
+  it('ends a response whose headers were already sent instead of leaving the client waiting', async () => {
+    const response = await request(app.getHttpServer()).get('/partial');
+    expect([response.status, response.text]).toEqual([200, 'partial']);
   });
 
   it('answers 503 problem+json when the pool cannot give a resource in time', async () => {

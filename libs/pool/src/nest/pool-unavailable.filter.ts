@@ -51,9 +51,14 @@ export class PoolUnavailableFilter extends BaseExceptionFilter {
     this.logger.warn(PoolNestMessages.unavailableLog(String(code)));
     const response = host.switchToHttp().getResponse<{
       headersSent?: boolean;
+      end(): void;
       status(code: number): { set(headers: Record<string, string>): { send(body: string): void } };
     }>();
-    if (response.headersSent) return;
+    // Too late for a 503: end what was started, or the client waits on a half-sent response forever.
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
     response
       .status(503)
       .set({ 'Content-Type': 'application/problem+json', 'Retry-After': RETRY_AFTER_S })
