@@ -537,7 +537,6 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     if (lease.acquiredAt !== 0) this.leaseEnded(lease);
     const done = this.destroy(lease.entry, reason);
     this.pump();
-    this.checkDrained();
     await done;
   }
 
@@ -772,6 +771,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     );
     this.pending.add(done);
     void done.then(() => this.pending.delete(done));
+    // A lease that came back to be retired, a failed reset, a reclaimed leak: the drain may be over.
+    this.checkDrained();
     return done;
   }
 

@@ -1,0 +1,106 @@
+import { jest } from '@jest/globals';
+import { getEventListeners } from 'node:events';
+import type { DestroyReason } from './interfaces/pool-events.interface.js';
+import type { PoolOptions } from './interfaces/pool-options.interface.js';
+import { Pool } from './pool.js';
+import { PoolClosedError, PoolTimeoutError } from './pool.errors.js';
+import { FakeResourceFactory, type FakeResource } from './testing/fake-resource.factory.js';
+
+/** Lets promise callbacks run without moving fake time. */
+const flush = () => jest.advanceTimersByTimeAsync(0);
+
+/** Races and faults: every waiter settles, nothing is left behind, nothing is lent twice. */
+describe('Pool under faults', () => {
+  let factory: FakeResourceFactory;
+  let pools: Pool<FakeResource>[];
+  let reasons: DestroyReason[];
+
+  const make = (options: PoolOptions = {}) => {
+    const pool = new Pool(factory, { max: 1, ...options });
+    pool.on('destroy', (e) => reasons.push(e.reason));
+    pools.push(pool);
+    return pool;
+  };
+
+  beforeEach(() => {
+    jest.useFakeTimers();
+    factory = new FakeResourceFactory();
+    pools = [];
+    reasons = [];
+  });
+
+  afterEach(async () => {
+    const closing = Promise.all(pools.map((p) => p.close()));
+    await jest.runAllTimersAsync();
+    await closing;
+    expect(jest.getTimerCount()).toBe(0);
+    jest.useRealTimers();
+  });
+
+  describe("the caller's signal", () => {
+    it('keeps its listener count at baseline over 100,000 acquires, served, timed out and closed', async () => {
+      const pool = make({ acquireTimeoutMs: 1_000 });
+      const signal = new AbortController().signal;
+      // Someone else's listener: the baseline, which the pool must neither grow nor remove.
+      signal.addEventListener('abort', () => {});
+      const baseline = getEventListeners(signal, 'abort').length;
+      let held = await pool.acquire({ signal });
+      for (let i = 0; i < 100_000; i++) {
+        // The resource is out, so every acquire queues and registers on the signal.
+        const next = pool.acquire({ signal });
+        held.release();
+        held = await next;
+      }
+      expect(getEventListeners(signal, 'abort').length).toBe(baseline);
+
+      const late = pool.acquire({ signal }).catch((e: unknown) => e);
+      await jest.advanceTimersByTimeAsync(1_100);
+      expect(await late).toBeInstanceOf(PoolTimeoutError);
+      const closing = pool.acquire({ signal }).catch((e: unknown) => e);
+      await pool.close();
+      expect(await closing).toBeInstanceOf(PoolClosedError);
+      expect(getEventListeners(signal, 'abort').length).toBe(baseline);
+      expect(pool.stats().acquiredTotal).toBe(100_001);
+    });
+  });
+
+  describe('drain', () => {
+    const drainOf = (pool: Pool<FakeResource>) => {
+      const state = { done: false };
+      void pool.drain().then(() => (state.done = true));
+      return state;
+    };
+
+    it('settles when the last lease comes back to be retired (maxUses)', async () => {
+      const pool = make({ maxUses: 1 });
+      const lease = await pool.acquire();
+      const drain = drainOf(pool);
+      lease.release();
+      await flush();
+      expect(reasons).toEqual(['max-uses']);
+      expect(drain.done).toBe(true);
+    });
+
+    it('settles when the last lease comes back and its reset fails', async () => {
+      factory.reset = () => Promise.reject(new Error('dirty'));
+      const pool = make();
+      const lease = await pool.acquire();
+      const drain = drainOf(pool);
+      lease.release();
+      await flush();
+      expect(reasons).toEqual(['broken']);
+      expect(drain.done).toBe(true);
+    });
+
+    it('settles when the last lease is reclaimed as a leak', async () => {
+      const pool = make({ leakDetectionMs: 1_000, reclaimLeaks: true });
+      await pool.acquire();
+      const drain = drainOf(pool);
+      await jest.advanceTimersByTimeAsync(1_000);
+      await pool.maintain();
+      await flush();
+      expect(reasons).toEqual(['leak-reclaimed']);
+      expect(drain.done).toBe(true);
+    });
+  });
+});
