@@ -21,6 +21,38 @@ describe('AccessMetrics', () => {
     expect(values.find((v) => v.labels.resource_type === 'other')?.value).toBe(50);
   });
 
+  it('counts every attempt and decision on the same labels, also after the registry is reset', async () => {
+    const registry = new Registry();
+    const authn = new Counter({
+      name: 'a',
+      help: 'a',
+      labelNames: ['method', 'result'],
+      registers: [registry],
+    });
+    const decisions = new Counter({
+      name: 'd',
+      help: 'd',
+      labelNames: ['action', 'resource_type', 'decision'],
+      registers: [registry],
+    });
+    const metrics = new AccessMetrics(authn, decisions);
+    const value = async (counter: Counter, labels: Record<string, string>) =>
+      (await counter.get()).values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x))
+        ?.value;
+    for (let i = 0; i < 3; i++) {
+      metrics.authnAttempt('api-key', 'success');
+      metrics.decision('items:read', 'item', i > 0, 0);
+    }
+    metrics.authnAttempt('api-key', 'failure');
+    expect(await value(authn, { method: 'api-key', result: 'success' })).toBe(3);
+    expect(await value(authn, { method: 'api-key', result: 'failure' })).toBe(1);
+    expect(await value(decisions, { action: 'items:read', decision: 'allow' })).toBe(2);
+    expect(await value(decisions, { action: 'items:read', decision: 'deny' })).toBe(1);
+    registry.resetMetrics();
+    metrics.authnAttempt('api-key', 'success');
+    expect(await value(authn, { method: 'api-key', result: 'success' })).toBe(1);
+  });
+
   it('is a no-op without metrics', () => {
     const metrics = new AccessMetrics();
     expect(() => {

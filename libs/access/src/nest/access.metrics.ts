@@ -40,6 +40,10 @@ export const MAX_LABEL_VALUES = 100;
 export class AccessMetrics {
   // Actions come from route metadata, but resource types may come from a request; cap both.
   private readonly seen = { action: new Set<string>(), resourceType: new Set<string>() };
+  // `inc(labels)` validates and hashes the label object on every call; a cached child skips the
+  // validation. Bounded: methods and results are fixed sets, actions and resource types are capped above.
+  private readonly authnChildren = new Map<string, { inc(): void }>();
+  private readonly decisionChildren = new Map<string, { inc(): void }>();
 
   constructor(
     @Optional()
@@ -55,16 +59,32 @@ export class AccessMetrics {
 
   /** One authentication attempt; `method` is an authenticator method name or 'none'. */
   authnAttempt(method: string, result: 'success' | 'failure' | 'missing' | 'unavailable' | 'locked'): void {
-    this.authn?.inc({ method, result });
+    if (!this.authn) return;
+    const key = `${method}\0${result}`;
+    let child = this.authnChildren.get(key);
+    if (child === undefined) {
+      child = this.authn.labels({ method, result });
+      this.authnChildren.set(key, child);
+    }
+    child.inc();
   }
 
   /** One decision on a guarded route. */
   decision(action: string, resourceType: string, allowed: boolean, seconds: number): void {
-    this.decisions?.inc({
-      action: this.bounded('action', action),
-      resource_type: this.bounded('resourceType', resourceType),
-      decision: allowed ? 'allow' : 'deny',
-    });
+    if (this.decisions) {
+      const key = `${action}\0${resourceType}\0${allowed}`;
+      let child = this.decisionChildren.get(key);
+      if (child === undefined) {
+        child = this.decisions.labels({
+          action: this.bounded('action', action),
+          resource_type: this.bounded('resourceType', resourceType),
+          decision: allowed ? 'allow' : 'deny',
+        });
+        // Raw values past the label caps may be endless (they come from requests): cache a bounded number.
+        if (this.decisionChildren.size < MAX_LABEL_VALUES * 4) this.decisionChildren.set(key, child);
+      }
+      child.inc();
+    }
     this.evaluation?.observe(seconds);
   }
 
