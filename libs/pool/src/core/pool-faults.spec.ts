@@ -1,5 +1,7 @@
 import { jest } from '@jest/globals';
 import { getEventListeners } from 'node:events';
+import { InvalidOptionsError } from '@steward/common';
+import type { Lease } from './interfaces/lease.interface.js';
 import type { DestroyReason } from './interfaces/pool-events.interface.js';
 import type { PoolOptions } from './interfaces/pool-options.interface.js';
 import { Pool } from './pool.js';
@@ -61,6 +63,29 @@ describe('Pool under faults', () => {
       expect(await closing).toBeInstanceOf(PoolClosedError);
       expect(getEventListeners(signal, 'abort').length).toBe(baseline);
       expect(pool.stats().acquiredTotal).toBe(100_001);
+    });
+  });
+
+  describe('acquire options', () => {
+    it('refuses a priority that is not a number instead of corrupting the line', async () => {
+      const pool = make();
+      const held = await pool.acquire();
+      const controller = new AbortController();
+      const odd = pool.acquire({ priority: NaN, signal: controller.signal }).catch((e: unknown) => e);
+      const text = pool.acquire({ priority: '1' as unknown as number }).catch((e: unknown) => e);
+      controller.abort();
+      expect(await odd).toBeInstanceOf(InvalidOptionsError);
+      expect(await text).toMatchObject({ issues: [{ path: 'priority', message: 'must be a number' }] });
+      held.release();
+      // The line must still serve the next waiter with the resource that comes back.
+      const next = await pool.acquire();
+      const queued = pool.acquire({ timeoutMs: 100 });
+      next.release();
+      const caught = queued.catch((e: unknown) => e);
+      await jest.advanceTimersByTimeAsync(200);
+      const lease = await caught;
+      expect(lease).toMatchObject({ resource: next.resource });
+      (lease as Lease<FakeResource>).release();
     });
   });
 

@@ -1,4 +1,4 @@
-import { OptionChecker, systemClock } from '@steward/common';
+import { InvalidOptionsError, OptionChecker, systemClock } from '@steward/common';
 import type {
   IdleOrder,
   PoolInitialization,
@@ -136,6 +136,30 @@ export function validatePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     random: o.random ?? Math.random,
     onListenerError: o.onListenerError,
   };
+}
+
+/**
+ * Checks the options of one queued `acquire()`; returns the error instead of throwing (acquire rejects).
+ * A priority must be a number: NaN or a string would get a lane of its own that no later lookup finds.
+ */
+export function checkAcquireOptions(timeoutMs: unknown, priority: unknown): InvalidOptionsError | undefined {
+  const issues: { path: string; message: string }[] = [];
+  if (!(typeof timeoutMs === 'number' && timeoutMs > 0))
+    issues.push({ path: 'timeoutMs', message: 'must be a positive number' });
+  if (!(typeof priority === 'number' && !Number.isNaN(priority)))
+    issues.push({ path: 'priority', message: 'must be a number' });
+  return issues.length === 0 ? undefined : new InvalidOptionsError('acquire', issues);
+}
+
+/** Checks the bounds given to `resize()`; throws one error listing both when both are bad. */
+export function checkBounds(min: unknown, max: unknown): void {
+  const check = new OptionChecker('pool resize');
+  const minOk = typeof min === 'number' && Number.isInteger(min) && min >= 0;
+  const maxOk = typeof max === 'number' && Number.isInteger(max) && max >= 1;
+  if (!minOk) check.add('min', 'must be an integer from 0');
+  if (!maxOk) check.add('max', 'must be an integer from 1');
+  if (minOk && maxOk && min > max) check.add('min', 'must not exceed max');
+  check.throwIfAny();
 }
 
 function boolean(check: OptionChecker, path: string, value: unknown): void {

@@ -1,4 +1,4 @@
-import { backoffDelay, InvalidOptionsError, type Clock } from '@steward/common';
+import { backoffDelay, type Clock } from '@steward/common';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
 import { IdleDeque } from './idle-deque.js';
 import type { Lease } from './interfaces/lease.interface.js';
@@ -13,7 +13,7 @@ import type { PoolStats } from './interfaces/pool-stats.interface.js';
 import type { ResourceFactory } from './interfaces/resource-factory.interface.js';
 import { PoolEventEmitter } from './pool-event-emitter.js';
 import { LeaseState, PoolLease, type LeaseOwner } from './pool-lease.js';
-import { validatePoolOptions } from './pool-options.js';
+import { checkAcquireOptions, checkBounds, validatePoolOptions } from './pool-options.js';
 import { PoolWaiter, type WaiterOwner } from './pool-waiter.js';
 import { PooledResource, ResourceState } from './pooled-resource.js';
 import {
@@ -287,13 +287,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   /** Changes the bounds at runtime; extra idle resources go now, extra borrowed ones on return. */
   resize(min: number, max: number): void {
-    const invalid: { path: string; message: string }[] = [];
-    if (!Number.isInteger(min) || min < 0)
-      invalid.push({ path: 'min', message: 'must be an integer from 0' });
-    if (!Number.isInteger(max) || max < 1)
-      invalid.push({ path: 'max', message: 'must be an integer from 1' });
-    if (invalid.length === 0 && min > max) invalid.push({ path: 'min', message: 'must not exceed max' });
-    if (invalid.length > 0) throw new InvalidOptionsError('pool resize', invalid);
+    checkBounds(min, max);
     if (this.state === CLOSED) throw this.refusal();
     this.min = min;
     this.max = max;
@@ -430,15 +424,15 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       return Promise.reject(new PoolExhaustedError(this.name, this.options.maxWaiting));
     }
     const timeoutMs = options?.timeoutMs ?? this.options.acquireTimeoutMs;
-    if (!(timeoutMs > 0)) {
-      return Promise.reject(
-        new InvalidOptionsError('acquire', [{ path: 'timeoutMs', message: 'must be a positive number' }]),
-      );
+    const priority = options?.priority ?? 0;
+    // `!(x > 0)` also refuses NaN; a NaN priority is the one value not equal to itself.
+    if (!(timeoutMs > 0) || typeof priority !== 'number' || priority !== priority) {
+      return Promise.reject(checkAcquireOptions(timeoutMs, priority));
     }
     const signal = options?.signal;
     const measured = this.timeLeases || this.events.hasAcquire;
     const enqueuedAt = measured ? this.clock.now() : -1;
-    const waiter = new PoolWaiter<PoolLease<T>>(this, options?.priority ?? 0, timeoutMs, enqueuedAt, signal);
+    const waiter = new PoolWaiter<PoolLease<T>>(this, priority, timeoutMs, enqueuedAt, signal);
     if (this.captureStacks) waiter.stack = borrowerStack();
     const promise = new Promise<Lease<T>>((resolve) => {
       waiter.resolve = resolve;
