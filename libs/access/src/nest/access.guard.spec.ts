@@ -10,7 +10,7 @@ import { AccessMetrics } from './access.metrics.js';
 import { AccessService } from './access.service.js';
 import { AccessProblemException } from './access-problem.exception.js';
 import { Public } from './public.decorator.js';
-import { Requires } from './requires.decorator.js';
+import { Requires, RequiresMetadata } from './requires.decorator.js';
 
 @Requires('pool:list')
 class GuardedController {
@@ -145,5 +145,29 @@ describe('AccessGuard', () => {
       expect(call(guard, Readable)).toBe(true);
       expect(() => call(guard, Writable)).toThrow(AccessProblemException);
     }
+  });
+
+  it('refuses a privileged route that lacks the auditing interceptor, with a 503', () => {
+    const policies = { ...policy, policies: [{ ...policy.policies[0]!, actions: ['items:write'] }] };
+    const guard = new AccessGuard(
+      new Reflector(),
+      new AccessService(
+        { authenticators: [inMemory()], policy: policies, throttle: false },
+        new AccessMetrics(),
+      ),
+    );
+    @Requires('items:write', { privileged: true })
+    class Audited extends Base {}
+    @RequiresMetadata({ action: 'items:write', privileged: true })
+    class Unaudited extends Base {}
+    expect(call(guard, Audited)).toBe(true);
+    let caught: unknown;
+    try {
+      call(guard, Unaudited);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(AccessProblemException);
+    expect((caught as AccessProblemException).getStatus()).toBe(503);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import {
   extractCredentials,
@@ -13,6 +14,7 @@ import type { ResourceRef } from '../core/interfaces/decision.interface.js';
 import { ACCESS_STATE_REQUEST_KEY, PRINCIPAL_REQUEST_KEY } from './access.constants.js';
 import { AccessProblemException, type AccessProblemKind } from './access-problem.exception.js';
 import { AccessService, type AuthnOutcome } from './access.service.js';
+import { PrivilegedActionInterceptor } from './privileged-action.interceptor.js';
 import { Public } from './public.decorator.js';
 import { RequiresMetadata, type AccessHttpRequest, type Requirement } from './requires.decorator.js';
 
@@ -51,6 +53,13 @@ export function routeAccess(reflector: Reflector, handler: object, controller: o
   return { kind: 'unannotated' };
 }
 
+/** A route's access metadata, read once; `unaudited`: privileged without the interceptor that audits it. */
+interface RouteEntry {
+  readonly controller: object;
+  readonly access: RouteAccess;
+  readonly unaudited: boolean;
+}
+
 /** One guarded request on its way through the guard. */
 interface GuardedCall {
   readonly request: HttpRequest;
@@ -70,7 +79,7 @@ const DENY_WITHOUT_RESOURCE = { allowed: false, reason: 'evaluation-error', poli
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
-  private readonly routes = new WeakMap<object, { controller: object; access: RouteAccess }>();
+  private readonly routes = new WeakMap<object, RouteEntry>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -82,7 +91,8 @@ export class AccessGuard implements CanActivate {
     if (context.getType() !== 'http') return false; // no credentials to check outside HTTP: deny
     const handler = context.getHandler();
     const controller = context.getClass();
-    const access = this.routeAccessOf(handler, controller);
+    const route = this.routeOf(handler, controller);
+    const access = route.access;
     if (access.kind === 'public') return true;
 
     const unannotated = this.describe(context, handler, controller);
@@ -98,6 +108,17 @@ export class AccessGuard implements CanActivate {
     }
     const requirement = access.requirement;
     const call: GuardedCall = { ...unannotated, action: requirement.action };
+    if (route.unaudited) {
+      // Privileged metadata set without `@Requires` has no interceptor to audit it: fail closed.
+      this.access.record({
+        ...call.base,
+        action: call.action,
+        decision: 'deny',
+        reason: 'privileged-unaudited',
+        status: 503,
+      });
+      return this.fail(call, 'audit-unavailable');
+    }
     this.refuseIfLocked(call, call.ipKey);
     const principal = this.authenticate(call);
     if (isPromiseLike(principal)) {
@@ -114,12 +135,24 @@ export class AccessGuard implements CanActivate {
    * `routeAccess` once per handler: metadata is fixed at bootstrap, so reading it per request is waste.
    * Keyed by handler; a handler shared by two controllers (inheritance) is checked against its controller.
    */
-  private routeAccessOf(handler: object, controller: object): RouteAccess {
+  private routeOf(handler: object, controller: object): RouteEntry {
     const cached = this.routes.get(handler);
-    if (cached?.controller === controller) return cached.access;
+    if (cached?.controller === controller) return cached;
     const access = routeAccess(this.reflector, handler, controller);
-    if (cached === undefined) this.routes.set(handler, { controller, access });
-    return access;
+    const entry: RouteEntry = {
+      controller,
+      access,
+      unaudited:
+        access.kind === 'guarded' &&
+        access.requirement.privileged === true &&
+        ![handler, controller].some((target) =>
+          ((Reflect.getMetadata(INTERCEPTORS_METADATA, target) as unknown[] | undefined) ?? []).includes(
+            PrivilegedActionInterceptor,
+          ),
+        ),
+    };
+    if (cached === undefined) this.routes.set(handler, entry);
+    return entry;
   }
 
   /** 401 for every authentication failure, with the same body; counts towards lockouts unless told not to. */

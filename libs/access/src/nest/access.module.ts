@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule } from '@nestjs/core';
 import { AccessGuard } from './access.guard.js';
 import { AccessMetrics, accessMetricProviders } from './access.metrics.js';
 import { AccessConfigurableModule } from './access.module-definition.js';
@@ -9,7 +9,8 @@ import { PrivilegedActionInterceptor } from './privileged-action.interceptor.js'
 
 /**
  * Authentication, authorization and audit for HTTP routes. Register the guard in the app:
- * `{ provide: APP_GUARD, useClass: AccessGuard }`; the privileged-action interceptor is global already.
+ * `{ provide: APP_GUARD, useClass: AccessGuard }`; `@Requires(..., { privileged: true })` attaches the
+ * privileged-action interceptor to its route, and the guard refuses a privileged route without it.
  */
 @Module({
   imports: [DiscoveryModule],
@@ -19,8 +20,8 @@ import { PrivilegedActionInterceptor } from './privileged-action.interceptor.js'
     AccessService,
     AccessGuard,
     AccessRouteReporter,
-    { provide: APP_INTERCEPTOR, useClass: PrivilegedActionInterceptor },
+    PrivilegedActionInterceptor,
   ],
-  exports: [AccessService, AccessGuard, AccessMetrics],
+  exports: [AccessService, AccessGuard, AccessMetrics, PrivilegedActionInterceptor],
 })
 export class AccessModule extends AccessConfigurableModule {}

@@ -1,6 +1,8 @@
+import { UseInterceptors } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { ResourceRef } from '../core/interfaces/decision.interface.js';
 import { REQUIRES_METADATA_KEY } from './access.constants.js';
+import { PrivilegedActionInterceptor } from './privileged-action.interceptor.js';
 
 /** The HTTP request as `@Requires` resource functions see it (Express's `Request` fits). */
 export interface AccessHttpRequest {
@@ -29,7 +31,17 @@ export interface Requirement extends RequiresOptions {
 /** The reflectable metadata behind `@Requires`, for `reflector.getAllAndOverride(RequiresMetadata, …)`. */
 export const RequiresMetadata = Reflector.createDecorator<Requirement>({ key: REQUIRES_METADATA_KEY });
 
-/** Declares the action a route performs; `AccessGuard` asks the policy engine before the handler runs. */
+/**
+ * Declares the action a route performs; `AccessGuard` asks the policy engine before the handler runs.
+ * `privileged: true` also attaches the privileged-action interceptor to the route: only these routes pay
+ * for an interceptor (a global one turns every response into an Observable round trip).
+ */
 export function Requires(action: string, options: RequiresOptions = {}): MethodDecorator & ClassDecorator {
-  return RequiresMetadata({ ...options, action });
+  const metadata = RequiresMetadata({ ...options, action });
+  if (options.privileged !== true) return metadata;
+  const interceptor = UseInterceptors(PrivilegedActionInterceptor);
+  return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    (metadata as (...args: unknown[]) => void)(target, key, descriptor);
+    (interceptor as (...args: unknown[]) => void)(target, key, descriptor);
+  }) as MethodDecorator & ClassDecorator;
 }
