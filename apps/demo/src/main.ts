@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { StewardError } from '@steward/common';
 import { enableLifecycleShutdown } from '@steward/lifecycle';
@@ -8,9 +8,23 @@ import { loadDemoConfig, type DemoConfig } from './demo.config.js';
 
 const logger = new Logger('Demo');
 
+/** Nest's console logger, minus Nest's own report of a Steward error thrown at boot: main reports it once, without a stack. */
+class DemoLogger extends ConsoleLogger {
+  override error(message: unknown, ...rest: unknown[]): void {
+    if (message instanceof StewardError && rest.at(-1) === 'ExceptionHandler') return;
+    super.error(message, ...rest);
+  }
+}
+
 async function bootstrap(): Promise<void> {
   const config = loadDemoConfig();
-  const app = await NestFactory.create(AppModule.forRoot(config), { bufferLogs: false });
+  // abortOnError false: a bad setting found while Nest builds the modules reaches the catch below
+  // (one message) instead of Nest's handler, which prints its stack and exits.
+  const app = await NestFactory.create(AppModule.forRoot(config), {
+    bufferLogs: false,
+    abortOnError: false,
+    logger: new DemoLogger(),
+  });
   // Instead of app.enableShutdownHooks(): readiness 503 at once, serve for delayMs, drain, stop in reverse, exit 0/1.
   enableLifecycleShutdown(app);
   await app.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1');

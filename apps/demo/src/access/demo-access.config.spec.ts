@@ -77,6 +77,26 @@ describe('demoAccessConfig', () => {
     }
   });
 
+  it('names only the key setting that is broken, not also the other one as missing', () => {
+    const named = (env: NodeJS.ProcessEnv): string[] => {
+      try {
+        demoAccessConfig(env);
+      } catch (error) {
+        return (error as InvalidOptionsError).issues.map((i) => i.path);
+      }
+      return [];
+    };
+    expect(named({ [DEMO_ACCESS_ENV.pepper]: PEPPER, [DEMO_ACCESS_ENV.keys]: '[{"keyId": ' })).toEqual([
+      DEMO_ACCESS_ENV.keys,
+    ]);
+    expect(
+      named({ [DEMO_ACCESS_ENV.pepper]: PEPPER, [DEMO_ACCESS_ENV.keysFile]: join(dir, 'missing.json') }),
+    ).toEqual([DEMO_ACCESS_ENV.keysFile]);
+    expect(named({ [DEMO_ACCESS_ENV.keysFile]: join(dir, 'missing.json') })).toEqual([
+      DEMO_ACCESS_ENV.keysFile,
+    ]);
+  });
+
   it('lists every configuration problem at once without echoing secrets', () => {
     let caught: unknown;
     try {

@@ -52,7 +52,10 @@ export function demoAccessConfig(env: NodeJS.ProcessEnv = process.env): DemoAcce
   const authenticators: Authenticator[] = [];
   let devKeysFile: string | undefined;
 
+  const before = issues.length;
   const keys = loadKeys(env, issues);
+  // Keys that are there but unreadable were reported by loadKeys: not also "missing".
+  const keysReported = issues.length > before;
   if (env[DEMO_ACCESS_ENV.pepper]) {
     try {
       const pepper = new Secret(env[DEMO_ACCESS_ENV.pepper]!, {
@@ -61,7 +64,7 @@ export function demoAccessConfig(env: NodeJS.ProcessEnv = process.env): DemoAcce
       });
       if (keys)
         authenticators.push(new ApiKeyAuthenticator({ pepper, store: new InMemoryApiKeyStore(keys) }));
-      else
+      else if (!keysReported)
         issues.push({
           path: DEMO_ACCESS_ENV.keys,
           message: `or ${DEMO_ACCESS_ENV.keysFile} is required with a pepper`,
@@ -76,7 +79,7 @@ export function demoAccessConfig(env: NodeJS.ProcessEnv = process.env): DemoAcce
       path: DEMO_ACCESS_ENV.pepper,
       message: 'is required in production (development keys are refused)',
     });
-  } else {
+  } else if (!keysReported) {
     const dev = developmentKeys(
       env[DEMO_ACCESS_ENV.devKeysFile] ?? join(tmpdir(), 'steward-demo-dev-keys.json'),
     );
