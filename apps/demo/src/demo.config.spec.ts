@@ -29,6 +29,24 @@ describe('loadDemoConfig', () => {
     expect(loadDemoConfig({ ITEMS_TABLE: 'items_2' }).itemsTable).toBe('items_2');
   });
 
+  it('refuses a shutdown budget beyond its deadline, naming the four variables', () => {
+    const { message } = issuesOf({
+      STEWARD_SHUTDOWN_DELAY_MS: '5000',
+      STEWARD_DRAIN_TIMEOUT_MS: '10000',
+      STEWARD_STOP_TIMEOUT_MS: '5000',
+      STEWARD_SHUTDOWN_DEADLINE_MS: '15000',
+    });
+    for (const name of [
+      'STEWARD_SHUTDOWN_DELAY_MS',
+      'STEWARD_DRAIN_TIMEOUT_MS',
+      'STEWARD_STOP_TIMEOUT_MS',
+      'STEWARD_SHUTDOWN_DEADLINE_MS',
+    ]) {
+      expect(message).toContain(name);
+    }
+    expect(loadDemoConfig({ STEWARD_SHUTDOWN_DEADLINE_MS: '20000' }).shutdown.deadlineMs).toBe(20_000);
+  });
+
   it('lists every bad variable at once and never echoes a value', () => {
     const { paths, message } = issuesOf({
       DATABASE_URL: 'mysql://bob:S3cretPW@db/x',

@@ -95,6 +95,13 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
       deadlineMs: int('STEWARD_SHUTDOWN_DEADLINE_MS', 25_000, 1, 3_600_000),
     },
   };
+  // LifecycleModule refuses this too, but in its own option names; here it names the variables.
+  const { delayMs, drainTimeoutMs, stopTimeoutMs, deadlineMs } = config.shutdown;
+  if (issues.length === 0 && delayMs + drainTimeoutMs + stopTimeoutMs > deadlineMs) {
+    const message =
+      'STEWARD_SHUTDOWN_DELAY_MS + STEWARD_DRAIN_TIMEOUT_MS + STEWARD_STOP_TIMEOUT_MS must not exceed it';
+    issues.push({ path: 'STEWARD_SHUTDOWN_DEADLINE_MS', message });
+  }
   // The repositories check it again; here a bad one is one message at boot, not a stack trace.
   if (!isTableName(config.itemsTable)) {
     issues.push({

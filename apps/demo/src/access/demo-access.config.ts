@@ -166,6 +166,13 @@ function developmentKeys(file: string): { authenticator: Authenticator; file: st
   return { authenticator: new ApiKeyAuthenticator({ pepper, store }), file };
 }
 
+const JWT_OPTION_ENV: Record<string, string> = {
+  issuer: DEMO_ACCESS_ENV.jwtIssuer,
+  audience: DEMO_ACCESS_ENV.jwtAudience,
+  jwksUrl: DEMO_ACCESS_ENV.jwtJwksUrl,
+  key: DEMO_ACCESS_ENV.jwtSecret,
+};
+
 function jwtAuthenticator(env: NodeJS.ProcessEnv, issues: OptionIssue[]): Authenticator | undefined {
   const issuer = env[DEMO_ACCESS_ENV.jwtIssuer];
   const audience = env[DEMO_ACCESS_ENV.jwtAudience];
@@ -181,8 +188,9 @@ function jwtAuthenticator(env: NodeJS.ProcessEnv, issues: OptionIssue[]): Authen
         : { key: new Secret(secret ?? '', { name: DEMO_ACCESS_ENV.jwtSecret }), algorithms: ['HS256'] }),
     });
   } catch (error) {
+    // Named by the variable the operator sets, not by the option inside.
     if (error instanceof InvalidOptionsError)
-      issues.push(...error.issues.map((i) => ({ ...i, path: `jwt.${i.path}` })));
+      issues.push(...error.issues.map((i) => ({ ...i, path: JWT_OPTION_ENV[i.path] ?? `jwt.${i.path}` })));
     else issues.push({ path: 'jwt', message: (error as Error).message });
     return undefined;
   }
