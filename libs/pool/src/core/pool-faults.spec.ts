@@ -89,6 +89,48 @@ describe('Pool under faults', () => {
     });
   });
 
+  describe('validate and reset', () => {
+    it('close() cuts a hanging validation short and leaves no timer', async () => {
+      factory.valid = 'hang';
+      const signals = factory.validateSignals;
+      const pool = make({ validateOnBorrow: true, validateSkipWindowMs: 0, validateTimeoutMs: 60_000 });
+      (await pool.acquire()).release();
+      await jest.advanceTimersByTimeAsync(1);
+      const waiting = pool.acquire({ timeoutMs: Infinity }).catch((e: unknown) => e);
+      await flush();
+      expect(signals).toHaveLength(1);
+      await pool.close();
+      expect(await waiting).toBeInstanceOf(PoolClosedError);
+      expect(signals[0].aborted).toBe(true);
+      expect(jest.getTimerCount()).toBe(0);
+      expect(factory.destroyed).toHaveLength(1);
+    });
+
+    it('bounds a reset by validateTimeoutMs: a hanging reset gives its slot back', async () => {
+      factory.reset = () => new Promise<void>(() => {});
+      const pool = make({ validateTimeoutMs: 1_000, acquireTimeoutMs: 10_000 });
+      const first = await pool.acquire();
+      first.release();
+      let lease: Lease<FakeResource> | undefined;
+      void pool.acquire().then((l) => (lease = l));
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(reasons).toEqual(['broken']);
+      if (lease === undefined) throw new Error('the waiter was not served after the reset timeout');
+      expect(lease.resource).not.toBe(first.resource);
+      lease.release();
+    });
+
+    it('close() cuts a hanging reset short and leaves no timer', async () => {
+      factory.reset = () => new Promise<void>(() => {});
+      const pool = make({ validateTimeoutMs: 60_000 });
+      (await pool.acquire()).release();
+      await flush();
+      await pool.close();
+      expect(jest.getTimerCount()).toBe(0);
+      expect(factory.destroyed).toHaveLength(1);
+    });
+  });
+
   describe('drain', () => {
     const drainOf = (pool: Pool<FakeResource>) => {
       const state = { done: false };

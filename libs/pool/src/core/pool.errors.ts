@@ -61,6 +61,13 @@ export class ResourceValidateTimeoutError extends StewardError {
   }
 }
 
+/** `factory.reset` did not finish within `validateTimeoutMs`; the resource was destroyed. */
+export class ResourceResetTimeoutError extends StewardError {
+  constructor(poolName: string, timeoutMs: number) {
+    super('POOL_RESET_TIMEOUT', poolMessages.resetTimeout(poolName, timeoutMs));
+  }
+}
+
 /** `factory.destroy` did not finish within `destroyTimeoutMs`; the pool forgot the resource. */
 export class ResourceDestroyTimeoutError extends StewardError {
   constructor(poolName: string, timeoutMs: number) {

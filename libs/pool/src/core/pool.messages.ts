@@ -16,6 +16,8 @@ export const poolMessages = {
     `Pool "${name}" gave up creating a resource after ${ms} ms`,
   validateTimeout: (name: string, ms: number): string =>
     `Pool "${name}" gave up validating a resource after ${ms} ms`,
+  resetTimeout: (name: string, ms: number): string =>
+    `Pool "${name}" gave up resetting a resource after ${ms} ms`,
   destroyTimeout: (name: string, ms: number): string =>
     `Pool "${name}" gave up destroying a resource after ${ms} ms`,
   leaseStack: 'Lease acquired here',

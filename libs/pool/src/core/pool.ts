@@ -24,6 +24,7 @@ import {
   ResourceCreateError,
   ResourceCreateTimeoutError,
   ResourceDestroyTimeoutError,
+  ResourceResetTimeoutError,
   ResourceValidateTimeoutError,
 } from './pool.errors.js';
 import { poolMessages } from './pool.messages.js';
@@ -62,9 +63,10 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   private readonly queue = new WaiterQueue<PoolLease<T>>();
   /** Every alive resource (idle, borrowed or busy). */
   private readonly all = new Set<PooledResource<T>>();
-  /** Creates and destroys in flight; `close()` waits for them. */
+  /** Creates, checks (validate, reset) and destroys in flight; `close()` waits for them. */
   private readonly pending = new Set<Promise<void>>();
-  private readonly createControllers = new Set<AbortController>();
+  /** Signals of the creates and checks in flight; `close()` aborts them. */
+  private readonly controllers = new Set<AbortController>();
   /** True when a feature needs the loan time on every lease. */
   private readonly timeLeases: boolean;
   /** Leak detection records where each lease was asked for. */
@@ -589,14 +591,14 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     this.creating++;
     const generation = this.generation;
     const controller = new AbortController();
-    this.createControllers.add(controller);
+    this.controllers.add(controller);
     let timedOut = false;
     let untrack!: () => void;
     const tracked = new Promise<void>((resolve) => (untrack = resolve));
     this.pending.add(tracked);
     const stopTracking = (): void => {
       this.pending.delete(tracked);
-      this.createControllers.delete(controller);
+      this.controllers.delete(controller);
       untrack();
     };
     const timer = setTimeout(() => {
@@ -696,44 +698,70 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     }
   }
 
+  /** Validates a busy resource: a live one becomes available, a dead or silent one is replaced. */
   private validate(entry: PooledResource<T>): Promise<void> {
-    const o = this.options;
-    const controller = new AbortController();
-    const check = invoke(() => this.factory.validate!(entry.resource, controller.signal));
-    return withTimeout(check, o.validateTimeoutMs, () => {
-      const error = new ResourceValidateTimeoutError(this.name, o.validateTimeoutMs);
-      controller.abort(error);
-      return error;
-    }).then(
+    return this.check(
+      (signal) => this.factory.validate!(entry.resource, signal),
+      (timeoutMs) => new ResourceValidateTimeoutError(this.name, timeoutMs),
+    ).then(
       (ok) => {
-        if (entry.state !== ResourceState.Busy) return;
-        if (ok === false) {
-          void this.destroy(entry, 'validation-failed');
-          this.pump();
-          return;
-        }
+        if (entry.state !== ResourceState.Busy) return; // closed or reset meanwhile
+        if (ok === false) return this.discardBusy(entry, 'validation-failed');
         entry.lastUsedAt = this.clock.now();
         this.leaveBusy(entry);
       },
-      () => {
-        if (entry.state !== ResourceState.Busy) return;
-        void this.destroy(entry, 'validation-failed');
-        this.pump();
-      },
+      () => this.discardBusy(entry, 'validation-failed'),
     );
   }
 
+  /** Cleans a returned resource before it becomes available; one that fails or hangs is destroyed. */
   private resetThenOffer(entry: PooledResource<T>): void {
     entry.state = ResourceState.Busy;
     this.busy++;
-    invoke(() => this.factory.reset!(entry.resource)).then(
+    void this.check(
+      () => this.factory.reset!(entry.resource),
+      (timeoutMs) => new ResourceResetTimeoutError(this.name, timeoutMs),
+    ).then(
       () => this.leaveBusy(entry),
-      () => {
-        if (entry.state !== ResourceState.Busy) return;
-        void this.destroy(entry, 'broken');
-        this.pump();
-      },
+      () => this.discardBusy(entry, 'broken'),
     );
+  }
+
+  /**
+   * Runs a validate or reset bounded by `validateTimeoutMs`; `close()` aborts it, so no timer outlives
+   * the pool. Tracked in `pending` so `close()` also waits for its bookkeeping.
+   */
+  private check<R>(run: (signal: AbortSignal) => Promise<R>, onTimeout: (ms: number) => Error): Promise<R> {
+    const controller = new AbortController();
+    this.controllers.add(controller);
+    const timeoutMs = this.options.validateTimeoutMs;
+    const result = withTimeout(
+      invoke(() => run(controller.signal)),
+      timeoutMs,
+      () => {
+        const error = onTimeout(timeoutMs);
+        controller.abort(error); // tells a factory that honours the signal to stop
+        return error;
+      },
+      controller.signal,
+    );
+    const done = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.add(done);
+    void done.then(() => {
+      this.pending.delete(done);
+      this.controllers.delete(controller);
+    });
+    return result;
+  }
+
+  /** A check failed: the resource goes, unless close or another path already took it. */
+  private discardBusy(entry: PooledResource<T>, reason: DestroyReason): void {
+    if (entry.state !== ResourceState.Busy) return;
+    void this.destroy(entry, reason);
+    this.pump();
   }
 
   /** Destroys a resource exactly once; resolves when the factory is done (or timed out), never rejects. */
@@ -810,7 +838,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       if (waiter.timer !== undefined) clearTimeout(waiter.timer);
       waiter.reject(closedError);
     }
-    for (const controller of this.createControllers) controller.abort(closedError);
+    for (const controller of this.controllers) controller.abort(closedError);
     this.idle.removeWhere(() => true);
     for (const entry of [...this.all]) void this.destroy(entry, 'closed');
     this.drained?.();

@@ -1,17 +1,35 @@
 /**
- * Settles like `promise`, or rejects with `onTimeout()` after `ms`; the timer is cleared either way so
- * nothing outlives the operation.
+ * Settles like `promise`, or rejects with `onTimeout()` after `ms`, or with the reason of `signal` when
+ * it aborts first (the pool's close cuts its checks short). The timer and the listener go either way,
+ * so nothing outlives the operation.
  */
-export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+export function withTimeout<T>(
+  promise: Promise<T>,
+  ms: number,
+  onTimeout: () => Error,
+  signal?: AbortSignal,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms);
+    const stop = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = (): void => {
+      stop();
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(onTimeout());
+    }, ms);
+    signal?.addEventListener('abort', onAbort);
     promise.then(
       (value) => {
-        clearTimeout(timer);
+        stop();
         resolve(value);
       },
       (error: unknown) => {
-        clearTimeout(timer);
+        stop();
         reject(error);
       },
     );

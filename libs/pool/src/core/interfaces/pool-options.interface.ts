@@ -47,7 +47,7 @@ export interface PoolOptions {
   acquireTimeoutMs?: number;
   /** Bound on `factory.create`; a resource that arrives later is destroyed (default 10 000 ms). */
   createTimeoutMs?: number;
-  /** Bound on `factory.validate` (default 5 000 ms). */
+  /** Bound on `factory.validate` and on `factory.reset`; a resource that overruns is destroyed (default 5 000 ms). */
   validateTimeoutMs?: number;
   /** Bound on `factory.destroy`; the pool forgets the resource afterwards (default 5 000 ms). */
   destroyTimeoutMs?: number;

@@ -20,6 +20,8 @@ export class FakeResourceFactory implements ResourceFactory<FakeResource> {
   /** When set, `validate` resolves to this. */
   valid: boolean | 'hang' = true;
   validations = 0;
+  /** The signal of every validation, in order. */
+  readonly validateSignals: AbortSignal[] = [];
   /** How `destroy` behaves. */
   destroyMode: 'ok' | 'hang' | 'throw' = 'ok';
   /** Optional `reset` hook; assign one in a test to enable it. */
@@ -64,8 +66,9 @@ export class FakeResourceFactory implements ResourceFactory<FakeResource> {
     return Promise.resolve();
   }
 
-  validate(): Promise<boolean> {
+  validate(_resource: FakeResource, signal: AbortSignal): Promise<boolean> {
     this.validations++;
+    this.validateSignals.push(signal);
     if (this.valid === 'hang') return new Promise<boolean>(() => {});
     return Promise.resolve(this.valid);
   }
