@@ -89,6 +89,42 @@ describe('Pool under faults', () => {
     });
   });
 
+  describe('create failures', () => {
+    it('names the last create error in a timeout only while creates keep failing', async () => {
+      factory.plan('fail');
+      const pool = make({ createRetry: { baseMs: 10, maxMs: 10 } });
+      const first = pool.acquire();
+      await jest.advanceTimersByTimeAsync(20);
+      const lease = await first; // the retry succeeded: the failure is history
+      const late = pool.acquire({ timeoutMs: 100 }).catch((e: unknown) => e);
+      await jest.advanceTimersByTimeAsync(200);
+      const error = (await late) as PoolTimeoutError;
+      expect(error).toBeInstanceOf(PoolTimeoutError);
+      expect(error.lastCreateError).toBeUndefined();
+      expect(error.message).not.toContain('connection refused');
+      expect(pool.stats()).toMatchObject({ createErrorsTotal: 1, lastCreateError: 'connection refused' });
+      lease.release();
+    });
+
+    it('does not count the creates that close() aborts as create errors', async () => {
+      factory.create = (signal: AbortSignal) =>
+        new Promise<FakeResource>((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+        );
+      const pool = make({ min: 1 });
+      const errors: unknown[] = [];
+      pool.on('createError', (e) => errors.push(e.error));
+      const warming = pool.ready().catch((e: unknown) => e);
+      await flush();
+      expect(pool.stats().creating).toBe(1);
+      await pool.close();
+      expect(await warming).toBeInstanceOf(PoolClosedError);
+      expect(errors).toEqual([]);
+      expect(pool.stats()).toMatchObject({ createErrorsTotal: 0, creating: 0 });
+      expect(pool.stats().lastCreateError).toBeUndefined();
+    });
+  });
+
   describe('validate and reset', () => {
     it('close() cuts a hanging validation short and leaves no timer', async () => {
       factory.valid = 'hang';

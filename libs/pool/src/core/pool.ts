@@ -225,7 +225,9 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       if (this.options.initialization === 'retry') {
         waiter.timer = setTimeout(() => {
           this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
-          reject(new PoolTimeoutError(this.stats(), this.options.acquireTimeoutMs, this.lastCreateError));
+          reject(
+            new PoolTimeoutError(this.stats(), this.options.acquireTimeoutMs, this.currentCreateError()),
+          );
         }, this.options.acquireTimeoutMs);
       }
       this.readyWaiters.push(waiter);
@@ -515,7 +517,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       const waitMs = now - (waiter.enqueuedAt >= 0 ? waiter.enqueuedAt : waiter.deadline - waiter.timeoutMs);
       if (this.limiter?.onTimeout()) this.applyLimit();
       this.events.emit('timeout', { waitMs });
-      waiter.fail(new PoolTimeoutError(snapshot, waitMs, this.lastCreateError));
+      waiter.fail(new PoolTimeoutError(snapshot, waitMs, this.currentCreateError()));
       waiter = this.queue.deadlineHead;
     }
     if (!this.queue.hasTimed && this.ticker !== undefined) {
@@ -661,7 +663,17 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     this.offer(entry);
   }
 
+  /**
+   * The create error a timeout should name: the last one while creates keep failing, none once a create
+   * succeeded (as HikariCP does: a stale error would send the reader after a cause that is gone).
+   */
+  private currentCreateError(): string | undefined {
+    return this.createFailures > 0 ? this.lastCreateError : undefined;
+  }
+
   private createFailed(error: unknown): void {
+    // A create that close() aborted (or that timed out after it) is no failure of the resource.
+    if (this.state === CLOSED) return;
     this.createErrorsTotal++;
     this.createFailures++;
     this.lastCreateError = error instanceof Error ? error.message : String(error);
