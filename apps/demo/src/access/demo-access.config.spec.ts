@@ -97,6 +97,46 @@ describe('demoAccessConfig', () => {
     ]);
   });
 
+  it('takes its policies from STEWARD_POLICY_FILE, and refuses a file naming an unknown action', async () => {
+    const good = join(dir, 'good.json');
+    writeFileSync(
+      good,
+      JSON.stringify([
+        { id: 'all-read', effect: 'permit', principal: { roles: ['reader'] }, actions: ['items:read'] },
+      ]),
+    );
+    const config = demoAccessConfig({
+      [DEMO_ACCESS_ENV.devKeysFile]: join(dir, 'k.json'),
+      [DEMO_ACCESS_ENV.policyFile]: good,
+    });
+    try {
+      const policy = config.options.policy as { policies: readonly { id: string }[] };
+      expect(policy.policies.map((p) => p.id)).toEqual(['all-read']);
+    } finally {
+      await close(config);
+    }
+
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify([
+        { id: 'typo', effect: 'permit', principal: { roles: ['admin'] }, actions: ['items:raed'] },
+      ]),
+    );
+    for (const file of [bad, join(dir, 'missing.json')]) {
+      let caught: unknown;
+      try {
+        demoAccessConfig({
+          [DEMO_ACCESS_ENV.devKeysFile]: join(dir, 'k.json'),
+          [DEMO_ACCESS_ENV.policyFile]: file,
+        });
+      } catch (error) {
+        caught = error;
+      }
+      expect((caught as InvalidOptionsError).issues.map((i) => i.path)).toEqual([DEMO_ACCESS_ENV.policyFile]);
+    }
+  });
+
   it('lists every configuration problem at once without echoing secrets', () => {
     let caught: unknown;
     try {

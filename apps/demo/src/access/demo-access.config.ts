@@ -11,10 +11,12 @@ import {
   JwtAuthenticator,
   LoggerAuditSink,
   mintApiKey,
+  PolicyEngine,
   type AccessModuleOptions,
   type ApiKeyRecord,
   type Authenticator,
   type AuditSink,
+  type PolicyDefinition,
 } from '@steward/access';
 import { InvalidOptionsError, Secret, type OptionIssue } from '@steward/common';
 import { DEMO_ACTIONS, DEMO_POLICIES, DEMO_RESOURCE_TYPES, DEMO_ROLES } from './demo-access.policies.js';
@@ -30,6 +32,7 @@ export const DEMO_ACCESS_ENV = {
   jwtJwksUrl: 'STEWARD_JWT_JWKS_URL',
   jwtSecret: 'STEWARD_JWT_SECRET',
   auditFile: 'STEWARD_AUDIT_FILE',
+  policyFile: 'STEWARD_POLICY_FILE',
 } as const;
 
 /** The options plus, in development mode, where the generated keys were written. */
@@ -87,6 +90,7 @@ export function demoAccessConfig(env: NodeJS.ProcessEnv = process.env): DemoAcce
     devKeysFile = dev.file;
   }
 
+  const policies = loadPolicies(env, issues);
   const jwt = jwtAuthenticator(env, issues);
   if (jwt) authenticators.push(jwt);
   if (issues.length > 0) throw new InvalidOptionsError('demo access', issues);
@@ -98,7 +102,7 @@ export function demoAccessConfig(env: NodeJS.ProcessEnv = process.env): DemoAcce
   return {
     options: {
       authenticators,
-      policy: { actions: DEMO_ACTIONS, resourceTypes: DEMO_RESOURCE_TYPES, policies: DEMO_POLICIES },
+      policy: { actions: DEMO_ACTIONS, resourceTypes: DEMO_RESOURCE_TYPES, policies },
       audit: new AuditTrail({ sinks }),
     },
     ...(devKeysFile !== undefined && { devKeysFile }),
@@ -142,6 +146,40 @@ function loadKeys(env: NodeJS.ProcessEnv, issues: OptionIssue[]): ApiKeyRecord[]
     return undefined;
   }
   return records as ApiKeyRecord[];
+}
+
+/**
+ * The demo's policies, or those of `STEWARD_POLICY_FILE` (a JSON array of policy definitions), checked
+ * here against the demo's actions and resource types so that a typo is one boot message naming the file.
+ */
+function loadPolicies(env: NodeJS.ProcessEnv, issues: OptionIssue[]): readonly PolicyDefinition[] {
+  const file = env[DEMO_ACCESS_ENV.policyFile];
+  if (!file) return DEMO_POLICIES;
+  const path = DEMO_ACCESS_ENV.policyFile;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    issues.push({ path, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
+    return DEMO_POLICIES;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed)) {
+    issues.push({ path, message: 'must be a JSON array of policy definitions' });
+    return DEMO_POLICIES;
+  }
+  try {
+    new PolicyEngine({ actions: DEMO_ACTIONS, resourceTypes: DEMO_RESOURCE_TYPES, policies: parsed });
+  } catch (error) {
+    issues.push({ path, message: (error as Error).message.replace(/\s+/g, ' ') });
+    return DEMO_POLICIES;
+  }
+  return parsed as PolicyDefinition[];
 }
 
 function developmentKeys(file: string): { authenticator: Authenticator; file: string } {
