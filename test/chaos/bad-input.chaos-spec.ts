@@ -2,11 +2,16 @@ import fc from 'fast-check';
 import { demoKeys, withKey } from './support/access.js';
 import { startDemo, stopDemo, type DemoProcess } from './support/demo-process.js';
 import { call, metricValue, STACK_TRACE, waitUntil } from './support/http.js';
+import { adminQuery, countBackends, databaseUrl } from './support/postgres.js';
 import { rawHttp, rawRequest, type RawReply } from './support/raw-http.js';
 
 // Scenario 7: hostile and broken requests against every route of the demo process (malformed JSON,
 // wrong types, huge bodies, long headers and paths, control characters, bad and truncated credentials).
 // Never a 5xx, never a stack trace, always a specific 4xx; heap and handles settle back afterwards.
+// On PostgreSQL: its errors (integer out of range, invalid byte sequences) must not surface as 500s.
+const APP = `steward-chaos-input-${process.pid}`;
+const TABLE = `chaos_input_${process.pid}`;
+
 describe('chaos: bad input', () => {
   const keys = demoKeys();
   let demo: DemoProcess;
@@ -14,12 +19,19 @@ describe('chaos: bad input', () => {
   const secrets = [keys.pepper, keys.admin, keys.reader, keys.metrics];
 
   beforeAll(async () => {
-    demo = await startDemo({ ...keys.env });
+    demo = await startDemo({
+      ...keys.env,
+      DATABASE_URL: databaseUrl(),
+      PG_APPLICATION_NAME: APP,
+      ITEMS_TABLE: TABLE,
+    });
     port = Number(new URL(demo.url).port);
   });
 
   afterAll(async () => {
     await stopDemo(demo);
+    await adminQuery(`DROP TABLE IF EXISTS ${TABLE}`);
+    await waitUntil('no backend left', async () => (await countBackends(APP)) === 0, 5_000);
   });
 
   const processFigures = async (): Promise<{ heap: number; handles: number }> => {
@@ -71,6 +83,12 @@ describe('chaos: bad input', () => {
       ],
       ['JSON array body', rawHttp('POST', '/items', { ...withKey(keys.admin), ...json }, '[1,2]'), [400]],
       ['non-numeric id', rawHttp('GET', '/items/abc', withKey(keys.reader)), [400]],
+      ['id beyond the integer column', rawHttp('GET', '/items/99999999999', withKey(keys.reader)), [400]],
+      [
+        'NUL character in a JSON string',
+        rawHttp('POST', '/items', { ...withKey(keys.admin), ...json }, '{"name":"a\\u0000b"}'),
+        [400],
+      ],
       ['bad percent-encoding', rawHttp('GET', '/items/%ZZ', withKey(keys.reader)), [400]],
       ['query out of range', rawHttp('GET', '/items?limit=-5', withKey(keys.reader)), [400]],
       ['unknown route', rawHttp('GET', '/nope', withKey(keys.admin)), [404]],
