@@ -167,6 +167,30 @@ describe('Pool under faults', () => {
     });
   });
 
+  describe('adaptive limit', () => {
+    it('serves a waiter from idle when a destroyed lease frees room under the limit', async () => {
+      let pressure = 0;
+      const pool = make({
+        max: 2,
+        adaptive: { initialLimit: 2, memoryProbe: () => pressure, memoryHighWatermark: 0.9 },
+      });
+      const [kept, spare] = await Promise.all([pool.acquire(), pool.acquire()]);
+      spare.release();
+      pressure = 1;
+      await pool.maintain(); // heap pressure cuts the limit to 1: the idle one may not be lent now
+      pressure = 0;
+      expect(pool.stats()).toMatchObject({ effectiveMax: 1, borrowed: 1, idle: 1 });
+      let served: Lease<FakeResource> | undefined;
+      void pool.acquire().then((l) => (served = l));
+      await flush();
+      factory.plan(...Array<'fail'>(20).fill('fail')); // no replacement can be made
+      await kept.destroy();
+      await flush();
+      expect(served?.resource).toBe(spare.resource);
+      served?.release();
+    });
+  });
+
   describe('drain', () => {
     const drainOf = (pool: Pool<FakeResource>) => {
       const state = { done: false };

@@ -285,6 +285,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     }
 
     if (this.limiter?.tick()) this.applyLimit();
+    this.serveFromIdle(); // a reclaimed leak may have made room under the limit
     this.pump();
     await Promise.all(work);
   }
@@ -534,6 +535,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     this.borrowed--;
     if (lease.acquiredAt !== 0) this.leaseEnded(lease);
     const done = this.destroy(lease.entry, reason);
+    // Room under the limit: an idle resource (kept idle while the limit was reached) serves first.
+    this.serveFromIdle();
     this.pump();
     await done;
   }
