@@ -149,6 +149,79 @@ describe('ApiKeyAuthenticator', () => {
     }
   });
 
+  describe('verified-key cache', () => {
+    // A Secret is frozen: count its reveals (one per HMAC) from outside.
+    const reveals = new WeakMap<Secret, number>();
+    class CountingSecret extends Secret {
+      override reveal(): string {
+        reveals.set(this, (reveals.get(this) ?? 0) + 1);
+        return super.reveal();
+      }
+    }
+    const counted = (
+      options: { verifiedCacheMs?: number; verifiedCacheSize?: number },
+      clock: () => number,
+    ) => {
+      const secret = new CountingSecret(pepper.reveal());
+      let record = mintApiKey({ pepper, clientId: 'svc', now: new Date(clock()) }).record;
+      const keys = [0, 1, 2].map(() => mintApiKey({ pepper, clientId: 'svc', now: new Date(clock()) }));
+      const records = new Map(keys.map((k) => [k.record.keyId, k.record]));
+      const authenticator = new ApiKeyAuthenticator({
+        pepper: secret,
+        now: clock,
+        store: { findByKeyId: (id) => records.get(id) },
+        ...options,
+      });
+      const hmacs = () => (reveals.get(secret) ?? 0) - 1; // one reveal at construction
+      const replace = (i: number, changes: Partial<typeof record>) => {
+        record = { ...keys[i]!.record, ...changes };
+        records.set(record.keyId, record);
+      };
+      return { authenticator, keys, hmacs, replace };
+    };
+
+    it('skips the HMAC for a key it verified until verifiedCacheMs passes; a wrong key always pays', () => {
+      let now = T0;
+      const { authenticator, keys, hmacs } = counted({ verifiedCacheMs: 1_000 }, () => now);
+      const key = keys[0]!.key;
+      const forged = key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a');
+      for (let i = 0; i < 3; i++)
+        expect(authenticator.authenticate({ apiKey: key }, {})).toMatchObject({ kind: 'success' });
+      expect(hmacs()).toBe(1);
+      for (let i = 0; i < 2; i++)
+        expect(authenticator.authenticate({ apiKey: forged }, {})).toMatchObject({ reason: 'invalid-key' });
+      expect(hmacs()).toBe(3);
+      now += 1_000;
+      expect(authenticator.authenticate({ apiKey: key }, {})).toMatchObject({ kind: 'success' });
+      expect(hmacs()).toBe(4);
+    });
+
+    it('never lets a remembered key past a revocation, an expiry or a changed hash in the store', () => {
+      let now = T0;
+      const { authenticator, keys, replace } = counted({}, () => now);
+      const ok = (i: number) => authenticator.authenticate({ apiKey: keys[i]!.key }, {});
+      for (const i of [0, 1, 2]) expect(ok(i)).toMatchObject({ kind: 'success' });
+      replace(0, { revokedAt: new Date(now).toISOString() });
+      replace(1, { expiresAt: new Date(now + 10).toISOString() });
+      replace(2, { hash: mintApiKey({ pepper, clientId: 'svc' }).record.hash });
+      now += 10;
+      expect([0, 1, 2].map((i) => (ok(i) as { reason?: string }).reason)).toEqual([
+        'revoked',
+        'expired',
+        'invalid-key',
+      ]);
+    });
+
+    it('remembers at most verifiedCacheSize keys and none with 0', () => {
+      const bounded = counted({ verifiedCacheSize: 2 }, () => T0);
+      for (const i of [0, 1, 2, 0]) bounded.authenticator.authenticate({ apiKey: bounded.keys[i]!.key }, {});
+      expect(bounded.hmacs()).toBe(4); // key 0 was pushed out by key 2
+      const off = counted({ verifiedCacheMs: 0 }, () => T0);
+      for (let i = 0; i < 3; i++) off.authenticator.authenticate({ apiKey: off.keys[0]!.key }, {});
+      expect(off.hmacs()).toBe(3);
+    });
+  });
+
   it('refuses a short pepper, a bad prefix and a missing store at construction, all at once', () => {
     let caught: unknown;
     try {

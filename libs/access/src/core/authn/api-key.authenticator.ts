@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { OptionChecker, type Secret } from '@steward/common';
 import type { Principal } from '../interfaces/principal.interface.js';
 import { checkPepper, checkPrefix, hmacApiKey, parseApiKey } from './api-key.js';
@@ -19,10 +19,23 @@ export interface ApiKeyAuthenticatorOptions {
   prefix?: string;
   /** Wall clock in ms since epoch for expiry (default `Date.now`). */
   now?: () => number;
+  /**
+   * How long a key that passed the HMAC check skips it while its stored hash is unchanged (default
+   * 60 000 ms; 0 turns the cache off). Revocation and expiry are read from the store on every request.
+   */
+  verifiedCacheMs?: number;
+  /** At most this many verified keys are remembered (default 1 024); the oldest goes first. */
+  verifiedCacheSize?: number;
 }
 
 const METHOD = 'api-key';
 const ZERO_HASH = Buffer.alloc(32);
+
+/** A key that passed the HMAC check: the stored hash it matched, and until when that is trusted. */
+interface VerifiedKey {
+  readonly hash: string;
+  readonly until: number;
+}
 
 /** Authenticates `<prefix>_<key id><secret>` keys against HMAC-SHA256 hashes in an `ApiKeyStore`. */
 export class ApiKeyAuthenticator implements Authenticator {
@@ -31,6 +44,11 @@ export class ApiKeyAuthenticator implements Authenticator {
   private readonly prefix: string;
   private readonly now: () => number;
   private readonly decoded = new WeakMap<ApiKeyRecord, Buffer>();
+  // Keyed by SHA-256 of the full key: only the exact key that passed the HMAC compare finds its entry,
+  // and the digest is useless to anyone reading memory (the key has ~190 random bits).
+  private readonly verified = new Map<string, VerifiedKey>();
+  private readonly cacheMs: number;
+  private readonly cacheSize: number;
 
   constructor(private readonly options: ApiKeyAuthenticatorOptions) {
     const checker = new OptionChecker('API key authenticator');
@@ -39,9 +57,17 @@ export class ApiKeyAuthenticator implements Authenticator {
     if (typeof options?.store?.findByKeyId !== 'function') checker.add('store', 'must be an ApiKeyStore');
     if (options?.now !== undefined && typeof options.now !== 'function')
       checker.add('now', 'must be a function');
+    for (const name of ['verifiedCacheMs', 'verifiedCacheSize'] as const) {
+      const value = options?.[name];
+      if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+        checker.add(name, 'must be a non-negative integer');
+      }
+    }
     checker.throwIfAny();
     this.prefix = options.prefix ?? 'stw';
     this.now = options.now ?? Date.now;
+    this.cacheMs = options.verifiedCacheMs ?? 60_000;
+    this.cacheSize = options.verifiedCacheSize ?? 1_024;
   }
 
   /** Synchronous when the store answers synchronously (the in-memory one): no Promise per request. */
@@ -58,14 +84,24 @@ export class ApiKeyAuthenticator implements Authenticator {
   }
 
   private verify(key: string, keyId: string, record: ApiKeyRecord | undefined): AuthnResult {
-    // Hash even when the id is unknown so unknown and wrong keys cost the same.
-    const presented = hmacApiKey(this.options.pepper, key);
-    const stored = record ? this.storedHash(record) : ZERO_HASH;
-    const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
-    if (!record) return this.fail('unknown-key', keyId);
-    if (!equal) return this.fail('invalid-key', keyId);
+    const now = this.now();
+    // Digest and lookup happen for unknown ids too, so unknown and wrong keys still cost the same.
+    const digest = this.cacheMs > 0 ? hash('sha256', key, 'base64') : undefined;
+    const known = digest === undefined ? undefined : this.verified.get(digest);
+    // HMAC(key) equalled `known.hash` (constant-time compare); if the store still holds that hash, the
+    // full check would pass again. Anything else takes the full path.
+    if (record === undefined || known?.hash !== record.hash || !(known.until > now)) {
+      // Hash even when the id is unknown so unknown and wrong keys cost the same.
+      const presented = hmacApiKey(this.options.pepper, key);
+      const stored = record ? this.storedHash(record) : ZERO_HASH;
+      const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
+      if (digest !== undefined) this.verified.delete(digest);
+      if (!record) return this.fail('unknown-key', keyId);
+      if (!equal) return this.fail('invalid-key', keyId);
+      if (digest !== undefined) this.remember(digest, record.hash, now);
+    }
     if (record.revokedAt !== undefined) return this.fail('revoked', keyId);
-    if (record.expiresAt !== undefined && !(Date.parse(record.expiresAt) > this.now())) {
+    if (record.expiresAt !== undefined && !(Date.parse(record.expiresAt) > now)) {
       return this.fail('expired', keyId);
     }
 
@@ -77,6 +113,15 @@ export class ApiKeyAuthenticator implements Authenticator {
       authMethod: METHOD,
     };
     return { kind: 'success', principal, subject: `key:${record.keyId}` };
+  }
+
+  private remember(digest: string, storedHash: string, now: number): void {
+    if (this.verified.size >= this.cacheSize) {
+      const oldest = this.verified.keys().next();
+      if (oldest.done) return; // size 0: nothing is remembered
+      this.verified.delete(oldest.value);
+    }
+    this.verified.set(digest, { hash: storedHash, until: now + this.cacheMs });
   }
 
   /**
