@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import request from 'supertest';
+import { AccessService } from '@steward/access';
 import { getPoolToken, Pool, PoolAdminController, PoolModule, type ResourceFactory } from '@steward/pool';
 
 const factory = (): ResourceFactory<{ id: number }> => {
@@ -20,6 +21,9 @@ describe('PoolAdminController (e2e)', () => {
         PoolModule.forRoot({ name: 'cache', factory: factory(), max: 2 }),
       ],
       controllers: [PoolAdminController],
+      // Privileged routes carry the access lib's audit interceptor; without AccessGuard's request state it
+      // passes through, but it still needs an AccessService to be built.
+      providers: [{ provide: AccessService, useValue: {} }],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
