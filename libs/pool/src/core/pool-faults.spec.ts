@@ -3,7 +3,7 @@ import { getEventListeners } from 'node:events';
 import { InvalidOptionsError } from '@steward/common';
 import type { Lease } from './interfaces/lease.interface.js';
 import type { DestroyReason } from './interfaces/pool-events.interface.js';
-import type { PoolOptions } from './interfaces/pool-options.interface.js';
+import type { DrainOptions, PoolOptions } from './interfaces/pool-options.interface.js';
 import { Pool } from './pool.js';
 import { PoolClosedError, PoolTimeoutError } from './pool.errors.js';
 import { FakeResourceFactory, type FakeResource } from './testing/fake-resource.factory.js';
@@ -192,11 +192,27 @@ describe('Pool under faults', () => {
   });
 
   describe('drain', () => {
-    const drainOf = (pool: Pool<FakeResource>) => {
+    const drainOf = (pool: Pool<FakeResource>, options?: DrainOptions) => {
       const state = { done: false };
-      void pool.drain().then(() => (state.done = true));
+      void pool.drain(options).then(() => (state.done = true));
       return state;
     };
+
+    it('takes an infinite deadline as none and refuses a bad one without starting to drain', async () => {
+      const pool = make();
+      const lease = await pool.acquire();
+      await expect(pool.drain({ deadline: NaN })).rejects.toBeInstanceOf(InvalidOptionsError);
+      await expect(pool.drain({ deadline: -1 })).rejects.toBeInstanceOf(InvalidOptionsError);
+      expect(pool.tryAcquire()).toBeUndefined(); // still open
+      const drain = drainOf(pool, { deadline: Infinity });
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(drain.done).toBe(false);
+      expect(pool.closed).toBe(false);
+      lease.release();
+      await flush();
+      expect(drain.done).toBe(true);
+      expect(reasons).toEqual(['closed']);
+    });
 
     it('settles when the last lease comes back to be retired (maxUses)', async () => {
       const pool = make({ maxUses: 1 });

@@ -31,7 +31,9 @@ export const POOL_DEFAULTS = {
   maintenanceIntervalMs: 0,
 } as const;
 
-const MS = 2_147_483_647; // setTimeout's largest delay
+/** setTimeout's largest delay; a longer one fires at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+const MS = MAX_TIMER_MS;
 
 /**
  * Checks pool options and fills in the defaults; throws one `InvalidOptionsError` listing every bad
@@ -149,6 +151,12 @@ export function checkAcquireOptions(timeoutMs: unknown, priority: unknown): Inva
   if (!(typeof priority === 'number' && !Number.isNaN(priority)))
     issues.push({ path: 'priority', message: 'must be a number' });
   return issues.length === 0 ? undefined : new InvalidOptionsError('acquire', issues);
+}
+
+/** Checks the options of `drain()`; returns the error instead of throwing (drain rejects). */
+export function checkDrainOptions(deadline: unknown): InvalidOptionsError | undefined {
+  if (deadline === undefined || (typeof deadline === 'number' && deadline >= 0)) return undefined;
+  return new InvalidOptionsError('drain', [{ path: 'deadline', message: 'must be a number from 0' }]);
 }
 
 /** Checks the bounds given to `resize()`; throws one error listing both when both are bad. */

@@ -13,7 +13,13 @@ import type { PoolStats } from './interfaces/pool-stats.interface.js';
 import type { ResourceFactory } from './interfaces/resource-factory.interface.js';
 import { PoolEventEmitter } from './pool-event-emitter.js';
 import { LeaseState, PoolLease, type LeaseOwner } from './pool-lease.js';
-import { checkAcquireOptions, checkBounds, validatePoolOptions } from './pool-options.js';
+import {
+  checkAcquireOptions,
+  checkBounds,
+  checkDrainOptions,
+  MAX_TIMER_MS,
+  validatePoolOptions,
+} from './pool-options.js';
 import { PoolWaiter, type WaiterOwner } from './pool-waiter.js';
 import { PooledResource, ResourceState } from './pooled-resource.js';
 import {
@@ -316,15 +322,19 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   /**
    * Stops new acquires (`PoolClosedError`), serves the queued ones, waits for every lease to come
-   * back, then closes. At `deadline` ms from now it closes anyway.
+   * back, then closes. At `deadline` ms from now it closes anyway (`Infinity` or none: no deadline).
    */
   drain(options: DrainOptions = {}): Promise<void> {
+    const invalid = checkDrainOptions(options.deadline);
+    if (invalid !== undefined) return Promise.reject(invalid);
     if (this.state === CLOSED) return this.close();
     if (this.drainPromise !== undefined) return this.drainPromise;
     this.state = DRAINING;
     const drained = new Promise<void>((resolve) => (this.drained = resolve));
-    if (options.deadline !== undefined) {
-      this.drainTimer = setTimeout(() => void this.close(), Math.max(0, options.deadline));
+    const deadline = options.deadline;
+    // Infinity means no deadline; anything a timer cannot hold (and would fire at once) is capped.
+    if (deadline !== undefined && deadline !== Number.POSITIVE_INFINITY) {
+      this.drainTimer = setTimeout(() => void this.close(), Math.min(deadline, MAX_TIMER_MS));
     }
     this.drainPromise = drained.then(() => this.close());
     this.checkDrained();

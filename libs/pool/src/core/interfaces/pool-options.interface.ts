@@ -104,7 +104,7 @@ export interface AcquireOptions {
 
 /** Options of `drain()`. */
 export interface DrainOptions {
-  /** Milliseconds from now after which remaining waiters fail and borrowed resources are destroyed (default none). */
+  /** Milliseconds from now after which remaining waiters fail and borrowed resources are destroyed (default none; `Infinity` = none). */
   deadline?: number;
 }
 
