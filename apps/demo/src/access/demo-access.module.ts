@@ -2,6 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AccessGuard, AccessModule } from '@steward/access';
 import { demoAccessConfig } from './demo-access.config.js';
+import { assertJwksReachable } from './jwks-reachable.js';
 
 /**
  * The demo's access control in one import: `AccessModule` configured from the environment (see
@@ -11,8 +12,10 @@ import { demoAccessConfig } from './demo-access.config.js';
 @Module({
   imports: [
     AccessModule.forRootAsync({
-      useFactory: () => {
+      useFactory: async () => {
         const { options, devKeysFile } = demoAccessConfig(process.env);
+        const jwksUrl = process.env.STEWARD_JWT_JWKS_URL;
+        if (jwksUrl) await assertJwksReachable(jwksUrl);
         if (devKeysFile) {
           new Logger('DemoAccess').warn(
             `Development API keys (admin, reader, metrics) written to ${devKeysFile} (mode 600); ` +
