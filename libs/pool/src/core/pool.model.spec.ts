@@ -37,12 +37,14 @@ class ScriptedFactory implements ResourceFactory<Resource> {
   constructor(
     private readonly script: Behaviour[],
     private readonly currentMax: () => number,
-    private readonly validity: boolean[],
+    private readonly validity: (boolean | 'hang')[],
   ) {}
 
   validate(resource: Resource): Promise<boolean> {
     if (resource.destroys > 0) this.violations.push(`validate on destroyed resource ${resource.id}`);
-    return Promise.resolve(this.validity[this.validations++ % this.validity.length]);
+    const verdict = this.validity[this.validations++ % this.validity.length];
+    // A hanging validation is cut by validateTimeoutMs or close().
+    return verdict === 'hang' ? new Promise<boolean>(() => {}) : Promise.resolve(verdict);
   }
 
   create(signal: AbortSignal): Promise<Resource> {
@@ -81,10 +83,12 @@ class ScriptedFactory implements ResourceFactory<Resource> {
     });
   }
 
-  /** A reset that fails for every third call. */
+  /** A reset that fails for every third call and hangs for every fifth. */
   failingReset = (resource: Resource): Promise<void> => {
     if (resource.destroys > 0) this.violations.push(`reset on destroyed resource ${resource.id}`);
-    return ++this.resets % 3 === 0 ? Promise.reject(new Error('dirty')) : Promise.resolve();
+    const n = ++this.resets;
+    if (n % 5 === 0) return new Promise<void>(() => {});
+    return n % 3 === 0 ? Promise.reject(new Error('dirty')) : Promise.resolve();
   };
   private resets = 0;
 
@@ -120,6 +124,7 @@ type Op =
   | { op: 'resize'; min: number; max: number }
   | { op: 'reset' }
   | { op: 'maintain' }
+  | { op: 'drain'; deadline: number | undefined }
   | { op: 'close' };
 
 const behaviourArb: fc.Arbitrary<Behaviour> = fc.oneof(
@@ -164,6 +169,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.constant({ op: 'reset' as const }) },
   { weight: 3, arbitrary: fc.constant({ op: 'maintain' as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('drain' as const),
+      deadline: fc.constantFrom(undefined, 0, 50, 300, Number.POSITIVE_INFINITY),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ op: 'close' as const }) },
 );
 
@@ -182,7 +194,10 @@ describe('Pool model', () => {
           keepalive: fc.boolean(),
           reset: fc.boolean(),
           maxUses: fc.constantFrom(0, 2),
-          validity: fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }),
+          validity: fc.array(fc.oneof(fc.boolean(), fc.constant('hang' as const)), {
+            minLength: 1,
+            maxLength: 5,
+          }),
         }),
         async (script, ops, initialMax, config) => {
           let max = initialMax;
@@ -192,6 +207,7 @@ describe('Pool model', () => {
             max,
             validateOnBorrow: config.validateOnBorrow,
             validateSkipWindowMs: 30,
+            validateTimeoutMs: 200,
             keepaliveIntervalMs: config.keepalive ? 100 : 0,
             maxUses: config.maxUses,
             createTimeoutMs: CREATE_TIMEOUT_MS,
@@ -206,6 +222,8 @@ describe('Pool model', () => {
           const leases: LeaseModel[] = [];
           let seq = 0;
           let closed = false;
+          let drains = 0;
+          let drainsSettled = 0;
 
           const holderOf = (resource: Resource) =>
             leases.find((l) => l.live && l.lease.resource === resource);
@@ -244,7 +262,7 @@ describe('Pool model', () => {
                       );
                       if (jumped) failures.push(`waiter ${waiter.seq} served before waiter ${jumped.seq}`);
                       waiter.settled = true;
-                      if (closed) failures.push('lease granted after close');
+                      if (pool.closed) failures.push('lease granted after close');
                       lend(lease, 'acquire');
                     },
                     (error: unknown) => {
@@ -271,7 +289,7 @@ describe('Pool model', () => {
                     lend(lease, 'tryAcquire');
                   }
                 } catch (error) {
-                  if (!(error instanceof PoolClosedError) || !closed)
+                  if (!(error instanceof PoolClosedError) || !(closed || drains > 0))
                     failures.push(`tryAcquire threw ${String(error)}`);
                 }
                 break;
@@ -307,6 +325,10 @@ describe('Pool model', () => {
               case 'maintain':
                 await pool.maintain();
                 break;
+              case 'drain':
+                drains++;
+                void pool.drain({ deadline: step.deadline }).then(() => drainsSettled++);
+                break;
               case 'close':
                 closed = true;
                 for (const l of leases) l.live = false; // close revokes every lease
@@ -319,6 +341,11 @@ describe('Pool model', () => {
                 break;
             }
             await jest.advanceTimersByTimeAsync(0);
+            if (pool.closed && !closed) {
+              // A drain closed the pool: like close(), it revoked every lease.
+              closed = true;
+              for (const l of leases) l.live = false;
+            }
 
             // Invariants after every step.
             const stats = pool.stats();
@@ -353,6 +380,7 @@ describe('Pool model', () => {
               failures.push('abort listener left');
             if (!w.settled) failures.push(`waiter ${w.seq} never settled`);
           }
+          if (drainsSettled !== drains) failures.push(`${drains - drainsSettled} drain() never settled`);
           if (factory.alive.size !== 0) failures.push(`${factory.alive.size} resources never destroyed`);
           for (const r of factory.all)
             if (r.destroys !== 1) failures.push(`resource ${r.id} destroyed ${r.destroys}x`);
