@@ -58,7 +58,11 @@ describe('chaos: bad input', () => {
       ['truncated key', rawHttp('GET', '/items', withKey(keys.reader.slice(0, 20))), [401]],
       [
         'key with one character changed',
-        rawHttp('GET', '/items', withKey(`${keys.reader.slice(0, -1)}x`)),
+        rawHttp(
+          'GET',
+          '/items',
+          withKey(`${keys.reader.slice(0, -1)}${keys.reader.endsWith('x') ? 'y' : 'x'}`),
+        ),
         [401],
       ],
       ['garbage bearer token', rawHttp('GET', '/items', { Authorization: 'Bearer a.b.c' }), [401]],
@@ -121,7 +125,9 @@ describe('chaos: bad input', () => {
       const reply = await rawRequest(port, bytes, { localAddress: '127.0.0.2' });
       seen.push(`${what}=${reply.status}`);
       expectClean(reply, what);
-      expect([what, expected.includes(reply.status)]).toEqual([what, true]);
+      expect({ what, status: reply.status, expected: expected.includes(reply.status) }).toMatchObject({
+        expected: true,
+      });
     }
     console.log(`bad-input cases: ${seen.join(', ')}`);
     expect(demo.alive()).toBe(true);

@@ -1,7 +1,7 @@
 import { demoKeys, withKey } from './support/access.js';
 import { startDemo, stopDemo, type DemoProcess } from './support/demo-process.js';
 import { call, sleep, waitUntil } from './support/http.js';
-import { startLoad, tally, type Outcome } from './support/load.js';
+import { startLoad, tally, type LoadRun, type Outcome } from './support/load.js';
 import { adminQuery, countBackends, databaseUrl, terminateBackends } from './support/postgres.js';
 
 // Scenario 2: every PostgreSQL backend of the demo is terminated twice during a load run (what a
@@ -16,8 +16,12 @@ const RECOVERY_MS = 2_000;
 describe('chaos: database connections killed mid-load', () => {
   const keys = demoKeys();
   let demo: DemoProcess | undefined;
+  let load: LoadRun | undefined;
 
   afterEach(async () => {
+    // A failed assertion must not leave the clients running until their own deadline.
+    await load?.stop();
+    load = undefined;
     await stopDemo(demo);
     demo = undefined;
   });
@@ -39,22 +43,26 @@ describe('chaos: database connections killed mid-load', () => {
     expect(items.status).toBe(200);
     expect(JSON.parse(items.body)).toHaveLength(5);
 
-    const load = startLoad({
+    load = startLoad({
       url: `${demo.url}/items?limit=5`,
       concurrency: CLIENTS,
-      maxDurationMs: 10_000,
+      maxDurationMs: 30_000,
       headers: withKey(keys.reader),
     });
     const started = performance.now();
+    const now = (): number => performance.now() - started;
     const kills: { from: number; at: number; killed: number }[] = [];
-    for (const offset of [1_500, 6_000]) {
-      await sleep(Math.max(0, offset - (performance.now() - started)));
-      const from = performance.now() - started;
+    // Each step waits from the end of the previous kill: a slow admin connection must not eat the
+    // recovery window of the next one.
+    for (const wait of [1_500, RECOVERY_MS + 2_000]) {
+      await sleep(wait - (now() - (kills.at(-1)?.at ?? 0)));
+      const from = now();
       const killed = await terminateBackends(APP);
       // The kill is certain once the call returns: recovery is measured from there.
-      kills.push({ from, at: performance.now() - started, killed });
+      kills.push({ from, at: now(), killed });
     }
-    const outcomes = await load.done;
+    await sleep(RECOVERY_MS + 2_000);
+    const outcomes = await load.stop();
     expect(demo.alive()).toBe(true);
 
     const ok = (o: Outcome): boolean => o.status !== undefined && o.status >= 200 && o.status < 300;

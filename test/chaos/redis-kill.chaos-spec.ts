@@ -1,7 +1,7 @@
 import { demoKeys, withKey } from './support/access.js';
 import { startDemo, stopDemo, type DemoProcess } from './support/demo-process.js';
 import { call, sleep, waitUntil } from './support/http.js';
-import { startLoad, tally } from './support/load.js';
+import { startLoad, tally, type LoadRun } from './support/load.js';
 import { adminQuery, countBackends, databaseUrl } from './support/postgres.js';
 import { clientIds, ensureRedis, killClients, redisUrl, stopRedis } from './support/redis.js';
 
@@ -15,8 +15,12 @@ const CLIENTS = 100;
 describe('chaos: Redis killed', () => {
   const keys = demoKeys();
   let demo: DemoProcess | undefined;
+  let load: LoadRun | undefined;
 
   afterEach(async () => {
+    // A failed assertion must not leave the clients running until their own deadline.
+    await load?.stop();
+    load = undefined;
     await stopDemo(demo);
     demo = undefined;
     await ensureRedis();
@@ -43,7 +47,7 @@ describe('chaos: Redis killed', () => {
     // The cache is really in the path: the demo holds named connections to Redis.
     await waitUntil('the demo to connect to Redis', async () => (await clientIds(APP)).length > 0, 10_000);
 
-    const load = startLoad({
+    load = startLoad({
       url: itemUrl,
       concurrency: CLIENTS,
       maxDurationMs: 9_000,

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { demoKeys, withKey } from './support/access.js';
 import { descendants, pidAlive, startDemo, stopDemo, type DemoProcess } from './support/demo-process.js';
 import { call, sleep, waitUntil } from './support/http.js';
-import { startLoad, tally } from './support/load.js';
+import { startLoad, tally, type LoadRun } from './support/load.js';
 import { adminQuery, countBackends, databaseUrl } from './support/postgres.js';
 
 // Scenario 1: SIGTERM while 200 keep-alive clients hammer the items API on PostgreSQL. Readiness turns
@@ -32,8 +32,12 @@ function accepts(port: number): Promise<boolean> {
 describe('chaos: shutdown under load', () => {
   const keys = demoKeys();
   let demo: DemoProcess | undefined;
+  let load: LoadRun | undefined;
 
   afterEach(async () => {
+    // A failed assertion must not leave the clients running until their own deadline.
+    await load?.stop();
+    load = undefined;
     await stopDemo(demo);
     demo = undefined;
   });
@@ -58,7 +62,7 @@ describe('chaos: shutdown under load', () => {
     expect((await call(`${demo.url}/health/ready`)).status).toBe(200);
     const workers = descendants(demo.child.pid!);
 
-    const load = startLoad({
+    load = startLoad({
       url: `${demo.url}/items?limit=5`,
       concurrency: CLIENTS,
       maxDurationMs: 30_000,
@@ -78,7 +82,7 @@ describe('chaos: shutdown under load', () => {
     while (!gone) {
       const at = performance.now() - started;
       const [status, accepted] = await Promise.all([
-        call(`${demo.url}/health/ready`, { timeoutMs: 2_000 }).then(
+        call(`${demo.url}/health/ready`, { timeoutMs: 5_000 }).then(
           (r) => r.status,
           () => undefined,
         ),
@@ -116,7 +120,9 @@ describe('chaos: shutdown under load', () => {
     // Readiness is 503 from the signal on; liveness of the listener lasts the delay.
     expect(probes.filter((p) => p.at < signalAt).every((p) => p.status === 200)).toBe(true);
     const afterSignal = probes.filter((p) => p.at >= signalAt + SIGNAL_SLACK_MS);
-    expect(afterSignal.filter((p) => p.status !== undefined).length).toBeGreaterThan(0);
+    // At least one probe sent after the signal was answered, and with 503 (on a busy machine a probe can
+    // take most of the delay to be answered, so the first one may fall inside the slack).
+    expect(probes.filter((p) => p.at >= signalAt && p.status === 503).length).toBeGreaterThan(0);
     expect(afterSignal.filter((p) => p.status !== undefined && p.status !== 503)).toEqual([]);
     const duringDelay = probes.filter(
       (p) => p.at >= signalAt && p.at < signalAt + DELAY_MS - SIGNAL_SLACK_MS,
