@@ -26,13 +26,13 @@ describe('chaos: bad input', () => {
       ITEMS_TABLE: TABLE,
     });
     port = Number(new URL(demo.url).port);
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await stopDemo(demo);
     await adminQuery(`DROP TABLE IF EXISTS ${TABLE}`);
     await waitUntil('no backend left', async () => (await countBackends(APP)) === 0, 5_000);
-  });
+  }, 30_000);
 
   const processFigures = async (): Promise<{ heap: number; handles: number }> => {
     const reply = await call(`${demo.url}/metrics`, { headers: withKey(keys.metrics) });

@@ -24,11 +24,11 @@ describe('chaos: database connections killed mid-load', () => {
     load = undefined;
     await stopDemo(demo);
     demo = undefined;
-  });
+  }, 30_000);
 
   afterAll(async () => {
     await adminQuery(`DROP TABLE IF EXISTS ${TABLE}`);
-  });
+  }, 30_000);
 
   it('stays up, fails only the queries in flight, and is back to 100 % within 2 s of each kill', async () => {
     demo = await startDemo({

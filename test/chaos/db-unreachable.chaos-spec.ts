@@ -26,11 +26,11 @@ describe('chaos: database unreachable', () => {
     await proxy?.close();
     demo = undefined;
     proxy = undefined;
-  });
+  }, 30_000);
 
   afterAll(async () => {
     await adminQuery(`DROP TABLE IF EXISTS ${TABLE}`);
-  });
+  }, 30_000);
 
   const burst = (url: string, n: number): Promise<Reply[]> =>
     Promise.all(

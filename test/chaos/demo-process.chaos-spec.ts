@@ -10,7 +10,7 @@ describe('demo process', () => {
       await demo.exited;
     }
     demo = undefined;
-  });
+  }, 30_000);
 
   it('starts with no database or key configuration, answers /health/ready and exits 0 on SIGTERM', async () => {
     demo = await startDemo({ STEWARD_SHUTDOWN_DELAY_MS: '200', STEWARD_METRICS_PUBLIC: 'true' });

@@ -14,7 +14,7 @@ describe('chaos: leak', () => {
   afterEach(async () => {
     await stopDemo(demo);
     demo = undefined;
-  });
+  }, 30_000);
 
   it('reports a lease held past leakDetectionMs in the metric and the log, with the borrower stack', async () => {
     demo = await startDemo({

@@ -24,11 +24,11 @@ describe('chaos: Redis killed', () => {
     await stopDemo(demo);
     demo = undefined;
     await ensureRedis();
-  });
+  }, 30_000);
 
   afterAll(async () => {
     await adminQuery(`DROP TABLE IF EXISTS ${TABLE}`);
-  });
+  }, 30_000);
 
   it('keeps serving item reads through CLIENT KILL and a Redis restart, then uses the cache again', async () => {
     await ensureRedis();

@@ -40,11 +40,11 @@ describe('chaos: shutdown under load', () => {
     load = undefined;
     await stopDemo(demo);
     demo = undefined;
-  });
+  }, 30_000);
 
   afterAll(async () => {
     await adminQuery(`DROP TABLE IF EXISTS ${TABLE}`);
-  });
+  }, 30_000);
 
   it('turns unready at once, serves through the delay, finishes accepted requests with 2xx and exits 0 in time', async () => {
     demo = await startDemo({

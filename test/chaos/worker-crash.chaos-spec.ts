@@ -15,7 +15,7 @@ describe('chaos: worker crash', () => {
   afterEach(async () => {
     await stopDemo(demo);
     demo = undefined;
-  });
+  }, 30_000);
 
   it('fails only the request on the killed worker, replaces the worker and records the crash', async () => {
     demo = await startDemo({ ...keys.env, HASH_WORKERS: String(WORKERS) });
