@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoKeys } from './support/access.js';
 import { expectRefused, type ConfigCase } from './support/config-check.js';
 
 // Scenario 8 (settings the modules check at boot: access and shutdown budget): secrets too short, broken
-// key records or files, a policy file naming an unknown action, a shutdown budget
+// key records or files, a policy file naming an unknown action, an unreachable JWKS, a shutdown budget
 // beyond its deadline — the demo exits non-zero at boot with one message naming the setting(s), and no
 // secret, no stack in its output.
 const keys = demoKeys();
@@ -20,6 +21,14 @@ writeFileSync(
 const SHORT_PEPPER = 'short-pepper-0123456789';
 const JWT_SECRET = 'too-short-jwt-secret';
 const JWT = { STEWARD_JWT_ISSUER: 'https://issuer.test', STEWARD_JWT_AUDIENCE: 'steward' };
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 const cases: ConfigCase[] = [
   {
@@ -81,4 +90,14 @@ describe('chaos: bad configuration (settings checked at boot)', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it.each(cases.map((c) => [c.what, c] as const))('%s', (_what, c) => expectRefused(c), 30_000);
+
+  it('unreachable JWKS', async () => {
+    const port = await closedPort();
+    await expectRefused({
+      what: 'unreachable JWKS',
+      env: { ...keys.env, ...JWT, STEWARD_JWT_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json` },
+      names: ['STEWARD_JWT_JWKS_URL'],
+      secrets: [keys.pepper],
+    });
+  }, 30_000);
 });
