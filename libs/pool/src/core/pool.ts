@@ -215,7 +215,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   abortWaiter(waiter: PoolWaiter<PoolLease<T>>): void {
     if (!waiter.queued) return;
     this.queue.remove(waiter);
-    this.afterWaiterLeft(waiter);
+    this.unlistenAbort(waiter);
     waiter.fail(new PoolAbortedError(this.name, waiter.signal?.reason));
     this.checkDrained();
   }
@@ -482,7 +482,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   }
 
   private grant(waiter: PoolWaiter<PoolLease<T>>, entry: PooledResource<T>): void {
-    this.afterWaiterLeft(waiter);
+    this.unlistenAbort(waiter);
     waiter.resolve(this.lend(entry, waiter.enqueuedAt, waiter.stack));
   }
 
@@ -495,8 +495,11 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     }
   }
 
-  /** Bookkeeping after a waiter left the queue (served, aborted, timed out). */
-  private afterWaiterLeft(waiter: PoolWaiter<PoolLease<T>>): void {
+  /**
+   * A waiter left the line (served, aborted, timed out, closed): its listener comes off the caller's
+   * signal, which may be long-lived and shared by many acquires.
+   */
+  private unlistenAbort(waiter: PoolWaiter<PoolLease<T>>): void {
     if (waiter.signal !== undefined) waiter.signal.removeEventListener('abort', waiter);
   }
 
@@ -523,7 +526,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       // The snapshot is taken while the waiter still counts as waiting.
       const snapshot = this.stats();
       this.queue.remove(waiter);
-      this.afterWaiterLeft(waiter);
+      this.unlistenAbort(waiter);
       this.timeoutsTotal++;
       const waitMs = now - (waiter.enqueuedAt >= 0 ? waiter.enqueuedAt : waiter.deadline - waiter.timeoutMs);
       if (this.limiter?.onTimeout()) this.applyLimit();
@@ -854,7 +857,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
     const closedError = new PoolClosedError(this.name);
     for (let waiter = this.queue.shift(); waiter !== undefined; waiter = this.queue.shift()) {
-      if (waiter.signal !== undefined) waiter.signal.removeEventListener('abort', waiter);
+      this.unlistenAbort(waiter);
       waiter.fail(closedError);
     }
     const readyWaiters = this.readyWaiters;

@@ -121,13 +121,6 @@ export class WaiterQueue<T> {
     }
   }
 
-  /** Every queued waiter in service order (for close and tests). */
-  toArray(): PoolWaiter<T>[] {
-    const out: PoolWaiter<T>[] = [];
-    for (const lane of this.lanes) for (let w = lane.head; w !== undefined; w = w.next) out.push(w);
-    return out;
-  }
-
   private laneFor(priority: number): WaiterLane<T> {
     const lanes = this.lanes;
     let i = 0;
