@@ -149,7 +149,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   /**
    * Borrows a resource, waiting up to `timeoutMs` (default `acquireTimeoutMs`). Rejects with
-   * `PoolTimeoutError`, `PoolAbortedError` (signal), `PoolExhaustedError` (`maxWaiting`) or `PoolClosedError`.
+   * `PoolTimeoutError`, `PoolAbortedError` (signal), `PoolExhaustedError` (`maxWaiting`), `PoolClosedError`,
+   * or `InvalidOptionsError` (a `timeoutMs` that is not positive, a `priority` that is not a number).
    */
   acquire(options?: AcquireOptions): Promise<Lease<T>> {
     if (this.state !== OPEN) return Promise.reject(this.refusal());
@@ -322,7 +323,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   /**
    * Stops new acquires (`PoolClosedError`), serves the queued ones, waits for every lease to come
-   * back, then closes. At `deadline` ms from now it closes anyway (`Infinity` or none: no deadline).
+   * back, then closes. At `deadline` ms from now it closes anyway (`Infinity` or none: no deadline);
+   * a NaN or negative deadline rejects with `InvalidOptionsError`.
    */
   drain(options: DrainOptions = {}): Promise<void> {
     const invalid = checkDrainOptions(options.deadline);
