@@ -1,7 +1,7 @@
 // The server side of bench/http.bench.ts, run as its own process so the load generator does not share
 // its event loop. It serves the same GET three ways and prints the ports and a reader key as JSON.
 import 'reflect-metadata';
-import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Module, UseGuards, type CanActivate, type INestApplication } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { DatabaseSync } from 'node:sqlite';
 import {
@@ -18,10 +18,23 @@ import { Pool, sqliteFactory } from '@steward/pool';
 
 const PAYLOAD = { id: 1, name: 'item', tags: ['a', 'b'] };
 
+/** A guard that allows everything: what Nest itself charges for running any guard on a route. */
+class AllowAllGuard implements CanActivate {
+  canActivate(): boolean {
+    return true;
+  }
+}
+
 @Controller()
 class BareController {
   @Get('item')
   item() {
+    return PAYLOAD;
+  }
+
+  @Get('item-allow-all')
+  @UseGuards(AllowAllGuard)
+  itemBehindTrivialGuard() {
     return PAYLOAD;
   }
 }
