@@ -1,38 +1,17 @@
 import { jest } from '@jest/globals';
 import { InvalidOptionsError } from '@steward/common';
-import { Pool } from './pool.js';
 import type { DestroyReason } from './interfaces/pool-events.interface.js';
-import type { PoolOptions } from './interfaces/pool-options.interface.js';
 import { PoolClosedError, PoolTimeoutError } from './pool.errors.js';
-import { FakeResourceFactory, type FakeResource } from './testing/fake-resource.factory.js';
+import type { FakeResourceFactory } from './testing/fake-resource.factory.js';
+import { usePoolHarness } from './testing/pool-harness.js';
 
 /** Creation policy, drain, reset and resize. */
 describe('Pool control', () => {
+  const harness = usePoolHarness({ max: 2 });
+  const make = harness.make;
   let factory: FakeResourceFactory;
-  let pools: Pool<FakeResource>[];
   let reasons: DestroyReason[];
-
-  const make = (options: PoolOptions = {}) => {
-    const pool = new Pool(factory, { max: 2, ...options });
-    pool.on('destroy', (e) => reasons.push(e.reason));
-    pools.push(pool);
-    return pool;
-  };
-
-  beforeEach(() => {
-    jest.useFakeTimers();
-    factory = new FakeResourceFactory();
-    pools = [];
-    reasons = [];
-  });
-
-  afterEach(async () => {
-    const closing = Promise.all(pools.map((p) => p.close()));
-    await jest.runAllTimersAsync();
-    await closing;
-    expect(jest.getTimerCount()).toBe(0);
-    jest.useRealTimers();
-  });
+  beforeEach(() => ({ factory, reasons } = harness));
 
   describe('callers wait only on the pool', () => {
     it('lets a late resource serve the next waiter after the first one timed out', async () => {

@@ -3,41 +3,22 @@ import { getEventListeners } from 'node:events';
 import { InvalidOptionsError } from '@steward/common';
 import type { Lease } from './interfaces/lease.interface.js';
 import type { DestroyReason } from './interfaces/pool-events.interface.js';
-import type { DrainOptions, PoolOptions } from './interfaces/pool-options.interface.js';
+import type { DrainOptions } from './interfaces/pool-options.interface.js';
 import { Pool } from './pool.js';
 import { PoolClosedError, PoolTimeoutError } from './pool.errors.js';
-import { FakeResourceFactory, type FakeResource } from './testing/fake-resource.factory.js';
+import type { FakeResource, FakeResourceFactory } from './testing/fake-resource.factory.js';
+import { usePoolHarness } from './testing/pool-harness.js';
 
 /** Lets promise callbacks run without moving fake time. */
 const flush = () => jest.advanceTimersByTimeAsync(0);
 
 /** Races and faults: every waiter settles, nothing is left behind, nothing is lent twice. */
 describe('Pool under faults', () => {
+  const harness = usePoolHarness({ max: 1 });
+  const make = harness.make;
   let factory: FakeResourceFactory;
-  let pools: Pool<FakeResource>[];
   let reasons: DestroyReason[];
-
-  const make = (options: PoolOptions = {}) => {
-    const pool = new Pool(factory, { max: 1, ...options });
-    pool.on('destroy', (e) => reasons.push(e.reason));
-    pools.push(pool);
-    return pool;
-  };
-
-  beforeEach(() => {
-    jest.useFakeTimers();
-    factory = new FakeResourceFactory();
-    pools = [];
-    reasons = [];
-  });
-
-  afterEach(async () => {
-    const closing = Promise.all(pools.map((p) => p.close()));
-    await jest.runAllTimersAsync();
-    await closing;
-    expect(jest.getTimerCount()).toBe(0);
-    jest.useRealTimers();
-  });
+  beforeEach(() => ({ factory, reasons } = harness));
 
   describe("the caller's signal", () => {
     it('keeps its listener count at baseline over 100,000 acquires, served, timed out and closed', async () => {

@@ -1,37 +1,16 @@
 import { jest } from '@jest/globals';
-import { Pool } from './pool.js';
 import type { DestroyReason } from './interfaces/pool-events.interface.js';
-import type { PoolOptions } from './interfaces/pool-options.interface.js';
 import { ResourceCreateTimeoutError, ResourceDestroyTimeoutError } from './pool.errors.js';
-import { FakeResourceFactory, type FakeResource } from './testing/fake-resource.factory.js';
+import type { FakeResourceFactory } from './testing/fake-resource.factory.js';
+import { usePoolHarness } from './testing/pool-harness.js';
 
 /** Resource age, idle time, uses, validation and leaks: every option driven by fake timers. */
 describe('Pool resource life', () => {
+  const harness = usePoolHarness({ max: 3 });
+  const make = harness.make;
   let factory: FakeResourceFactory;
-  let pools: Pool<FakeResource>[];
   let reasons: DestroyReason[];
-
-  const make = (options: PoolOptions = {}) => {
-    const pool = new Pool(factory, { max: 3, ...options });
-    pool.on('destroy', (e) => reasons.push(e.reason));
-    pools.push(pool);
-    return pool;
-  };
-
-  beforeEach(() => {
-    jest.useFakeTimers();
-    factory = new FakeResourceFactory();
-    pools = [];
-    reasons = [];
-  });
-
-  afterEach(async () => {
-    const closing = Promise.all(pools.map((p) => p.close()));
-    await jest.runAllTimersAsync();
-    await closing;
-    expect(jest.getTimerCount()).toBe(0);
-    jest.useRealTimers();
-  });
+  beforeEach(() => ({ factory, reasons } = harness));
 
   describe('createTimeoutMs', () => {
     it('aborts a slow create, reports it, and destroys the resource that arrives late', async () => {

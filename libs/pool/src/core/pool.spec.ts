@@ -2,7 +2,6 @@ import { jest } from '@jest/globals';
 import { getEventListeners } from 'node:events';
 import { InvalidOptionsError } from '@steward/common';
 import { Pool } from './pool.js';
-import type { PoolOptions } from './interfaces/pool-options.interface.js';
 import {
   PoolAbortedError,
   PoolClosedError,
@@ -10,34 +9,17 @@ import {
   PoolTimeoutError,
   ResourceCreateError,
 } from './pool.errors.js';
-import { FakeResourceFactory, type FakeResource } from './testing/fake-resource.factory.js';
+import type { FakeResourceFactory } from './testing/fake-resource.factory.js';
+import { usePoolHarness } from './testing/pool-harness.js';
 
 /** Lets promise callbacks run without moving fake time. */
 const flush = () => jest.advanceTimersByTimeAsync(0);
 
 describe('Pool', () => {
+  const harness = usePoolHarness({ max: 2 });
+  const make = harness.make;
   let factory: FakeResourceFactory;
-  let pools: Pool<FakeResource>[];
-
-  const make = (options: PoolOptions = {}) => {
-    const pool = new Pool(factory, { max: 2, ...options });
-    pools.push(pool);
-    return pool;
-  };
-
-  beforeEach(() => {
-    jest.useFakeTimers();
-    factory = new FakeResourceFactory();
-    pools = [];
-  });
-
-  afterEach(async () => {
-    const closing = Promise.all(pools.map((p) => p.close()));
-    await jest.runAllTimersAsync();
-    await closing;
-    expect(jest.getTimerCount()).toBe(0);
-    jest.useRealTimers();
-  });
+  beforeEach(() => ({ factory } = harness));
 
   describe('acquire and release', () => {
     it('creates on demand, reuses a released resource and counts the loans', async () => {
