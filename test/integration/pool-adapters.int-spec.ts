@@ -11,6 +11,24 @@ import { databaseUrl, redisUrl } from './services.js';
 
 const live = (): AbortSignal => new AbortController().signal;
 
+/** A create against a listener that accepts and never answers, aborted mid-connect: it rejects and no socket stays open. */
+async function expectAbortedCreateLeavesNoSocket(
+  makeFactory: (port: number) => { create(signal: AbortSignal): Promise<unknown> },
+): Promise<void> {
+  const silent = new SilentServer();
+  const port = await silent.listen();
+  try {
+    const controller = new AbortController();
+    const attempt = makeFactory(port).create(controller.signal);
+    while (silent.sockets.size === 0) await new Promise((r) => setTimeout(r, 10));
+    controller.abort(new Error('create timeout'));
+    await expect(attempt).rejects.toThrow('create timeout');
+    expect(await silent.waitUntilEmpty()).toBe(true);
+  } finally {
+    await silent.close();
+  }
+}
+
 describe('postgresFactory (real PostgreSQL)', () => {
   it('connects with application_name, validates, and leaves no backend after destroy', async () => {
     const appName = uniqueAppName('pg-adapter');
@@ -52,19 +70,9 @@ describe('postgresFactory (real PostgreSQL)', () => {
   });
 
   it('an aborted create against a listener that never answers rejects and leaves no socket', async () => {
-    const silent = new SilentServer();
-    const port = await silent.listen();
-    try {
-      const factory = postgresFactory({ host: '127.0.0.1', port, user: 'x', database: 'x' });
-      const controller = new AbortController();
-      const attempt = factory.create(controller.signal);
-      while (silent.sockets.size === 0) await new Promise((r) => setTimeout(r, 10));
-      controller.abort(new Error('create timeout'));
-      await expect(attempt).rejects.toThrow('create timeout');
-      expect(await silent.waitUntilEmpty()).toBe(true);
-    } finally {
-      await silent.close();
-    }
+    await expectAbortedCreateLeavesNoSocket((port) =>
+      postgresFactory({ host: '127.0.0.1', port, user: 'x', database: 'x' }),
+    );
   });
 
   it('the connect timeout also bounds a silent server on its own', async () => {
@@ -137,19 +145,7 @@ describe('redisFactory (real Redis)', () => {
   });
 
   it('an aborted create against a listener that never answers rejects and leaves no socket', async () => {
-    const silent = new SilentServer();
-    const port = await silent.listen();
-    try {
-      const factory = redisFactory({ redis: { host: '127.0.0.1', port } });
-      const controller = new AbortController();
-      const attempt = factory.create(controller.signal);
-      while (silent.sockets.size === 0) await new Promise((r) => setTimeout(r, 10));
-      controller.abort(new Error('create timeout'));
-      await expect(attempt).rejects.toThrow('create timeout');
-      expect(await silent.waitUntilEmpty()).toBe(true);
-    } finally {
-      await silent.close();
-    }
+    await expectAbortedCreateLeavesNoSocket((port) => redisFactory({ redis: { host: '127.0.0.1', port } }));
   });
 });
 
