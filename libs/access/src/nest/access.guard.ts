@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
@@ -8,17 +7,17 @@ import {
   QUERY_CREDENTIAL_PARAMS,
 } from '../core/authn/credentials.js';
 import type { AuthnFailureReason } from '../core/authn/interfaces/authenticator.interface.js';
-import type { AuditEvent } from '../core/interfaces/audit-event.interface.js';
 import type { Principal } from '../core/interfaces/principal.interface.js';
 import type { ResourceRef } from '../core/interfaces/decision.interface.js';
 import { ACCESS_STATE_REQUEST_KEY, PRINCIPAL_REQUEST_KEY } from './access.constants.js';
 import { AccessProblemException, type AccessProblemKind } from './access-problem.exception.js';
 import { AccessService, type AuthnOutcome } from './access.service.js';
+import { GuardedCall, type GuardedHttpRequest } from './guarded-call.js';
 import { PrivilegedActionInterceptor } from './privileged-action.interceptor.js';
 import { Public } from './public.decorator.js';
-import { RequiresMetadata, type AccessHttpRequest, type Requirement } from './requires.decorator.js';
+import { RequiresMetadata, type Requirement } from './requires.decorator.js';
 
-/** What the guard leaves on the request for the privileged-action interceptor. */
+/** What the guard leaves on a privileged route's request for the privileged-action interceptor. */
 export interface AccessRequestState {
   readonly requestId: string;
   readonly principal: Principal;
@@ -29,15 +28,6 @@ export interface AccessRequestState {
   readonly route: string;
   readonly privileged: boolean;
 }
-
-type HttpRequest = AccessHttpRequest & {
-  socket?: { remoteAddress?: string };
-  route?: { path?: unknown };
-  user?: unknown;
-  [key: string]: unknown;
-};
-
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** How a route is annotated; handler metadata overrides controller metadata. */
 export type RouteAccess =
@@ -58,15 +48,7 @@ interface RouteEntry {
   readonly controller: object;
   readonly access: RouteAccess;
   readonly unaudited: boolean;
-}
-
-/** One guarded request on its way through the guard. */
-interface GuardedCall {
-  readonly request: HttpRequest;
-  readonly response: unknown;
-  readonly base: AuditEvent & { readonly requestId: string; readonly route: string; readonly time: string };
-  readonly ipKey: string;
-  readonly action?: string;
+  labelled?: { readonly path: string; readonly method: string; readonly label: string };
 }
 
 const DENY_WITHOUT_RESOURCE = { allowed: false, reason: 'evaluation-error', policyIds: [] } as const;
@@ -80,13 +62,17 @@ const DENY_WITHOUT_RESOURCE = { allowed: false, reason: 'evaluation-error', poli
 @Injectable()
 export class AccessGuard implements CanActivate {
   private readonly routes = new WeakMap<object, RouteEntry>();
+  private readonly requestIdHeader: string;
+  private readonly clock = (): string => this.isoNow();
   private isoAt = Number.NaN;
   private iso = '';
 
   constructor(
     private readonly reflector: Reflector,
     private readonly access: AccessService,
-  ) {}
+  ) {
+    this.requestIdHeader = access.options.requestIdHeader ?? 'x-request-id';
+  }
 
   /** Synchronous when the authenticators answer synchronously (API keys in memory): no Promise per request. */
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
@@ -99,6 +85,7 @@ export class AccessGuard implements CanActivate {
 
     const call = this.describe(
       context,
+      route,
       handler,
       controller,
       access.kind === 'guarded' ? access.requirement.action : undefined,
@@ -106,7 +93,7 @@ export class AccessGuard implements CanActivate {
     this.refuseQueryCredentials(call);
     if (access.kind === 'unannotated') {
       this.access.record({
-        ...call.base,
+        ...call.auditBase(),
         decision: 'deny',
         reason: 'no-route-requirement',
         status: 403,
@@ -117,7 +104,7 @@ export class AccessGuard implements CanActivate {
     if (route.unaudited) {
       // Privileged metadata set without `@Requires` has no interceptor to audit it: fail closed.
       this.access.record({
-        ...call.base,
+        ...call.auditBase(),
         action: call.action,
         decision: 'deny',
         reason: 'privileged-unaudited',
@@ -125,7 +112,7 @@ export class AccessGuard implements CanActivate {
       });
       return this.fail(call, 'audit-unavailable');
     }
-    this.refuseIfLocked(call, call.ipKey);
+    if (this.access.throttle) this.refuseIfLocked(call, call.ipKey);
     const principal = this.authenticate(call);
     if (isPromiseLike(principal)) {
       return Promise.resolve(principal).then((settled) => {
@@ -178,7 +165,7 @@ export class AccessGuard implements CanActivate {
       }
     }
     this.access.record({
-      ...call.base,
+      ...call.auditBase(),
       type: 'authn.failure',
       action: call.action,
       ...(subject !== undefined && { principal: subject }),
@@ -193,10 +180,7 @@ export class AccessGuard implements CanActivate {
     if (!extraction.ok) return this.unauthorized(call, 'none', extraction.reason);
     if (!extraction.present) return this.unauthorized(call, 'none', 'missing-credentials');
 
-    const outcome = this.access.authenticate(extraction.credentials, {
-      ip: call.base.sourceIp,
-      requestId: call.base.requestId,
-    });
+    const outcome = this.access.authenticate(extraction.credentials, call);
     return isPromiseLike(outcome)
       ? Promise.resolve(outcome).then((settled) => this.settle(call, settled))
       : this.settle(call, outcome);
@@ -209,10 +193,11 @@ export class AccessGuard implements CanActivate {
       case 'failure':
         return this.unauthorized(call, outcome.method, outcome.reason, outcome.subject);
       case 'success':
-        if (outcome.subject !== undefined) {
+        if (outcome.subject !== undefined && this.access.throttle) {
           // A locked key id stays locked even for the right secret: that is what stops guessing it.
-          this.refuseIfLocked(call, `subject:${outcome.subject}`);
-          this.access.throttle?.reset(`subject:${outcome.subject}`);
+          const key = `subject:${outcome.subject}`;
+          this.refuseIfLocked(call, key);
+          this.access.throttle.reset(key);
         }
         this.access.metrics.authnAttempt(outcome.principal.authMethod, 'success');
         call.request[PRINCIPAL_REQUEST_KEY] = outcome.principal;
@@ -220,7 +205,7 @@ export class AccessGuard implements CanActivate {
       default:
         this.access.metrics.authnAttempt(outcome.method, 'unavailable');
         this.access.record({
-          ...call.base,
+          ...call.auditBase(),
           type: 'authn.failure',
           action: call.action,
           reason: `${outcome.reason} via ${outcome.method}`,
@@ -231,36 +216,22 @@ export class AccessGuard implements CanActivate {
   }
 
   private authorize(call: GuardedCall, requirement: Requirement, principal: Principal): void {
-    const { request, base } = call;
     const action = requirement.action;
-    const resource = resolveResource(requirement, action, request);
-    const started = performance.now();
-    const decision = resource
-      ? this.access.decide({
-          principal,
-          action,
-          resource,
-          context: {
-            ip: base.sourceIp,
-            time: base.time,
-            method: request.method,
-            route: base.route,
-            requestId: base.requestId,
-          },
-        })
-      : DENY_WITHOUT_RESOURCE;
-    this.access.metrics.decision(
-      action,
-      resource?.type ?? 'unknown',
-      decision.allowed,
-      (performance.now() - started) / 1000,
-    );
+    const resource = resolveResource(requirement, action, call.request);
+    const started = this.access.metrics.startEvaluation();
+    // Most policy sets never look at the context; then the request id, address and time go unread.
+    const decision = !resource
+      ? DENY_WITHOUT_RESOURCE
+      : this.access.engine.readsContext === false
+        ? this.access.decide({ principal, action, resource })
+        : this.access.decide({ principal, action, resource, context: call.policyContext() });
+    this.access.metrics.decision(action, resource?.type ?? 'unknown', decision.allowed, started);
     const resourceLabel =
       resource && (resource.id !== undefined ? `${resource.type}:${resource.id}` : resource.type);
     // Building the event costs a spread per request; without a trail nobody would read it.
     if (this.access.audit) {
       this.access.record({
-        ...base,
+        ...call.auditBase(),
         type: 'authz.decision',
         principal: principal.id,
         action,
@@ -273,17 +244,19 @@ export class AccessGuard implements CanActivate {
     }
     if (!decision.allowed) this.fail(call, 'forbidden');
 
+    if (requirement.privileged !== true) return;
+    const sourceIp = call.ip;
     const state: AccessRequestState = {
-      requestId: base.requestId,
+      requestId: call.requestId,
       principal,
       action,
       resource: resourceLabel ?? 'unknown',
       policyIds: decision.policyIds,
-      ...(base.sourceIp !== undefined && { sourceIp: base.sourceIp }),
-      route: base.route,
-      privileged: requirement.privileged === true,
+      ...(sourceIp !== undefined && { sourceIp }),
+      route: call.route,
+      privileged: true,
     };
-    request[ACCESS_STATE_REQUEST_KEY] = state;
+    call.request[ACCESS_STATE_REQUEST_KEY] = state;
   }
 
   /** 400 for a credential-looking query parameter, even next to valid headers: it already leaked into logs. */
@@ -291,7 +264,7 @@ export class AccessGuard implements CanActivate {
     const names = this.access.options.queryCredentialParams ?? QUERY_CREDENTIAL_PARAMS;
     if (findQueryCredential(call.request.url ?? '', names) === undefined) return;
     this.access.metrics.authnAttempt('none', 'failure');
-    this.access.record({ ...call.base, type: 'authn.failure', reason: 'credentials-in-query', status: 400 });
+    this.access.record({ ...call.auditBase(), type: 'authn.failure', reason: 'credentials-in-query', status: 400 });
     this.fail(call, 'bad-request');
   }
 
@@ -301,7 +274,7 @@ export class AccessGuard implements CanActivate {
     if (!state?.locked) return;
     this.access.metrics.authnAttempt('none', 'locked');
     this.access.record({
-      ...call.base,
+      ...call.auditBase(),
       type: 'authn.failure',
       action: call.action,
       reason: 'locked-out',
@@ -323,29 +296,35 @@ export class AccessGuard implements CanActivate {
 
   private describe(
     context: ExecutionContext,
+    entry: RouteEntry,
     handler: object,
     controller: object,
     action?: string,
   ): GuardedCall {
-    const http = context.switchToHttp();
-    const request = http.getRequest<HttpRequest>();
-    const header = request.headers[this.access.options.requestIdHeader ?? 'x-request-id'];
-    const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
-    const routePath = request.route?.path;
-    const route =
-      typeof routePath === 'string'
-        ? `${request.method ?? 'GET'} ${routePath}`
-        : `${(controller as { name?: string }).name}.${(handler as { name?: string }).name}`;
-    const sourceIp = request.ip ?? request.socket?.remoteAddress;
-    const base: GuardedCall['base'] = { time: this.isoNow(), type: 'authz.decision', requestId, route };
-    if (sourceIp !== undefined) (base as { sourceIp?: string }).sourceIp = sourceIp;
-    return {
+    // The raw arguments: `switchToHttp()` builds an object of closures per call.
+    const request = context.getArgByIndex<GuardedHttpRequest>(0);
+    return new GuardedCall(
       request,
-      response: http.getResponse<unknown>(),
-      base,
-      ipKey: `ip:${sourceIp ?? 'unknown'}`,
+      context.getArgByIndex<unknown>(1),
+      this.routeLabel(entry, request, handler, controller),
       action,
-    };
+      this.requestIdHeader,
+      this.clock,
+    );
+  }
+
+  /** `GET /items/:id`, or `ItemsController.find` outside a router; built once per route and method. */
+  private routeLabel(entry: RouteEntry, request: GuardedHttpRequest, handler: object, controller: object): string {
+    const path = request.route?.path;
+    if (typeof path !== 'string') {
+      return `${(controller as { name?: string }).name}.${(handler as { name?: string }).name}`;
+    }
+    const method = request.method ?? 'GET';
+    // One handler may serve several paths (`@Get(['a', 'b'])`): the last one seen is remembered.
+    if (entry.labelled?.path !== path || entry.labelled.method !== method) {
+      entry.labelled = { path, method, label: `${method} ${path}` };
+    }
+    return entry.labelled.label;
   }
 
   /** The wall clock as ISO 8601, formatted once per millisecond: thousands of requests share one. */
@@ -367,7 +346,7 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 function resolveResource(
   requirement: Requirement,
   action: string,
-  request: HttpRequest,
+  request: GuardedHttpRequest,
 ): ResourceRef | undefined {
   let resource: unknown;
   try {

@@ -15,7 +15,7 @@ describe('AccessMetrics', () => {
       decisions,
       new Histogram({ name: 'h', help: 'h', registers: [registry] }),
     );
-    for (let i = 0; i < MAX_LABEL_VALUES + 50; i++) metrics.decision('items:read', `type-${i}`, true, 0.001);
+    for (let i = 0; i < MAX_LABEL_VALUES + 50; i++) metrics.decision('items:read', `type-${i}`, true);
     const values = (await decisions.get()).values;
     expect(values).toHaveLength(MAX_LABEL_VALUES + 1);
     expect(values.find((v) => v.labels.resource_type === 'other')?.value).toBe(50);
@@ -41,7 +41,7 @@ describe('AccessMetrics', () => {
         ?.value;
     for (let i = 0; i < 3; i++) {
       metrics.authnAttempt('api-key', 'success');
-      metrics.decision('items:read', 'item', i > 0, 0);
+      metrics.decision('items:read', 'item', i > 0);
     }
     metrics.authnAttempt('api-key', 'failure');
     expect(await value(authn, { method: 'api-key', result: 'success' })).toBe(3);
@@ -57,7 +57,7 @@ describe('AccessMetrics', () => {
     const metrics = new AccessMetrics();
     expect(() => {
       metrics.authnAttempt('api-key', 'success');
-      metrics.decision('a', 'b', false, 0);
+      metrics.decision('a', 'b', false);
       metrics.auditEvent('file', 'failed');
       metrics.lockout('ip');
     }).not.toThrow();

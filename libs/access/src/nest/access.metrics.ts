@@ -1,7 +1,11 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
 import { ACCESS_METRICS } from './access.constants.js';
+import { DeferredCounter, type CounterCell } from './deferred-counter.js';
+
+/** One decision in this many is timed into `steward_authz_evaluation_seconds`; the first always is. */
+export const EVALUATION_SAMPLE = 16;
 
 /** The metric providers; they register in prom-client's default registry whether or not the app exposes it. */
 export const accessMetricProviders = [
@@ -17,7 +21,7 @@ export const accessMetricProviders = [
   }),
   makeHistogramProvider({
     name: ACCESS_METRICS.authzEvaluation,
-    help: 'Time spent evaluating policies per decision',
+    help: `Time spent evaluating policies, timed on one decision in ${EVALUATION_SAMPLE}`,
     buckets: [0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01],
   }),
   makeCounterProvider({
@@ -35,57 +39,70 @@ export const accessMetricProviders = [
 /** Distinct values kept per label before new ones collapse into 'other'. */
 export const MAX_LABEL_VALUES = 100;
 
-/** Pushes access metrics; every metric is optional so a partial setup never breaks a request. */
+type Result = 'success' | 'failure' | 'missing' | 'unavailable' | 'locked';
+/** A decision's two cells, deny and allow. */
+type DecisionCells = readonly [deny: CounterCell, allow: CounterCell];
+
+/**
+ * Pushes access metrics; every metric is optional so a partial setup never breaks a request. The two
+ * counters a guarded request touches count in plain cells that prom-client reads when scraped.
+ */
 @Injectable()
-export class AccessMetrics {
+export class AccessMetrics implements OnApplicationShutdown {
   // Actions come from route metadata, but resource types may come from a request; cap both.
   private readonly seen = { action: new Set<string>(), resourceType: new Set<string>() };
-  // `inc(labels)` validates and hashes the label object on every call; a cached child skips the
-  // validation. Bounded: methods and results are fixed sets, actions and resource types are capped above.
-  private readonly authnChildren = new Map<string, { inc(): void }>();
-  private readonly decisionChildren = new Map<string, { inc(): void }>();
+  private readonly authn?: DeferredCounter<'method' | 'result'>;
+  private readonly decisions?: DeferredCounter<'action' | 'resource_type' | 'decision'>;
+  // Bounded: methods and results are fixed sets; raw actions and resource types are capped below.
+  private readonly authnCells = new Map<string, Partial<Record<Result, CounterCell>>>();
+  private readonly decisionCells = new Map<string, Map<string, DecisionCells>>();
+  private readonly decisionCellsByLabel = new Map<string, DecisionCells>();
+  private rawDecisionKeys = 0;
+  private untimed = 0;
 
   constructor(
     @Optional()
     @InjectMetric(ACCESS_METRICS.authnAttempts)
-    private readonly authn?: Counter<'method' | 'result'>,
+    authn?: Counter<'method' | 'result'>,
     @Optional()
     @InjectMetric(ACCESS_METRICS.authzDecisions)
-    private readonly decisions?: Counter<'action' | 'resource_type' | 'decision'>,
+    decisions?: Counter<'action' | 'resource_type' | 'decision'>,
     @Optional() @InjectMetric(ACCESS_METRICS.authzEvaluation) private readonly evaluation?: Histogram,
     @Optional() @InjectMetric(ACCESS_METRICS.auditEvents) private readonly audit?: Counter<'sink' | 'result'>,
     @Optional() @InjectMetric(ACCESS_METRICS.lockouts) private readonly lockouts?: Counter<'scope'>,
-  ) {}
-
-  /** One authentication attempt; `method` is an authenticator method name or 'none'. */
-  authnAttempt(method: string, result: 'success' | 'failure' | 'missing' | 'unavailable' | 'locked'): void {
-    if (!this.authn) return;
-    const key = `${method}\0${result}`;
-    let child = this.authnChildren.get(key);
-    if (child === undefined) {
-      child = this.authn.labels({ method, result });
-      this.authnChildren.set(key, child);
-    }
-    child.inc();
+  ) {
+    if (authn) this.authn = new DeferredCounter(authn);
+    if (decisions) this.decisions = new DeferredCounter(decisions);
   }
 
-  /** One decision on a guarded route. */
-  decision(action: string, resourceType: string, allowed: boolean, seconds: number): void {
-    if (this.decisions) {
-      const key = `${action}\0${resourceType}\0${allowed}`;
-      let child = this.decisionChildren.get(key);
-      if (child === undefined) {
-        child = this.decisions.labels({
-          action: this.bounded('action', action),
-          resource_type: this.bounded('resourceType', resourceType),
-          decision: allowed ? 'allow' : 'deny',
-        });
-        // Raw values past the label caps may be endless (they come from requests): cache a bounded number.
-        if (this.decisionChildren.size < MAX_LABEL_VALUES * 4) this.decisionChildren.set(key, child);
-      }
-      child.inc();
+  /** One authentication attempt; `method` is an authenticator method name or 'none'. */
+  authnAttempt(method: string, result: Result): void {
+    if (!this.authn) return;
+    let byResult = this.authnCells.get(method);
+    if (byResult === undefined) {
+      byResult = {};
+      this.authnCells.set(method, byResult);
     }
-    this.evaluation?.observe(seconds);
+    (byResult[result] ??= this.authn.cell({ method, result })).count++;
+  }
+
+  /**
+   * When to start timing a decision, or -1 when this one goes untimed: two clock reads and an
+   * observation cost more than evaluating the policies, so one decision in `EVALUATION_SAMPLE` is timed.
+   */
+  startEvaluation(): number {
+    if (this.evaluation === undefined || this.untimed++ % EVALUATION_SAMPLE !== 0) return -1;
+    return performance.now();
+  }
+
+  /** One decision on a guarded route; `started` is what `startEvaluation()` returned for it. */
+  decision(action: string, resourceType: string, allowed: boolean, started = -1): void {
+    if (this.decisions) {
+      const cells =
+        this.decisionCells.get(action)?.get(resourceType) ?? this.newDecisionCells(action, resourceType);
+      cells[allowed ? 1 : 0].count++;
+    }
+    if (started >= 0) this.evaluation?.observe((performance.now() - started) / 1000);
   }
 
   /** One audit outcome per sink. */
@@ -96,6 +113,39 @@ export class AccessMetrics {
   /** A lockout started; `scope` is 'ip' or 'subject', never the value. */
   lockout(scope: 'ip' | 'subject'): void {
     this.lockouts?.inc({ scope });
+  }
+
+  /** Hands the last counts to prom-client: the registry outlives the app. */
+  onApplicationShutdown(): void {
+    this.authn?.detach();
+    this.decisions?.detach();
+  }
+
+  private newDecisionCells(action: string, resourceType: string): DecisionCells {
+    const labels = {
+      action: this.bounded('action', action),
+      resource_type: this.bounded('resourceType', resourceType),
+    };
+    const labelKey = `${labels.action}\0${labels.resource_type}`;
+    let cells = this.decisionCellsByLabel.get(labelKey);
+    if (cells === undefined) {
+      cells = [
+        this.decisions!.cell({ ...labels, decision: 'deny' }),
+        this.decisions!.cell({ ...labels, decision: 'allow' }),
+      ];
+      this.decisionCellsByLabel.set(labelKey, cells);
+    }
+    // Raw values past the label caps may be endless (they come from requests): remember a bounded number.
+    if (this.rawDecisionKeys < MAX_LABEL_VALUES * 4) {
+      let byType = this.decisionCells.get(action);
+      if (byType === undefined) {
+        byType = new Map();
+        this.decisionCells.set(action, byType);
+      }
+      byType.set(resourceType, cells);
+      this.rawDecisionKeys++;
+    }
+    return cells;
   }
 
   private bounded(label: 'action' | 'resourceType', value: string): string {

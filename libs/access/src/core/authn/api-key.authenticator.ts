@@ -44,6 +44,7 @@ export class ApiKeyAuthenticator implements Authenticator {
   private readonly prefix: string;
   private readonly now: () => number;
   private readonly decoded = new WeakMap<ApiKeyRecord, Buffer>();
+  private readonly successes = new WeakMap<ApiKeyRecord, AuthnResult>();
   // Keyed by SHA-256 of the full key: only the exact key that passed the HMAC compare finds its entry,
   // and the digest is useless to anyone reading memory (the key has ~190 random bits).
   private readonly verified = new Map<string, VerifiedKey>();
@@ -105,14 +106,27 @@ export class ApiKeyAuthenticator implements Authenticator {
       return this.fail('expired', keyId);
     }
 
-    const principal: Principal = {
-      id: record.clientId,
-      roles: [...record.roles],
-      ...(record.tenant !== undefined && { tenant: record.tenant }),
-      attributes: { ...record.attributes, keyId: record.keyId },
-      authMethod: METHOD,
-    };
-    return { kind: 'success', principal, subject: `key:${record.keyId}` };
+    return this.success(record);
+  }
+
+  /**
+   * The success result for a record, built once per frozen record: the result and its principal are
+   * frozen too, so every request can share them. A store that changes a key hands out a new object.
+   */
+  private success(record: ApiKeyRecord): AuthnResult {
+    let result = this.successes.get(record);
+    if (result === undefined) {
+      const principal: Principal = Object.freeze({
+        id: record.clientId,
+        roles: Object.freeze([...record.roles]),
+        ...(record.tenant !== undefined && { tenant: record.tenant }),
+        attributes: Object.freeze({ ...record.attributes, keyId: record.keyId }),
+        authMethod: METHOD,
+      });
+      result = Object.freeze({ kind: 'success', principal, subject: `key:${record.keyId}` } as const);
+      if (Object.isFrozen(record)) this.successes.set(record, result);
+    }
+    return result;
   }
 
   private remember(digest: string, storedHash: string, now: number): void {

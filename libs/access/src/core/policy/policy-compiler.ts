@@ -4,6 +4,7 @@ import type { PolicyIssue } from './policy.errors.js';
 import { issue } from './policy.messages.js';
 import {
   compileCondition,
+  conditionReadsContext,
   isLiteral,
   isPlainObject,
   PROTOTYPE_KEYS,
@@ -33,6 +34,8 @@ export interface CompiledPolicy {
   readonly resourceIds: ReadonlySet<string> | undefined;
   readonly resourceAttributes: readonly (readonly [string, PolicyLiteral])[] | undefined;
   readonly condition: CompiledCondition | undefined;
+  /** Whether the condition may read `request.context`. */
+  readonly readsContext: boolean;
   /** The decision when this policy alone decides; set by the engine once the set's version is known. */
   decision: Decision | undefined;
 }
@@ -97,6 +100,7 @@ export function compilePolicy(
     resourceIds: resource.resourceIds,
     resourceAttributes: resource.resourceAttributes,
     condition,
+    readsContext: raw.when !== undefined && conditionReadsContext(raw.when),
     decision: undefined,
   };
 }

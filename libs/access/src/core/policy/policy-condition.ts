@@ -50,6 +50,23 @@ export function compileCondition(
   return failed ? undefined : compiled;
 }
 
+/**
+ * Whether a valid condition may read `request.context`: it names a `context.` path, or it is a time
+ * window (which reads `context.time`). Errs towards true; a caller may skip building the context on false.
+ */
+export function conditionReadsContext(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(conditionReadsContext);
+  if (!isPlainObject(node)) return false;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'timeWindow') return true;
+    if ((key === 'has' || key === 'ref') && typeof value === 'string' && value.split('.')[0] === 'context') {
+      return true;
+    }
+    if (conditionReadsContext(value)) return true;
+  }
+  return false;
+}
+
 function compileNode(
   node: unknown,
   path: string,

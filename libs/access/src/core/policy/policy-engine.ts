@@ -28,6 +28,7 @@ interface PolicySet {
   readonly roleBits: ReadonlyMap<string, number>;
   readonly noMatch: Decision;
   readonly error: Decision;
+  readonly readsContext: boolean;
 }
 
 const DEFAULT_MAX_DEPTH = 8;
@@ -73,6 +74,11 @@ export class PolicyEngine {
   /** sha256 (hex) of the canonical JSON of the live policy set, sorted by id. */
   get version(): string {
     return this.current.version;
+  }
+
+  /** False while no live policy can read `request.context`: a caller may then leave it out. */
+  get readsContext(): boolean {
+    return this.current.readsContext;
   }
 
   /** How many policies are live. */
@@ -227,6 +233,7 @@ export class PolicyEngine {
       definitions,
       table,
       roleBits,
+      readsContext: compiled.some((policy) => policy.readsContext),
       noMatch: Object.freeze({
         allowed: false,
         reason: 'no-matching-policy',

@@ -12,6 +12,8 @@ import type {
 /** What the guard needs from a policy engine (`PolicyEngine` fits). */
 export interface AccessPolicyEngine {
   readonly version: string;
+  /** `false` while no policy can read `request.context`: the guard then skips building it. */
+  readonly readsContext?: boolean;
   evaluate(request: AccessRequest): Decision;
   load?(policies: readonly PolicyDefinition[]): { version: string; count: number };
   onReload?(listener: (info: PolicyReloadInfo) => void): () => void;

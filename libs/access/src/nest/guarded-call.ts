@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import type { AuthnContext } from '../core/authn/interfaces/authenticator.interface.js';
+import type { AuditEvent } from '../core/interfaces/audit-event.interface.js';
+import type { AccessHttpRequest } from './requires.decorator.js';
+
+/** The request as the guard reads it (Express's and Fastify's requests fit). */
+export type GuardedHttpRequest = AccessHttpRequest & {
+  socket?: { remoteAddress?: string };
+  route?: { path?: unknown };
+  user?: unknown;
+  [key: string]: unknown;
+};
+
+/** The audit fields every event about one request shares. */
+export type CallAuditBase = AuditEvent & {
+  readonly requestId: string;
+  readonly route: string;
+  readonly time: string;
+};
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const UNSET = Symbol('unset');
+
+/**
+ * One guarded request on its way through `AccessGuard`. The request id, client address and time are
+ * read on first use: an allowed request without throttling or audit needs none of them, and Express's
+ * `request.ip` parses `X-Forwarded-For` on every read. Doubles as the authenticators' `AuthnContext`.
+ */
+export class GuardedCall implements AuthnContext {
+  private id?: string;
+  private address: string | undefined | typeof UNSET = UNSET;
+  private at?: string;
+
+  constructor(
+    readonly request: GuardedHttpRequest,
+    readonly response: unknown,
+    /** `GET /items/:id`, or `Controller.handler` outside a router. */
+    readonly route: string,
+    /** The route's action; undefined on a route without `@Requires`. */
+    readonly action: string | undefined,
+    private readonly requestIdHeader: string,
+    private readonly clock: () => string,
+  ) {}
+
+  /** The caller's `X-Request-Id` when it is well-formed, else a fresh UUID. */
+  get requestId(): string {
+    if (this.id === undefined) {
+      const header = this.request.headers[this.requestIdHeader];
+      this.id = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    }
+    return this.id;
+  }
+
+  /** The client address as the framework resolves it (`trust proxy` applies), else the socket's. */
+  get ip(): string | undefined {
+    if (this.address === UNSET) this.address = this.request.ip ?? this.request.socket?.remoteAddress;
+    return this.address;
+  }
+
+  /** The throttle key of the client address. */
+  get ipKey(): string {
+    return `ip:${this.ip ?? 'unknown'}`;
+  }
+
+  /** When the guard first looked at the time, as ISO 8601. */
+  get time(): string {
+    return (this.at ??= this.clock());
+  }
+
+  /** The fields every audit event about this request starts from. */
+  auditBase(): CallAuditBase {
+    const base: CallAuditBase = {
+      time: this.time,
+      type: 'authz.decision',
+      requestId: this.requestId,
+      route: this.route,
+    };
+    const ip = this.ip;
+    if (ip !== undefined) (base as { sourceIp?: string }).sourceIp = ip;
+    return base;
+  }
+
+  /** The policy engine's `context`: the request facts a condition may test. */
+  policyContext(): Readonly<Record<string, unknown>> {
+    return {
+      ip: this.ip,
+      time: this.time,
+      method: this.request.method,
+      route: this.route,
+      requestId: this.requestId,
+    };
+  }
+}
