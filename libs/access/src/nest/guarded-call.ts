@@ -57,6 +57,11 @@ export class GuardedCall implements AuthnContext {
     return this.address;
   }
 
+  /** The connection the request came on, for authenticators that remember what it proved. */
+  get connection(): object | undefined {
+    return this.request.socket;
+  }
+
   /** The throttle key of the client address. */
   get ipKey(): string {
     return `ip:${this.ip ?? 'unknown'}`;

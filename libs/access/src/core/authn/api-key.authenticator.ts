@@ -26,14 +26,41 @@ export interface ApiKeyAuthenticatorOptions {
   verifiedCacheMs?: number;
   /** At most this many verified keys are remembered (default 1 024); the oldest goes first. */
   verifiedCacheSize?: number;
+  /**
+   * Whether a keep-alive connection remembers the key it last proved, so the next request on it is
+   * checked by a constant-time compare instead of a SHA-256 (default true). That key then stays in
+   * memory while the connection is open, as the connection's own request headers do. Needs
+   * `verifiedCacheMs` > 0; revocation and expiry are still read from the store on every request.
+   */
+  rememberPerConnection?: boolean;
 }
+
+// Called through the prototype: V8 compiles `key.startsWith(…)` on header strings into a generic
+// property lookup (seen in its optimized code under load); a fixed function it inlines.
+const { startsWith } = String.prototype;
 
 const METHOD = 'api-key';
 const ZERO_HASH = Buffer.alloc(32);
 
-/** A key that passed the HMAC check: the stored hash it matched, and until when that is trusted. */
+/** A key that passed the HMAC check: its SHA-256, the stored hash it matched, and until when that holds. */
 interface VerifiedKey {
+  readonly digest: string;
   readonly hash: string;
+  readonly until: number;
+}
+
+/**
+ * The key a connection last proved and the frozen record it matched: while the store hands out that
+ * same record, only the clock can change the answer.
+ */
+interface ConnectionProof {
+  /** The key's bytes (ASCII). */
+  readonly key: Buffer;
+  readonly keyId: string;
+  readonly record: ApiKeyRecord;
+  readonly result: AuthnResult;
+  /** The record's expiry in ms since epoch, Infinity without one. */
+  readonly expiresAt: number;
   readonly until: number;
 }
 
@@ -42,12 +69,16 @@ export class ApiKeyAuthenticator implements Authenticator {
   readonly method = METHOD;
   readonly scheme = 'ApiKey';
   private readonly prefix: string;
+  private readonly keyStart: string;
   private readonly now: () => number;
   private readonly decoded = new WeakMap<ApiKeyRecord, Buffer>();
   private readonly successes = new WeakMap<ApiKeyRecord, AuthnResult>();
-  // Keyed by SHA-256 of the full key: only the exact key that passed the HMAC compare finds its entry,
-  // and the digest is useless to anyone reading memory (the key has ~190 random bits).
+  // By key id, holding the SHA-256 of the full key: only the exact key that passed the HMAC compare
+  // matches its entry, and the digest is useless to anyone reading memory (the key has ~190 random bits).
   private readonly verified = new Map<string, VerifiedKey>();
+  // Dies with the connection; holds the key a connection proved, compared in constant time.
+  private readonly proofs?: WeakMap<object, ConnectionProof>;
+  private scratch = Buffer.alloc(0);
   private readonly cacheMs: number;
   private readonly cacheSize: number;
 
@@ -64,43 +95,92 @@ export class ApiKeyAuthenticator implements Authenticator {
         checker.add(name, 'must be a non-negative integer');
       }
     }
+    if (options?.rememberPerConnection !== undefined && typeof options.rememberPerConnection !== 'boolean') {
+      checker.add('rememberPerConnection', 'must be a boolean');
+    }
     checker.throwIfAny();
     this.prefix = options.prefix ?? 'stw';
+    this.keyStart = `${this.prefix}_`;
     this.now = options.now ?? Date.now;
     this.cacheMs = options.verifiedCacheMs ?? 60_000;
     this.cacheSize = options.verifiedCacheSize ?? 1_024;
+    if (this.cacheMs > 0 && options.rememberPerConnection !== false) this.proofs = new WeakMap();
   }
 
   /** Synchronous when the store answers synchronously (the in-memory one): no Promise per request. */
-  authenticate(credentials: Credentials, _context?: AuthnContext): AuthnResult | Promise<AuthnResult> {
+  authenticate(credentials: Credentials, context?: AuthnContext): AuthnResult | Promise<AuthnResult> {
     const key = this.claim(credentials);
     if (key === undefined) return NO_CREDENTIALS;
-    const parsed = parseApiKey(key);
-    if (!parsed || parsed.prefix !== this.prefix) return this.fail('malformed');
-
-    const found = this.options.store.findByKeyId(parsed.keyId);
+    const connection = this.proofs === undefined ? undefined : context?.connection;
+    let proof = connection === undefined ? undefined : this.proofs!.get(connection);
+    if (proof !== undefined && !this.sameKey(proof.key, key)) proof = undefined;
+    let keyId = proof?.keyId;
+    if (keyId === undefined) {
+      const parsed = parseApiKey(key);
+      if (!parsed || parsed.prefix !== this.prefix) return this.fail('malformed');
+      keyId = parsed.keyId;
+    }
+    const id = keyId;
+    const found = this.options.store.findByKeyId(id);
     return isPromiseLike(found)
-      ? Promise.resolve(found).then((record) => this.verify(key, parsed.keyId, record))
-      : this.verify(key, parsed.keyId, found);
+      ? Promise.resolve(found).then((record) => this.verify(key, id, record, connection, proof))
+      : this.verify(key, id, found, connection, proof);
   }
 
-  private verify(key: string, keyId: string, record: ApiKeyRecord | undefined): AuthnResult {
+  private verify(
+    key: string,
+    keyId: string,
+    record: ApiKeyRecord | undefined,
+    connection: object | undefined,
+    proof: ConnectionProof | undefined,
+  ): AuthnResult {
     const now = this.now();
+    if (proof !== undefined && record === proof.record && proof.until > now && proof.expiresAt > now) {
+      return proof.result;
+    }
+    const result = this.check(key, keyId, record, now);
+    if (connection !== undefined) {
+      // Only a frozen record can stand for "unchanged": a store revokes or replaces a key with a new one.
+      if (result.kind === 'success' && record !== undefined && Object.isFrozen(record)) {
+        const expiresAt = record.expiresAt === undefined ? Infinity : Date.parse(record.expiresAt);
+        const bytes = Buffer.from(key, 'utf8');
+        this.proofs!.set(connection, { key: bytes, keyId, record, result, expiresAt, until: now + this.cacheMs });
+      } else if (proof !== undefined) {
+        this.proofs!.delete(connection);
+      }
+    }
+    return result;
+  }
+
+  private check(key: string, keyId: string, record: ApiKeyRecord | undefined, now: number): AuthnResult {
     // Digest and lookup happen for unknown ids too, so unknown and wrong keys still cost the same.
     const digest = this.cacheMs > 0 ? hash('sha256', key, 'base64') : undefined;
-    const known = digest === undefined ? undefined : this.verified.get(digest);
+    const known = digest === undefined ? undefined : this.verified.get(keyId);
     // HMAC(key) equalled `known.hash` (constant-time compare); if the store still holds that hash, the
     // full check would pass again. Anything else takes the full path.
-    if (record === undefined || known?.hash !== record.hash || !(known.until > now)) {
+    if (
+      record === undefined ||
+      known === undefined ||
+      known.digest !== digest ||
+      known.hash !== record.hash ||
+      !(known.until > now)
+    ) {
       // Hash even when the id is unknown so unknown and wrong keys cost the same.
       const presented = hmacApiKey(this.options.pepper, key);
       const stored = record ? this.storedHash(record) : ZERO_HASH;
       const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
-      if (digest !== undefined) this.verified.delete(digest);
+      // A stale entry of this very key goes; a wrong secret must not evict the right key's entry.
+      if (known !== undefined && known.digest === digest) this.verified.delete(keyId);
       if (!record) return this.fail('unknown-key', keyId);
       if (!equal) return this.fail('invalid-key', keyId);
-      if (digest !== undefined) this.remember(digest, record.hash, now);
+      if (digest !== undefined) this.remember(keyId, digest, record.hash, now);
     }
+    return this.outcome(record, now);
+  }
+
+  /** Success unless the record is revoked or expired: read from the store on every request. */
+  private outcome(record: ApiKeyRecord, now: number): AuthnResult {
+    const keyId = record.keyId;
     if (record.revokedAt !== undefined) return this.fail('revoked', keyId);
     if (record.expiresAt !== undefined && !(Date.parse(record.expiresAt) > now)) {
       return this.fail('expired', keyId);
@@ -129,13 +209,26 @@ export class ApiKeyAuthenticator implements Authenticator {
     return result;
   }
 
-  private remember(digest: string, storedHash: string, now: number): void {
+  /**
+   * Whether `key` is the key whose bytes are `proven`, in constant time. The key is written into a
+   * reused buffer: no allocation, no loop over characters. `key.length` bytes written for
+   * `key.length` characters means every character was ASCII, so nothing stale takes part.
+   */
+  private sameKey(proven: Buffer, key: string): boolean {
+    const length = proven.length;
+    if (key.length !== length) return false;
+    if (this.scratch.length !== length) this.scratch = Buffer.alloc(length);
+    return this.scratch.write(key, 'utf8') === length && timingSafeEqual(this.scratch, proven);
+  }
+
+  private remember(keyId: string, digest: string, storedHash: string, now: number): void {
+    this.verified.delete(keyId); // re-inserted last: eviction goes oldest first
     if (this.verified.size >= this.cacheSize) {
       const oldest = this.verified.keys().next();
       if (oldest.done) return; // size 0: nothing is remembered
       this.verified.delete(oldest.value);
     }
-    this.verified.set(digest, { hash: storedHash, until: now + this.cacheMs });
+    this.verified.set(keyId, { digest, hash: storedHash, until: now + this.cacheMs });
   }
 
   /**
@@ -154,7 +247,7 @@ export class ApiKeyAuthenticator implements Authenticator {
   /** Only keys with this authenticator's prefix: another one (e.g. for `test_` keys) may claim the rest. */
   private claim(credentials: Credentials): string | undefined {
     const candidate = credentials.apiKey ?? credentials.bearer;
-    return candidate?.startsWith(`${this.prefix}_`) ? candidate : undefined;
+    return candidate !== undefined && startsWith.call(candidate, this.keyStart) ? candidate : undefined;
   }
 
   private fail(
@@ -171,6 +264,7 @@ export class ApiKeyAuthenticator implements Authenticator {
 }
 
 const NO_CREDENTIALS: AuthnResult = Object.freeze({ kind: 'no-credentials' });
+
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
