@@ -52,13 +52,16 @@ export async function run(): Promise<void> {
     ];
     // Warm-up: JIT, pool and caches in steady state before anything is measured.
     for (const route of routes) await load(route, 1);
-    // Rounds alternate the routes, so a slow spell of a shared machine hits every route alike; each
-    // route's ratio to the bare route is taken within its round, and the median round is reported.
+    // Rounds alternate the routes, so a slow spell of a shared machine hits every route alike, and
+    // rotate their order, so no route always follows the one that allocates most; each route's ratio
+    // to the bare route is taken within its round, and the median round is reported.
     const rps = routes.map(() => [] as number[]);
     const p99 = routes.map(() => [] as number[]);
     const failures = routes.map(() => 0);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, route] of routes.entries()) {
+      for (let step = 0; step < routes.length; step++) {
+        const i = (round + step) % routes.length;
+        const route = routes[i]!;
         const result = await load(route, ROUND_S);
         rps[i]!.push(result.requests.average);
         p99[i]!.push(result.latency.p99);
