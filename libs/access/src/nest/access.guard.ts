@@ -264,7 +264,12 @@ export class AccessGuard implements CanActivate {
     const names = this.access.options.queryCredentialParams ?? QUERY_CREDENTIAL_PARAMS;
     if (findQueryCredential(call.request.url ?? '', names) === undefined) return;
     this.access.metrics.authnAttempt('none', 'failure');
-    this.access.record({ ...call.auditBase(), type: 'authn.failure', reason: 'credentials-in-query', status: 400 });
+    this.access.record({
+      ...call.auditBase(),
+      type: 'authn.failure',
+      reason: 'credentials-in-query',
+      status: 400,
+    });
     this.fail(call, 'bad-request');
   }
 
@@ -314,7 +319,12 @@ export class AccessGuard implements CanActivate {
   }
 
   /** `GET /items/:id`, or `ItemsController.find` outside a router; built once per route and method. */
-  private routeLabel(entry: RouteEntry, request: GuardedHttpRequest, handler: object, controller: object): string {
+  private routeLabel(
+    entry: RouteEntry,
+    request: GuardedHttpRequest,
+    handler: object,
+    controller: object,
+  ): string {
     const path = request.route?.path;
     if (typeof path !== 'string') {
       return `${(controller as { name?: string }).name}.${(handler as { name?: string }).name}`;

@@ -144,7 +144,14 @@ export class ApiKeyAuthenticator implements Authenticator {
       if (result.kind === 'success' && record !== undefined && Object.isFrozen(record)) {
         const expiresAt = record.expiresAt === undefined ? Infinity : Date.parse(record.expiresAt);
         const bytes = Buffer.from(key, 'utf8');
-        this.proofs!.set(connection, { key: bytes, keyId, record, result, expiresAt, until: now + this.cacheMs });
+        this.proofs!.set(connection, {
+          key: bytes,
+          keyId,
+          record,
+          result,
+          expiresAt,
+          until: now + this.cacheMs,
+        });
       } else if (proof !== undefined) {
         this.proofs!.delete(connection);
       }
@@ -264,7 +271,6 @@ export class ApiKeyAuthenticator implements Authenticator {
 }
 
 const NO_CREDENTIALS: AuthnResult = Object.freeze({ kind: 'no-credentials' });
-
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
