@@ -5,7 +5,10 @@ import { mintApiKey } from '../core/authn/api-key.js';
 import { apiKeys } from '../core/authn/api-key.authenticator.js';
 import { InMemoryApiKeyStore } from '../core/authn/in-memory-api-key.store.js';
 import type { Authenticator } from '../core/authn/interfaces/authenticator.interface.js';
-import { AccessGuard, routeAccess } from './access.guard.js';
+import type { AuditEvent } from '../core/interfaces/audit-event.interface.js';
+import type { PolicyDefinition } from '../core/policy/interfaces/index.js';
+import { ACCESS_STATE_REQUEST_KEY, PRINCIPAL_REQUEST_KEY } from './access.constants.js';
+import { AccessGuard, routeAccess, type AccessRequestState } from './access.guard.js';
 import { AccessMetrics } from './access.metrics.js';
 import { AccessService } from './access.service.js';
 import { AccessProblemException } from './access-problem.exception.js';
@@ -169,5 +172,147 @@ describe('AccessGuard', () => {
     }
     expect(caught).toBeInstanceOf(AccessProblemException);
     expect((caught as AccessProblemException).getStatus()).toBe(503);
+  });
+
+  describe('hot path', () => {
+    const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+    const fromTenOnly: PolicyDefinition = {
+      ...policy.policies[0]!,
+      when: { cidr: [{ ref: 'context.ip' }, '10.0.0.0/8'] },
+    };
+    const serviceOn = (options: { policies?: PolicyDefinition[]; audit?: AuditEvent[] } = {}) =>
+      new AccessService(
+        {
+          authenticators: [inMemory()],
+          policy: { ...policy, policies: options.policies ?? policy.policies },
+          throttle: false,
+          ...(options.audit && {
+            audit: { record: (event) => void options.audit!.push(event), recordDurable: async () => {} },
+          }),
+        },
+        new AccessMetrics(),
+      );
+    const guardOn = (options?: Parameters<typeof serviceOn>[0]) =>
+      new AccessGuard(new Reflector(), serviceOn(options));
+    /** A request whose `ip` and request-id header count their reads. */
+    const countingRequest = (extra: Record<string, unknown> = {}, ip = '10.1.2.3') => {
+      const reads = { ip: 0, requestId: 0 };
+      const headers: Record<string, string> = { 'x-api-key': reader.key };
+      Object.defineProperty(headers, 'x-request-id', {
+        enumerable: true,
+        get: () => (reads.requestId++, 'req-1'),
+      });
+      const request: Record<string, unknown> = { method: 'GET', url: '/item', headers, ...extra };
+      Object.defineProperty(request, 'ip', { enumerable: true, get: () => (reads.ip++, ip) });
+      return { request, reads };
+    };
+    const run = (guard: AccessGuard, controller: typeof Base, request: object) => {
+      const context = new ExecutionContextHost(
+        [request, { setHeader() {} }],
+        controller,
+        Base.prototype.item,
+      );
+      context.setType('http');
+      return guard.canActivate(context);
+    };
+    const statusOf = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return (error as AccessProblemException).getStatus();
+      }
+      return 200;
+    };
+
+    it('reads neither the address nor the request id of an allowed request without throttle or audit', () => {
+      const service = serviceOn();
+      expect(service.engine.readsContext).toBe(false); // no condition at all
+      const guard = new AccessGuard(new Reflector(), service);
+      const { request, reads } = countingRequest();
+      expect(run(guard, Readable, request)).toBe(true);
+      expect(request[PRINCIPAL_REQUEST_KEY]).toMatchObject({ id: 'svc' });
+      expect(reads).toEqual({ ip: 0, requestId: 0 });
+    });
+
+    it('gives the address to a policy that reads context.ip', () => {
+      const guard = guardOn({ policies: [fromTenOnly] });
+      const inside = countingRequest();
+      expect(run(guard, Readable, inside.request)).toBe(true);
+      expect(inside.reads.ip).toBe(1);
+      expect(statusOf(() => run(guard, Readable, countingRequest({}, '192.168.1.1').request))).toBe(403);
+      const viaSocket = {
+        method: 'GET',
+        url: '/item',
+        headers: { 'x-api-key': reader.key },
+        socket: { remoteAddress: '10.9.9.9' },
+      };
+      expect(run(guard, Readable, viaSocket)).toBe(true);
+    });
+
+    it('leaves the privileged-action state on privileged routes only', () => {
+      const guard = guardOn({
+        policies: [{ ...policy.policies[0]!, actions: ['items:read', 'items:write'] }],
+      });
+      @Requires('items:write', { privileged: true })
+      class Privileged extends Base {}
+      const plain = countingRequest();
+      expect(run(guard, Readable, plain.request)).toBe(true);
+      expect(plain.request).not.toHaveProperty(ACCESS_STATE_REQUEST_KEY);
+      const privileged = countingRequest({ route: { path: '/item' } });
+      expect(run(guard, Privileged, privileged.request)).toBe(true);
+      expect(privileged.request[ACCESS_STATE_REQUEST_KEY]).toEqual<AccessRequestState>({
+        requestId: 'req-1',
+        principal: expect.objectContaining({ id: 'svc' }),
+        action: 'items:write',
+        resource: 'items',
+        policyIds: ['read'],
+        sourceIp: '10.1.2.3',
+        route: 'GET /item',
+        privileged: true,
+      });
+    });
+
+    it('still gives audit events the request id, route, source address and time', () => {
+      const events: AuditEvent[] = [];
+      const guard = guardOn({ audit: events });
+      const before = Date.now();
+      expect(run(guard, Readable, countingRequest({ route: { path: '/item' } }).request)).toBe(true);
+      const denied = countingRequest({ route: { path: '/item' } });
+      expect(statusOf(() => run(guard, Writable, denied.request))).toBe(403);
+      expect(events).toEqual([
+        expect.objectContaining({
+          type: 'authz.decision',
+          decision: 'allow',
+          principal: 'svc',
+          action: 'items:read',
+        }),
+        expect.objectContaining({
+          type: 'authz.decision',
+          decision: 'deny',
+          action: 'items:write',
+          status: 403,
+        }),
+      ]);
+      for (const event of events) {
+        expect(event).toMatchObject({ requestId: 'req-1', route: 'GET /item', sourceIp: '10.1.2.3' });
+        expect(event.time).toMatch(ISO);
+        expect(Date.parse(event.time)).toBeGreaterThanOrEqual(before);
+        expect(Date.parse(event.time)).toBeLessThanOrEqual(Date.now());
+      }
+    });
+
+    it('labels each route path and method a handler serves in audit events', () => {
+      const events: AuditEvent[] = [];
+      const guard = guardOn({ audit: events });
+      for (const [method, path] of [
+        ['GET', '/a'],
+        ['GET', '/b'],
+        ['GET', '/a'],
+        ['HEAD', '/a'],
+      ]) {
+        expect(run(guard, Readable, countingRequest({ method, route: { path } }).request)).toBe(true);
+      }
+      expect(events.map((event) => event.route)).toEqual(['GET /a', 'GET /b', 'GET /a', 'HEAD /a']);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry } from 'prom-client';
-import { AccessMetrics, MAX_LABEL_VALUES } from './access.metrics.js';
+import { AccessMetrics, EVALUATION_SAMPLE, MAX_LABEL_VALUES } from './access.metrics.js';
 
 describe('AccessMetrics', () => {
   it('collapses label values past the cap into "other" so a request cannot grow the series', async () => {
@@ -51,6 +51,61 @@ describe('AccessMetrics', () => {
     registry.resetMetrics();
     metrics.authnAttempt('api-key', 'success');
     expect(await value(authn, { method: 'api-key', result: 'success' })).toBe(1);
+  });
+
+  const decisionCounter = (registry: Registry) =>
+    new Counter({
+      name: 'd',
+      help: 'd',
+      labelNames: ['action', 'resource_type', 'decision'],
+      registers: [registry],
+    });
+  const countOf = async (histogram: Histogram) =>
+    (await histogram.get()).values.find((v) => v.metricName === 'h_count')?.value;
+
+  it('times no decision without a histogram', () => {
+    const metrics = new AccessMetrics(undefined, decisionCounter(new Registry()));
+    for (let i = 0; i < EVALUATION_SAMPLE + 1; i++) expect(metrics.startEvaluation()).toBe(-1);
+  });
+
+  it('times the first decision and then one in EVALUATION_SAMPLE, while counting every decision', async () => {
+    const registry = new Registry();
+    const decisions = decisionCounter(registry);
+    const histogram = new Histogram({ name: 'h', help: 'h', registers: [registry] });
+    const metrics = new AccessMetrics(undefined, decisions, histogram);
+    const started: number[] = [];
+    for (let i = 0; i < 2 * EVALUATION_SAMPLE + 1; i++) {
+      started.push(metrics.startEvaluation());
+      metrics.decision('items:read', 'item', i % 2 === 0, started[i]);
+    }
+    expect(started.flatMap((s, i) => (s >= 0 ? [i] : []))).toEqual([
+      0,
+      EVALUATION_SAMPLE,
+      2 * EVALUATION_SAMPLE,
+    ]);
+    expect(await countOf(histogram)).toBe(3);
+    const values = (await decisions.get()).values;
+    expect(values.find((v) => v.labels.decision === 'allow')?.value).toBe(EVALUATION_SAMPLE + 1);
+    expect(values.find((v) => v.labels.decision === 'deny')?.value).toBe(EVALUATION_SAMPLE);
+  });
+
+  it('hands its counts to the counters on shutdown and stops counting into them', async () => {
+    const registry = new Registry();
+    const authn = new Counter({
+      name: 'a',
+      help: 'a',
+      labelNames: ['method', 'result'],
+      registers: [registry],
+    });
+    const decisions = decisionCounter(registry);
+    const metrics = new AccessMetrics(authn, decisions);
+    metrics.authnAttempt('api-key', 'success');
+    metrics.decision('items:read', 'item', true);
+    metrics.decision('items:read', 'item', true);
+    metrics.onApplicationShutdown();
+    metrics.authnAttempt('api-key', 'success'); // after shutdown: no longer reaches the registry
+    expect((await authn.get()).values.map((v) => v.value)).toEqual([1]);
+    expect((await decisions.get()).values.map((v) => [v.labels.decision, v.value])).toEqual([['allow', 2]]);
   });
 
   it('is a no-op without metrics', () => {

@@ -3,9 +3,19 @@ import { ApiKeyAuthenticator } from './api-key.authenticator.js';
 import { mintApiKey } from './api-key.js';
 import { ApiKeyLimitError } from './authn.errors.js';
 import { InMemoryApiKeyStore } from './in-memory-api-key.store.js';
+import type { AuthnResult } from './interfaces/authenticator.interface.js';
 
 const pepper = new Secret('pepper-'.repeat(6));
 const T0 = Date.parse('2026-01-01T00:00:00Z');
+
+// A Secret is frozen: count its reveals (one per HMAC) from outside.
+const reveals = new WeakMap<Secret, number>();
+class CountingSecret extends Secret {
+  override reveal(): string {
+    reveals.set(this, (reveals.get(this) ?? 0) + 1);
+    return super.reveal();
+  }
+}
 
 function setup(now = () => T0) {
   const store = new InMemoryApiKeyStore([], now);
@@ -150,14 +160,6 @@ describe('ApiKeyAuthenticator', () => {
   });
 
   describe('verified-key cache', () => {
-    // A Secret is frozen: count its reveals (one per HMAC) from outside.
-    const reveals = new WeakMap<Secret, number>();
-    class CountingSecret extends Secret {
-      override reveal(): string {
-        reveals.set(this, (reveals.get(this) ?? 0) + 1);
-        return super.reveal();
-      }
-    }
     const counted = (
       options: { verifiedCacheMs?: number; verifiedCacheSize?: number },
       clock: () => number,
@@ -219,6 +221,175 @@ describe('ApiKeyAuthenticator', () => {
       const off = counted({ verifiedCacheMs: 0 }, () => T0);
       for (let i = 0; i < 3; i++) off.authenticator.authenticate({ apiKey: off.keys[0]!.key }, {});
       expect(off.hmacs()).toBe(3);
+    });
+  });
+
+  describe('per-connection proof', () => {
+    const forge = (key: string) => key.slice(0, -1) + (key.endsWith('a') ? 'b' : 'a');
+    const on = (authenticator: ApiKeyAuthenticator, key: string, connection: object) =>
+      authenticator.authenticate({ apiKey: key }, { connection }) as AuthnResult;
+    const reasonOf = (result: AuthnResult) => (result.kind === 'failure' ? result.reason : result.kind);
+
+    it('answers every request of a connection with the same frozen result and principal', () => {
+      const { authenticator, mint } = setup();
+      const { key } = mint();
+      const connection = {};
+      const first = on(authenticator, key, connection);
+      expect(on(authenticator, key, connection)).toBe(first);
+      expect(first.kind).toBe('success');
+      const { principal } = first as Extract<AuthnResult, { kind: 'success' }>;
+      expect(Object.isFrozen(first)).toBe(true);
+      expect(() => ((principal as { id: string }).id = 'root')).toThrow(TypeError);
+      expect(() => (principal.roles as string[]).push('admin')).toThrow(TypeError);
+      expect(() => ((principal.attributes as Record<string, unknown>).keyId = 'x')).toThrow(TypeError);
+      expect(on(authenticator, key, connection)).toMatchObject({
+        principal: { id: 'svc', roles: ['reader'] },
+      });
+    });
+
+    it('fails a key revoked in the store on the very connection that proved it', () => {
+      const { authenticator, mint, store } = setup();
+      const { key, record } = mint();
+      const connection = {};
+      expect(reasonOf(on(authenticator, key, connection))).toBe('success');
+      store.revoke(record.keyId);
+      expect(reasonOf(on(authenticator, key, connection))).toBe('revoked');
+      expect(reasonOf(on(authenticator, key, connection))).toBe('revoked');
+    });
+
+    it('fails a key once it expires, even on a connection that proved it', () => {
+      let now = T0;
+      const { authenticator, mint } = setup(() => now);
+      const { key } = mint('svc', { expiresAt: new Date(T0 + 1_000) });
+      const connection = {};
+      expect(reasonOf(on(authenticator, key, connection))).toBe('success');
+      now = T0 + 999;
+      expect(reasonOf(on(authenticator, key, connection))).toBe('success');
+      now = T0 + 1_000;
+      expect(reasonOf(on(authenticator, key, connection))).toBe('expired');
+    });
+
+    it('authenticates another valid key on the same connection as its own principal', () => {
+      const { authenticator, mint } = setup();
+      const first = mint('svc');
+      const second = mint('other');
+      const connection = {};
+      expect(on(authenticator, first.key, connection)).toMatchObject({ principal: { id: 'svc' } });
+      expect(on(authenticator, second.key, connection)).toMatchObject({ principal: { id: 'other' } });
+      expect(on(authenticator, first.key, connection)).toMatchObject({ principal: { id: 'svc' } });
+    });
+
+    it('fails a wrong secret on a connection that proved the right key, which still works afterwards', () => {
+      const { authenticator, mint } = setup();
+      const { key, record } = mint();
+      const connection = {};
+      expect(reasonOf(on(authenticator, key, connection))).toBe('success');
+      expect(on(authenticator, forge(key), connection)).toEqual({
+        kind: 'failure',
+        method: 'api-key',
+        reason: 'invalid-key',
+        subject: `key:${record.keyId}`,
+      });
+      expect(reasonOf(on(authenticator, key, connection))).toBe('success');
+    });
+
+    it('never matches the proof with a same-length string holding a non-ASCII character', () => {
+      const { authenticator, mint } = setup();
+      const { key } = mint();
+      const connection = {};
+      const middle = key.length >> 1;
+      for (const candidate of [
+        key.slice(0, -1) + 'é',
+        key.slice(0, middle) + 'é' + key.slice(middle + 1),
+        key.slice(0, middle) + '\u{10000}' + key.slice(middle + 2),
+        key.slice(0, middle) + '\ud800' + key.slice(middle + 1),
+        key.slice(0, -1) + String.fromCharCode(key.charCodeAt(key.length - 1) + 0x100),
+      ]) {
+        expect(candidate).toHaveLength(key.length);
+        // Twice the right key first: the second compare leaves its bytes behind in the reused buffer.
+        for (let i = 0; i < 2; i++) expect(reasonOf(on(authenticator, key, connection))).toBe('success');
+        expect(reasonOf(on(authenticator, candidate, connection))).toBe('malformed');
+      }
+    });
+
+    it('keeps a proof to its own connection', () => {
+      const { authenticator, mint } = setup();
+      const { key } = mint();
+      const proved = {};
+      expect(reasonOf(on(authenticator, key, proved))).toBe('success');
+      expect(reasonOf(on(authenticator, forge(key), {}))).toBe('invalid-key');
+      expect(reasonOf(on(authenticator, forge(key), proved))).toBe('invalid-key');
+    });
+
+    it('refuses a rememberPerConnection that is not a boolean', () => {
+      const store = new InMemoryApiKeyStore();
+      let caught: unknown;
+      try {
+        new ApiKeyAuthenticator({ pepper, store, rememberPerConnection: 'yes' as unknown as boolean });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(InvalidOptionsError);
+      expect((caught as InvalidOptionsError).issues.map((i) => i.path)).toEqual(['rememberPerConnection']);
+      expect(() => new ApiKeyAuthenticator({ pepper, store, rememberPerConnection: false })).not.toThrow();
+    });
+
+    it('authenticates correctly with the verified cache off (verifiedCacheMs: 0)', () => {
+      const store = new InMemoryApiKeyStore([], () => T0);
+      const authenticator = new ApiKeyAuthenticator({ pepper, store, now: () => T0, verifiedCacheMs: 0 });
+      const { key, record } = mintApiKey({ pepper, clientId: 'svc', now: new Date(T0) });
+      store.add(record);
+      const connection = {};
+      for (let i = 0; i < 2; i++)
+        expect(on(authenticator, key, connection)).toMatchObject({ kind: 'success' });
+      expect(reasonOf(on(authenticator, forge(key), connection))).toBe('invalid-key');
+      expect(reasonOf(on(authenticator, key, connection))).toBe('success');
+      store.revoke(record.keyId);
+      expect(reasonOf(on(authenticator, key, connection))).toBe('revoked');
+    });
+
+    it('skips the whole key check (hash read, SHA-256, HMAC) for the key a connection proved', () => {
+      // A frozen record whose stored hash counts its reads: the key check reads it on every request it
+      // runs (after the SHA-256 of the key); the proof path only compares the record's identity.
+      const secret = new CountingSecret(pepper.reveal());
+      const { key, record } = mintApiKey({ pepper, clientId: 'svc', now: new Date(T0) });
+      let hashReads = 0;
+      const counted = Object.freeze(
+        Object.defineProperty({ ...record }, 'hash', {
+          enumerable: true,
+          get: () => (hashReads++, record.hash),
+        }),
+      );
+      const authenticatorWith = (rememberPerConnection: boolean) =>
+        new ApiKeyAuthenticator({
+          pepper: secret,
+          now: () => T0,
+          store: { findByKeyId: (id) => (id === record.keyId ? counted : undefined) },
+          rememberPerConnection,
+        });
+      const hmacs = () => reveals.get(secret) ?? 0;
+
+      const remembering = authenticatorWith(true);
+      const connection = {};
+      expect(reasonOf(on(remembering, key, connection))).toBe('success');
+      const [reads, macs] = [hashReads, hmacs()];
+      for (let i = 0; i < 3; i++) expect(reasonOf(on(remembering, key, connection))).toBe('success');
+      expect([hashReads, hmacs()]).toEqual([reads, macs]);
+      // The same key without the proof goes through the check: cached HMAC, but the hash is read.
+      expect(reasonOf(on(remembering, key, {}))).toBe('success');
+      expect([hashReads, hmacs()]).toEqual([reads + 1, macs]);
+      // A wrong secret on the connection pays in full, and leaves the proof of the right key in place.
+      expect(reasonOf(on(remembering, forge(key), connection))).toBe('invalid-key');
+      const [afterForgery, macsAfterForgery] = [hashReads, hmacs()];
+      expect(macsAfterForgery).toBe(macs + 1);
+      expect(reasonOf(on(remembering, key, connection))).toBe('success');
+      expect([hashReads, hmacs()]).toEqual([afterForgery, macsAfterForgery]);
+
+      const forgetting = authenticatorWith(false);
+      on(forgetting, key, connection);
+      const before = hashReads;
+      for (let i = 0; i < 3; i++) expect(reasonOf(on(forgetting, key, connection))).toBe('success');
+      expect(hashReads).toBe(before + 3);
     });
   });
 

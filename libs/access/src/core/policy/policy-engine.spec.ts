@@ -373,6 +373,73 @@ describe('PolicyEngine conditions', () => {
   });
 });
 
+describe('PolicyEngine.readsContext', () => {
+  const reads = (...conditions: PolicyDefinition['when'][]) =>
+    engine(
+      conditions.map((when, i): PolicyDefinition => ({
+        id: `p${i}`,
+        effect: 'permit',
+        actions: ['pool:read'],
+        when,
+      })),
+    ).readsContext;
+
+  it('is false for a set without conditions, or none at all', () => {
+    expect(engine().readsContext).toBe(false);
+    expect(engine([permitAdmins, forbidDb]).readsContext).toBe(false);
+  });
+
+  it('is false for conditions that only read the principal and the resource', () => {
+    expect(
+      reads(
+        { has: 'resource.attributes.owner' },
+        { eq: [{ ref: 'resource.attributes.owner' }, { ref: 'principal.id' }] },
+        {
+          all: [
+            { in: ['reader', { ref: 'principal.roles' }] },
+            { not: { eq: [{ ref: 'resource.type' }, 'x'] } },
+          ],
+        },
+        {
+          any: [
+            { startsWith: [{ ref: 'principal.attributes.dept' }, 'context.'] },
+            { eq: ['context.ip', 1] },
+          ],
+        },
+      ),
+    ).toBe(false);
+  });
+
+  it('is true for a context ref, as `has` or as an operand, nested in all / any / not too', () => {
+    expect(reads({ has: 'context.x' })).toBe(true);
+    expect(reads({ eq: [{ ref: 'context.ip' }, '10.0.0.1'] })).toBe(true);
+    expect(reads({ not: { has: 'context.x' } })).toBe(true);
+    expect(
+      reads({ any: [{ eq: [1, 2] }, { all: [{ eq: [1, 1] }, { lt: [1, { ref: 'context.size' }] }] }] }),
+    ).toBe(true);
+    // One policy that reads the context is enough.
+    expect(reads({ has: 'principal.tenant' }, { not: { ne: [{ ref: 'context.method' }, 'GET'] } })).toBe(
+      true,
+    );
+  });
+
+  it('is true for a time window and for a cidr on context.ip', () => {
+    expect(reads({ timeWindow: { from: '09:00', to: '17:00' } })).toBe(true);
+    expect(reads({ cidr: [{ ref: 'context.ip' }, '10.0.0.0/8'] })).toBe(true);
+  });
+
+  it('follows the live set across loads', () => {
+    const e = engine([permitAdmins]);
+    expect(e.readsContext).toBe(false);
+    e.load([{ ...permitAdmins, when: { cidr: [{ ref: 'context.ip' }, '10.0.0.0/8'] } }]);
+    expect(e.readsContext).toBe(true);
+    expect(() => e.load([{ ...permitAdmins, when: { nope: [] } as never }])).toThrow(PolicyValidationError);
+    expect(e.readsContext).toBe(true); // a rejected set changes nothing
+    e.load([permitAdmins]);
+    expect(e.readsContext).toBe(false);
+  });
+});
+
 describe('PolicyEngine loading', () => {
   it('rejects bad engine options all at once', () => {
     expect(() => new PolicyEngine({ actions: [], resourceTypes: ['a', 'a'], maxConditionDepth: 0 })).toThrow(
