@@ -36,6 +36,17 @@ describe('DeferredCounter', () => {
     expect(await registry.metrics()).toContain('c{kind="a"} 2');
   });
 
+  it('drops counts not yet handed over when the registry resets, like the series it resets', async () => {
+    const registry = new Registry();
+    const counter = counterIn(registry);
+    const cell = new DeferredCounter(counter).cell({ kind: 'a' });
+    cell.count += 5;
+    registry.resetMetrics();
+    expect(await valueOf(counter, 'a')).toBeUndefined();
+    cell.count++;
+    expect(await valueOf(counter, 'a')).toBe(1);
+  });
+
   it('flushes every instance on the same counter', async () => {
     const counter = counterIn(new Registry());
     const first = new DeferredCounter(counter).cell({ kind: 'a' });

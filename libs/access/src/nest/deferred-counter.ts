@@ -9,10 +9,8 @@ interface Cell<L extends string> extends CounterCell {
   readonly labels: LabelValues<L>;
 }
 
-type Flush = () => void;
-
 // Every DeferredCounter on one prom-client counter (two apps in one process share the default registry).
-const flushers = new WeakMap<Counter<string>, Set<Flush>>();
+const instances = new WeakMap<Counter<string>, Set<DeferredCounter<string>>>();
 
 /**
  * Counts in plain numbers and hands the totals to a prom-client counter when it is read (scraped).
@@ -21,30 +19,28 @@ const flushers = new WeakMap<Counter<string>, Set<Flush>>();
  */
 export class DeferredCounter<L extends string> {
   private readonly cells: Cell<L>[] = [];
-  private readonly flush: Flush = () => {
-    for (const cell of this.cells) {
-      if (cell.count === 0) continue;
-      this.counter.inc(cell.labels, cell.count);
-      cell.count = 0;
-    }
-  };
 
   constructor(private readonly counter: Counter<L>) {
-    let set = flushers.get(counter);
+    let set = instances.get(counter);
     if (set === undefined) {
-      const own = new Set<Flush>();
+      const own = new Set<DeferredCounter<string>>();
       set = own;
-      flushers.set(counter, own);
-      // prom-client calls the `collect` option before every read of the counter's values; its typings
-      // declare it on the configuration only.
+      instances.set(counter, own);
+      // prom-client calls the `collect` option before every read of the counter's values, and `reset`
+      // on `registry.resetMetrics()`; its typings declare `collect` on the configuration only.
       const target = counter as Counter<L> & { collect?: (this: Counter<L>) => unknown };
-      const previous = target.collect;
+      const previousCollect = target.collect;
       target.collect = function (this: Counter<L>) {
-        for (const flush of own) flush();
-        return previous?.call(this);
+        for (const instance of own) instance.flush();
+        return previousCollect?.call(this);
+      };
+      const previousReset = target.reset;
+      target.reset = function (this: Counter<L>) {
+        for (const instance of own) instance.discard(); // counts not handed over belong to the old series
+        previousReset.call(this);
       };
     }
-    set.add(this.flush);
+    set.add(this as DeferredCounter<string>);
   }
 
   /** A cell for one label set; call once per label set and keep it. */
@@ -57,6 +53,18 @@ export class DeferredCounter<L extends string> {
   /** Hands the last counts over and stops: the counter no longer waits on this instance. */
   detach(): void {
     this.flush();
-    flushers.get(this.counter)?.delete(this.flush);
+    instances.get(this.counter)?.delete(this as DeferredCounter<string>);
+  }
+
+  private flush(): void {
+    for (const cell of this.cells) {
+      if (cell.count === 0) continue;
+      this.counter.inc(cell.labels, cell.count);
+      cell.count = 0;
+    }
+  }
+
+  private discard(): void {
+    for (const cell of this.cells) cell.count = 0;
   }
 }

@@ -218,8 +218,8 @@ export class ApiKeyAuthenticator implements Authenticator {
 
   /**
    * Whether `key` is the key whose bytes are `proven`, in constant time. The key is written into a
-   * reused buffer: no allocation, no loop over characters. `key.length` bytes written for
-   * `key.length` characters means every character was ASCII, so nothing stale takes part.
+   * reused buffer: no allocation, no loop over characters. A full buffer means no stale byte of an
+   * earlier key takes part, and a non-ASCII character writes bytes >= 0x80, which an ASCII key lacks.
    */
   private sameKey(proven: Buffer, key: string): boolean {
     const length = proven.length;
