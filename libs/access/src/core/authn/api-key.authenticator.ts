@@ -225,7 +225,7 @@ export class ApiKeyAuthenticator implements Authenticator {
     const length = proven.length;
     if (key.length !== length) return false;
     if (this.scratch.length !== length) this.scratch = Buffer.alloc(length);
-    return this.scratch.write(key, 'utf8') === length && timingSafeEqual(this.scratch, proven);
+    return this.scratch.write(key) === length && timingSafeEqual(this.scratch, proven);
   }
 
   private remember(keyId: string, digest: string, storedHash: string, now: number): void {
