@@ -85,7 +85,7 @@ const reader = mintApiKey({ pepper, clientId: 'bench-reader', roles: ['reader'] 
           { id: 'readers-read', effect: 'permit', principal: { roles: ['reader'] }, actions: ['items:read'] },
         ],
       },
-      throttle: false,
+      // The default failure throttle stays on, as in a real service.
     }),
   ],
   controllers: [GuardedController],

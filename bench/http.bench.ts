@@ -9,8 +9,8 @@ import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 
 const CONNECTIONS = 100;
-const ROUND_S = Number(process.env.BENCH_HTTP_SECONDS ?? 2);
-const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 5);
+const ROUND_S = Number(process.env.BENCH_HTTP_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 7);
 
 interface Ready {
   barePort: number;

@@ -234,6 +234,24 @@ describe('AccessGuard', () => {
       expect(reads).toEqual({ ip: 0, requestId: 0 });
     });
 
+    it('reads the address for the throttle only once some client has failed', () => {
+      const service = new AccessService(
+        { authenticators: [inMemory()], policy, throttle: { maxFailures: 2 } },
+        new AccessMetrics(),
+      );
+      const guard = new AccessGuard(new Reflector(), service);
+      const quiet = countingRequest();
+      expect(run(guard, Readable, quiet.request)).toBe(true);
+      expect(quiet.reads.ip).toBe(0); // nothing tracked, nothing can be locked
+
+      const attacker = { method: 'GET', url: '/item', headers: { 'x-api-key': 'stw_wrong' }, ip: '10.9.9.9' };
+      for (let i = 0; i < 2; i++) expect(statusOf(() => run(guard, Readable, attacker))).toBe(401);
+      const [locked, other] = [countingRequest({}, '10.9.9.9'), countingRequest()];
+      expect(statusOf(() => run(guard, Readable, locked.request))).toBe(429); // the right key, a locked address
+      expect(run(guard, Readable, other.request)).toBe(true);
+      expect(other.reads.ip).toBeGreaterThan(0);
+    });
+
     it('gives the address to a policy that reads context.ip', () => {
       const guard = guardOn({ policies: [fromTenOnly] });
       const inside = countingRequest();

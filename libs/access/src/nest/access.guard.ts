@@ -112,7 +112,8 @@ export class AccessGuard implements CanActivate {
       });
       return this.fail(call, 'audit-unavailable');
     }
-    if (this.access.throttle) this.refuseIfLocked(call, call.ipKey);
+    // While no client has failed recently nothing can be locked: no address to read, no key to build.
+    if (this.access.throttle?.size) this.refuseIfLocked(call, call.ipKey);
     const principal = this.authenticate(call);
     if (isPromiseLike(principal)) {
       return Promise.resolve(principal).then((settled) => {
@@ -193,7 +194,7 @@ export class AccessGuard implements CanActivate {
       case 'failure':
         return this.unauthorized(call, outcome.method, outcome.reason, outcome.subject);
       case 'success':
-        if (outcome.subject !== undefined && this.access.throttle) {
+        if (outcome.subject !== undefined && this.access.throttle?.size) {
           // A locked key id stays locked even for the right secret: that is what stops guessing it.
           const key = `subject:${outcome.subject}`;
           this.refuseIfLocked(call, key);

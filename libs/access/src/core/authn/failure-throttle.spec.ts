@@ -35,6 +35,26 @@ describe('FailureThrottle', () => {
     expect(throttle.check('k').locked).toBe(false);
   });
 
+  it('forgets stale keys as checks come in, down to an empty table', () => {
+    const { throttle, advance } = make();
+    throttle.recordFailure('a');
+    throttle.recordFailure('b');
+    for (let i = 0; i < 3; i++) throttle.recordFailure('c'); // locked for 5 s
+    advance(999);
+    throttle.check('x');
+    expect(throttle.size).toBe(3); // still inside the window
+    advance(1);
+    throttle.check('x');
+    throttle.check('x');
+    expect(throttle.size).toBe(1); // 'a' and 'b' went, one per check
+    throttle.check('x');
+    expect(throttle.size).toBe(1); // a running lockout stays
+    expect(throttle.check('c').locked).toBe(true);
+    advance(5_000);
+    expect(throttle.check('c')).toEqual({ locked: false });
+    expect(throttle.size).toBe(0);
+  });
+
   it('reset clears failures but not a running lockout', () => {
     const { throttle } = make();
     throttle.recordFailure('a');

@@ -18,6 +18,8 @@ export interface FailureThrottleOptions {
 export type ThrottleState =
   { readonly locked: false } | { readonly locked: true; readonly retryAfterMs: number };
 
+const NOT_LOCKED: ThrottleState = Object.freeze({ locked: false });
+
 // Locked entries an eviction moves to the back instead of dropping; bounds the work of one eviction.
 const MAX_SPARED_LOCKOUTS = 16;
 
@@ -55,11 +57,29 @@ export class FailureThrottle {
 
   /** Whether `key` is locked out now. */
   check(key: string): ThrottleState {
-    const entry = this.entries.get(key);
-    if (!entry) return { locked: false };
+    if (this.entries.size === 0) return NOT_LOCKED;
     const now = this.now();
-    if (entry.lockedUntil > now) return { locked: true, retryAfterMs: entry.lockedUntil - now };
-    return { locked: false };
+    this.forgetOldestIfStale(now);
+    const entry = this.entries.get(key);
+    if (entry !== undefined && entry.lockedUntil > now) {
+      return { locked: true, retryAfterMs: entry.lockedUntil - now };
+    }
+    return NOT_LOCKED;
+  }
+
+  /**
+   * Drops the least recently failed key once its failures left the window and it is not locked, one
+   * per check: the table drains while requests flow, and `size` falls back to 0, which lets a guard
+   * skip the throttle altogether.
+   */
+  private forgetOldestIfStale(now: number): void {
+    const oldest = this.entries.entries().next();
+    if (oldest.done) return;
+    const [key, entry] = oldest.value;
+    const last = entry.failures.at(-1);
+    if (entry.lockedUntil <= now && (last === undefined || last <= now - this.windowMs)) {
+      this.entries.delete(key);
+    }
   }
 
   /** Counts one failure; returns true when this failure starts a lockout. */
