@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
-const run = promisify(execFile);
+const exec = promisify(execFile);
+// One clear failure instead of `spawn promtool ENOENT` on a machine without it.
+const run = (command: string, args: string[]) =>
+  exec(command, args).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') {
+      throw new Error(`${command} not found: install Debian's prometheus package (.ci/run does)`);
+    }
+    throw error;
+  });
 const rulesDir = resolve(import.meta.dirname, '../../apps/demo/prometheus');
 
 // The shipped alerting rules, checked by Prometheus's own tool (Debian's `prometheus` package; .ci/run installs it).
