@@ -19,8 +19,8 @@ export interface ApiKeyAuthenticatorOptions {
   /** Only keys with this prefix are claimed (default 'stw'); a `Bearer` token with it is treated as a key. */
   prefix?: string;
   /**
-   * Wall clock in ms since epoch for expiry (default: `performance.timeOrigin + performance.now()`,
-   * which V8 reads without the runtime call `Date.now()` costs on every request).
+   * Wall clock in ms since epoch for expiry (default: the monotonic clock set to `Date.now()` at most
+   * once a second, which spares the runtime call `Date.now()` costs on every request).
    */
   now?: () => number;
   /**
@@ -60,6 +60,8 @@ interface VerifiedKey {
 interface ConnectionProof {
   /** The key's bytes (ASCII). */
   readonly key: Buffer;
+  /** The record's `expiresAt` as proven; a different one takes the full path. */
+  readonly expires: string | undefined;
   readonly keyId: string;
   readonly record: ApiKeyRecord;
   readonly result: AuthnResult;
@@ -115,7 +117,8 @@ export class ApiKeyAuthenticator implements Authenticator {
   authenticate(credentials: Credentials, context?: AuthnContext): AuthnResult | Promise<AuthnResult> {
     const key = this.claim(credentials);
     if (key === undefined) return NO_CREDENTIALS;
-    const connection = this.proofs === undefined ? undefined : context?.connection;
+    const candidate = this.proofs === undefined ? undefined : context?.connection;
+    const connection = typeof candidate === 'object' && candidate !== null ? candidate : undefined;
     let proof = connection === undefined ? undefined : this.proofs!.get(connection);
     if (proof !== undefined && !this.sameKey(proof.key, key)) proof = undefined;
     let keyId = proof?.keyId;
@@ -139,22 +142,33 @@ export class ApiKeyAuthenticator implements Authenticator {
     proof: ConnectionProof | undefined,
   ): AuthnResult {
     const now = this.now();
-    if (proof !== undefined && record === proof.record && proof.until > now && proof.expiresAt > now) {
+    if (
+      proof !== undefined &&
+      record === proof.record &&
+      proof.until > now &&
+      // Read on every request, as the store's documentation promises, even from an immutable record.
+      record.revokedAt === undefined &&
+      record.expiresAt === proof.expires &&
+      proof.expiresAt > now
+    ) {
       return proof.result;
     }
-    const result = this.check(key, keyId, record, now);
+    const verified = { until: Infinity };
+    const result = this.check(key, keyId, record, now, verified);
     if (connection !== undefined) {
-      // Only a frozen record can stand for "unchanged": a store revokes or replaces a key with a new one.
-      if (result.kind === 'success' && record !== undefined && Object.isFrozen(record)) {
-        const expiresAt = record.expiresAt === undefined ? Infinity : Date.parse(record.expiresAt);
-        const bytes = Buffer.from(key, 'utf8');
+      if (result.kind === 'success' && record !== undefined && isImmutable(record)) {
+        // Outside Node's shared Buffer pool: the bytes go when the proof goes.
+        const bytes = Buffer.alloc(key.length);
+        bytes.write(key);
         this.proofs!.set(connection, {
           key: bytes,
           keyId,
           record,
           result,
-          expiresAt,
-          until: now + this.cacheMs,
+          expires: record.expiresAt,
+          expiresAt: record.expiresAt === undefined ? Infinity : Date.parse(record.expiresAt),
+          // Never longer than the verification it stands on.
+          until: Math.min(now + this.cacheMs, verified.until),
         });
       } else if (proof !== undefined) {
         this.proofs!.delete(connection);
@@ -163,7 +177,13 @@ export class ApiKeyAuthenticator implements Authenticator {
     return result;
   }
 
-  private check(key: string, keyId: string, record: ApiKeyRecord | undefined, now: number): AuthnResult {
+  private check(
+    key: string,
+    keyId: string,
+    record: ApiKeyRecord | undefined,
+    now: number,
+    verified: { until: number },
+  ): AuthnResult {
     // Digest and lookup happen for unknown ids too, so unknown and wrong keys still cost the same.
     const digest = this.cacheMs > 0 ? hash('sha256', key, 'base64') : undefined;
     const known = digest === undefined ? undefined : this.verified.get(keyId);
@@ -185,6 +205,8 @@ export class ApiKeyAuthenticator implements Authenticator {
       if (!record) return this.fail('unknown-key', keyId);
       if (!equal) return this.fail('invalid-key', keyId);
       if (digest !== undefined) this.remember(keyId, digest, record.hash, now);
+    } else {
+      verified.until = known.until; // passed on the strength of an earlier HMAC check
     }
     return this.outcome(record, now);
   }
@@ -201,8 +223,8 @@ export class ApiKeyAuthenticator implements Authenticator {
   }
 
   /**
-   * The success result for a record, built once per frozen record: the result and its principal are
-   * frozen too, so every request can share them. A store that changes a key hands out a new object.
+   * The success result for a record, built once per immutable record: the result and its principal
+   * are frozen too, so every request can share them. A store that changes a key hands out a new object.
    */
   private success(record: ApiKeyRecord): AuthnResult {
     let result = this.successes.get(record);
@@ -215,7 +237,7 @@ export class ApiKeyAuthenticator implements Authenticator {
         authMethod: METHOD,
       });
       result = Object.freeze({ kind: 'success', principal, subject: `key:${record.keyId}` } as const);
-      if (Object.isFrozen(record)) this.successes.set(record, result);
+      if (isImmutable(record)) this.successes.set(record, result);
     }
     return result;
   }
@@ -229,7 +251,9 @@ export class ApiKeyAuthenticator implements Authenticator {
     const length = proven.length;
     if (key.length !== length) return false;
     if (this.scratch.length !== length) this.scratch = Buffer.alloc(length);
-    return this.scratch.write(key) === length && timingSafeEqual(this.scratch, proven);
+    const same = this.scratch.write(key) === length && timingSafeEqual(this.scratch, proven);
+    this.scratch.fill(0); // holds whatever a client sent: keep it no longer than the compare
+    return same;
   }
 
   private remember(keyId: string, digest: string, storedHash: string, now: number): void {
@@ -274,8 +298,51 @@ export class ApiKeyAuthenticator implements Authenticator {
   }
 }
 
-const ORIGIN = performance.timeOrigin;
-const epochNow = (): number => ORIGIN + performance.now();
+// The wall clock without a runtime call per request: the monotonic clock plus an offset re-read from
+// `Date.now()` at most once a second, so clock steps and suspends are followed within a second.
+let offset = Date.now() - performance.now();
+let syncedAt = performance.now();
+function epochNow(): number {
+  const monotonic = performance.now();
+  if (monotonic - syncedAt >= 1_000) {
+    offset = Date.now() - monotonic;
+    syncedAt = monotonic;
+  }
+  return offset + monotonic;
+}
+
+const IMMUTABLE_FIELDS = [
+  'keyId',
+  'clientId',
+  'hash',
+  'roles',
+  'tenant',
+  'attributes',
+  'expiresAt',
+  'revokedAt',
+];
+const immutable = new WeakMap<ApiKeyRecord, boolean>();
+
+/**
+ * Whether a record can stand for "unchanged" while the store hands out the same object: frozen, a plain
+ * object, data properties only (no getter can change an answer), roles and attributes frozen too.
+ */
+function isImmutable(record: ApiKeyRecord): boolean {
+  const known = immutable.get(record);
+  if (known !== undefined) return known;
+  const prototype = Object.getPrototypeOf(record) as unknown;
+  const plain =
+    Object.isFrozen(record) &&
+    (prototype === Object.prototype || prototype === null) &&
+    IMMUTABLE_FIELDS.every((field) => {
+      const descriptor = Object.getOwnPropertyDescriptor(record, field);
+      return descriptor === undefined || 'value' in descriptor;
+    }) &&
+    Object.isFrozen(record.roles) &&
+    (record.attributes === undefined || Object.isFrozen(record.attributes));
+  immutable.set(record, plain);
+  return plain;
+}
 
 const NO_CREDENTIALS: AuthnResult = Object.freeze({ kind: 'no-credentials' });
 

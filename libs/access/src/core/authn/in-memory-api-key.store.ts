@@ -29,7 +29,7 @@ export class InMemoryApiKeyStore implements ApiKeyStore {
     ) {
       throw new ApiKeyLimitError(record.clientId, MAX_ACTIVE_KEYS_PER_CLIENT);
     }
-    this.records.set(record.keyId, Object.freeze({ ...record }));
+    this.records.set(record.keyId, frozenCopy(record));
   }
 
   /** Marks a key revoked; it fails authentication from now on and no longer counts as active. */
@@ -37,7 +37,7 @@ export class InMemoryApiKeyStore implements ApiKeyStore {
     const record = this.records.get(keyId);
     if (!record) throw new ApiKeyNotFoundError();
     if (record.revokedAt === undefined) {
-      this.records.set(keyId, Object.freeze({ ...record, revokedAt: at.toISOString() }));
+      this.records.set(keyId, frozenCopy({ ...record, revokedAt: at.toISOString() }));
     }
   }
 
@@ -57,4 +57,16 @@ export class InMemoryApiKeyStore implements ApiKeyStore {
 export function isActive(record: ApiKeyRecord, now: number): boolean {
   if (record.revokedAt !== undefined) return false;
   return record.expiresAt === undefined || Date.parse(record.expiresAt) > now;
+}
+
+/**
+ * A copy the caller cannot change afterwards, roles and attributes included: a record stands for one
+ * state of a key, and authenticators may cache what they derived from it.
+ */
+function frozenCopy(record: ApiKeyRecord): ApiKeyRecord {
+  return Object.freeze({
+    ...record,
+    roles: Object.freeze([...record.roles]),
+    ...(record.attributes !== undefined && { attributes: Object.freeze({ ...record.attributes }) }),
+  });
 }
