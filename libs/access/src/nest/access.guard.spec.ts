@@ -4,7 +4,9 @@ import { Secret } from '@steward/common';
 import { mintApiKey } from '../core/authn/api-key.js';
 import { apiKeys } from '../core/authn/api-key.authenticator.js';
 import { InMemoryApiKeyStore } from '../core/authn/in-memory-api-key.store.js';
-import type { Authenticator } from '../core/authn/interfaces/authenticator.interface.js';
+import type { Authenticator, AuthnContext } from '../core/authn/interfaces/authenticator.interface.js';
+import type { AccessRequest } from '../core/interfaces/decision.interface.js';
+import { PolicyEngine } from '../core/policy/index.js';
 import type { AuditEvent } from '../core/interfaces/audit-event.interface.js';
 import type { PolicyDefinition } from '../core/policy/interfaces/index.js';
 import { ACCESS_STATE_REQUEST_KEY, PRINCIPAL_REQUEST_KEY } from './access.constants.js';
@@ -148,6 +150,43 @@ describe('AccessGuard', () => {
       expect(call(guard, Readable)).toBe(true);
       expect(() => call(guard, Writable)).toThrow(AccessProblemException);
     }
+  });
+
+  it('shows authenticators the facts of a request, never the request or its headers', () => {
+    const sync = inMemory();
+    const seen: AuthnContext[] = [];
+    const spying: Authenticator = {
+      method: 'api-key',
+      authenticate: (c, ctx) => (seen.push(ctx), sync.authenticate(c, ctx)),
+    };
+    expect(call(guardWith([spying]), Readable)).toBe(true);
+    const [context] = seen;
+    expect(context!.ip).toBe('127.0.0.1');
+    expect(context!.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Object.keys(context!)).toEqual([]);
+    expect({ ...context }).toEqual({});
+    expect(JSON.parse(JSON.stringify(context))).toEqual({ ip: '127.0.0.1', requestId: context!.requestId });
+    expect(JSON.stringify(context)).not.toContain(reader.key);
+  });
+
+  it('gives the context to an engine that overrides evaluate, whatever its policies read', () => {
+    const contexts: unknown[] = [];
+    class Blocklist extends PolicyEngine {
+      override evaluate(request: AccessRequest) {
+        contexts.push(request.context);
+        return super.evaluate(request);
+      }
+    }
+    const engine = new Blocklist({ actions: policy.actions, resourceTypes: policy.resourceTypes });
+    engine.load(policy.policies);
+    expect(engine.readsContext).toBe(false); // inherited, and true of the policies alone
+    const service = new AccessService(
+      { authenticators: [inMemory()], policy: engine, throttle: false },
+      new AccessMetrics(),
+    );
+    expect(service.contextUnread).toBe(false);
+    expect(call(new AccessGuard(new Reflector(), service), Readable)).toBe(true);
+    expect(contexts).toEqual([expect.objectContaining({ ip: '127.0.0.1', method: 'GET' })]);
   });
 
   it('refuses a privileged route that lacks the auditing interceptor, with a 503', () => {

@@ -12,7 +12,7 @@ import type { ResourceRef } from '../core/interfaces/decision.interface.js';
 import { ACCESS_STATE_REQUEST_KEY, PRINCIPAL_REQUEST_KEY } from './access.constants.js';
 import { AccessProblemException, type AccessProblemKind } from './access-problem.exception.js';
 import { AccessService, type AuthnOutcome } from './access.service.js';
-import { GuardedCall, type GuardedHttpRequest } from './guarded-call.js';
+import { CallFacts, GuardedCall, type GuardedHttpRequest } from './guarded-call.js';
 import { PrivilegedActionInterceptor } from './privileged-action.interceptor.js';
 import { Public } from './public.decorator.js';
 import { RequiresMetadata, type Requirement } from './requires.decorator.js';
@@ -181,7 +181,7 @@ export class AccessGuard implements CanActivate {
     if (!extraction.ok) return this.unauthorized(call, 'none', extraction.reason);
     if (!extraction.present) return this.unauthorized(call, 'none', 'missing-credentials');
 
-    const outcome = this.access.authenticate(extraction.credentials, call);
+    const outcome = this.access.authenticate(extraction.credentials, new CallFacts(call));
     return isPromiseLike(outcome)
       ? Promise.resolve(outcome).then((settled) => this.settle(call, settled))
       : this.settle(call, outcome);
@@ -223,7 +223,7 @@ export class AccessGuard implements CanActivate {
     // Most policy sets never look at the context; then the request id, address and time go unread.
     const decision = !resource
       ? DENY_WITHOUT_RESOURCE
-      : this.access.engine.readsContext === false
+      : this.access.contextUnread
         ? this.access.decide({ principal, action, resource })
         : this.access.decide({ principal, action, resource, context: call.policyContext() });
     this.access.metrics.decision(action, resource?.type ?? 'unknown', decision.allowed, started);

@@ -24,6 +24,7 @@ import type {
 
 const AUTHN_ERROR_LOG_INTERVAL_MS = 60_000;
 const UNCLAIMED = Object.freeze({ kind: 'unclaimed' as const });
+const BUILTIN_EVALUATE = PolicyEngine.prototype.evaluate;
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
@@ -70,6 +71,15 @@ export class AccessService implements OnApplicationShutdown {
       this.unsubscribe.push(this.engine.onReload((info) => this.onPolicyReload(info)));
     }
     this.watchAudit(options.audit);
+  }
+
+  /**
+   * True while the engine is Steward's `PolicyEngine` and no live policy reads `request.context`: the
+   * guard then leaves the context out. A subclass or wrapper with its own `evaluate` may read the
+   * context whatever the policies say, so it always gets one.
+   */
+  get contextUnread(): boolean {
+    return this.engine.evaluate === BUILTIN_EVALUATE && this.engine.readsContext === false;
   }
 
   /** The audit trail, if configured. */

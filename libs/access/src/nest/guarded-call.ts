@@ -22,11 +22,11 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const UNSET = Symbol('unset');
 
 /**
- * One guarded request on its way through `AccessGuard`. The request id, client address and time are
- * read on first use: an allowed request without throttling or audit needs none of them, and Express's
- * `request.ip` parses `X-Forwarded-For` on every read. Doubles as the authenticators' `AuthnContext`.
+ * One guarded request on its way through `AccessGuard`. The request id and client address are read on
+ * first use: an allowed request without throttling or audit needs neither, and Express's `request.ip`
+ * parses `X-Forwarded-For` on every read.
  */
-export class GuardedCall implements AuthnContext {
+export class GuardedCall {
   private id?: string;
   private address: string | undefined | typeof UNSET = UNSET;
   private at?: string;
@@ -94,5 +94,33 @@ export class GuardedCall implements AuthnContext {
       route: this.route,
       requestId: this.requestId,
     };
+  }
+}
+
+/**
+ * What authenticators see of a call: its facts, read on first use, and never the request with its
+ * headers (an authenticator that logs its context must not log a credential).
+ */
+export class CallFacts implements AuthnContext {
+  readonly #call: GuardedCall;
+
+  constructor(call: GuardedCall) {
+    this.#call = call;
+  }
+
+  get ip(): string | undefined {
+    return this.#call.ip;
+  }
+
+  get requestId(): string {
+    return this.#call.requestId;
+  }
+
+  get connection(): object | undefined {
+    return this.#call.connection;
+  }
+
+  toJSON(): { ip?: string; requestId: string } {
+    return { ip: this.ip, requestId: this.requestId };
   }
 }

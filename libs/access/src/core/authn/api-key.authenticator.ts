@@ -1,5 +1,6 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { types } from 'node:util';
 import { OptionChecker, type Secret } from '@steward/common';
 import type { Principal } from '../interfaces/principal.interface.js';
 import { checkPepper, checkPrefix, hmacApiKey, parseApiKey } from './api-key.js';
@@ -332,6 +333,7 @@ function isImmutable(record: ApiKeyRecord): boolean {
   if (known !== undefined) return known;
   const prototype = Object.getPrototypeOf(record) as unknown;
   const plain =
+    !types.isProxy(record) &&
     Object.isFrozen(record) &&
     (prototype === Object.prototype || prototype === null) &&
     IMMUTABLE_FIELDS.every((field) => {

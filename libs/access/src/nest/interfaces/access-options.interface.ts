@@ -12,7 +12,10 @@ import type {
 /** What the guard needs from a policy engine (`PolicyEngine` fits). */
 export interface AccessPolicyEngine {
   readonly version: string;
-  /** `false` while no policy can read `request.context`: the guard then skips building it. */
+  /**
+   * `false` while no policy can read `request.context`. Honoured for Steward's `PolicyEngine` only
+   * (the guard then skips building the context); any other `evaluate` always gets the context.
+   */
   readonly readsContext?: boolean;
   evaluate(request: AccessRequest): Decision;
   load?(policies: readonly PolicyDefinition[]): { version: string; count: number };
