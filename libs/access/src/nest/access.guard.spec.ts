@@ -306,7 +306,7 @@ describe('AccessGuard', () => {
       expect(run(guard, Readable, viaSocket)).toBe(true);
     });
 
-    it('leaves the privileged-action state on privileged routes only', () => {
+    it('leaves the access state on every granted request, reading the request id only when asked', () => {
       const guard = guardOn({
         policies: [{ ...policy.policies[0]!, actions: ['items:read', 'items:write'] }],
       });
@@ -314,10 +314,14 @@ describe('AccessGuard', () => {
       class Privileged extends Base {}
       const plain = countingRequest();
       expect(run(guard, Readable, plain.request)).toBe(true);
-      expect(plain.request).not.toHaveProperty(ACCESS_STATE_REQUEST_KEY);
+      const state = plain.request[ACCESS_STATE_REQUEST_KEY] as AccessRequestState;
+      expect(state).toMatchObject({ action: 'items:read', resource: 'items', privileged: false });
+      expect(plain.reads).toEqual({ ip: 0, requestId: 0 });
+      expect(state.requestId).toBe('req-1');
+      expect(plain.reads.requestId).toBe(1);
       const privileged = countingRequest({ route: { path: '/item' } });
       expect(run(guard, Privileged, privileged.request)).toBe(true);
-      expect(privileged.request[ACCESS_STATE_REQUEST_KEY]).toEqual<AccessRequestState>({
+      expect(JSON.parse(JSON.stringify(privileged.request[ACCESS_STATE_REQUEST_KEY]))).toEqual({
         requestId: 'req-1',
         principal: expect.objectContaining({ id: 'svc' }),
         action: 'items:write',

@@ -1,6 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
+import { wallClockNow } from '@steward/common';
 import {
   extractCredentials,
   findQueryCredential,
@@ -12,12 +13,12 @@ import type { ResourceRef } from '../core/interfaces/decision.interface.js';
 import { ACCESS_STATE_REQUEST_KEY, PRINCIPAL_REQUEST_KEY } from './access.constants.js';
 import { AccessProblemException, type AccessProblemKind } from './access-problem.exception.js';
 import { AccessService, type AuthnOutcome } from './access.service.js';
-import { CallFacts, GuardedCall, type GuardedHttpRequest } from './guarded-call.js';
+import { CallFacts, GrantedAccess, GuardedCall, type GuardedHttpRequest } from './guarded-call.js';
 import { PrivilegedActionInterceptor } from './privileged-action.interceptor.js';
 import { Public } from './public.decorator.js';
 import { RequiresMetadata, type Requirement } from './requires.decorator.js';
 
-/** What the guard leaves on a privileged route's request for the privileged-action interceptor. */
+/** What the guard leaves on a granted request (`ACCESS_STATE_REQUEST_KEY`), read by the privileged-action interceptor. */
 export interface AccessRequestState {
   readonly requestId: string;
   readonly principal: Principal;
@@ -226,7 +227,12 @@ export class AccessGuard implements CanActivate {
       : this.access.contextUnread
         ? this.access.decide({ principal, action, resource })
         : this.access.decide({ principal, action, resource, context: call.policyContext() });
-    this.access.metrics.decision(action, resource?.type ?? 'unknown', decision.allowed, started);
+    this.access.metrics.decision(
+      action,
+      resource?.type ?? 'unknown',
+      decision.allowed,
+      this.access.metrics.evaluationSeconds(started),
+    );
     const resourceLabel =
       resource && (resource.id !== undefined ? `${resource.type}:${resource.id}` : resource.type);
     // Building the event costs a spread per request; without a trail nobody would read it.
@@ -245,18 +251,14 @@ export class AccessGuard implements CanActivate {
     }
     if (!decision.allowed) this.fail(call, 'forbidden');
 
-    if (requirement.privileged !== true) return;
-    const sourceIp = call.ip;
-    const state: AccessRequestState = {
-      requestId: call.requestId,
+    const state: AccessRequestState = new GrantedAccess(
+      call,
       principal,
       action,
-      resource: resourceLabel ?? 'unknown',
-      policyIds: decision.policyIds,
-      ...(sourceIp !== undefined && { sourceIp }),
-      route: call.route,
-      privileged: true,
-    };
+      resourceLabel ?? 'unknown',
+      decision.policyIds,
+      requirement.privileged === true,
+    );
     call.request[ACCESS_STATE_REQUEST_KEY] = state;
   }
 
@@ -340,7 +342,7 @@ export class AccessGuard implements CanActivate {
 
   /** The wall clock as ISO 8601, formatted once per millisecond: thousands of requests share one. */
   private isoNow(): string {
-    const now = Date.now();
+    const now = Math.floor(wallClockNow());
     if (now !== this.isoAt) {
       this.isoAt = now;
       this.iso = new Date(now).toISOString();

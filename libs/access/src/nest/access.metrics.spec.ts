@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { AccessMetrics, EVALUATION_SAMPLE, MAX_LABEL_VALUES } from './access.metrics.js';
 
@@ -68,15 +69,24 @@ describe('AccessMetrics', () => {
     for (let i = 0; i < EVALUATION_SAMPLE + 1; i++) expect(metrics.startEvaluation()).toBe(-1);
   });
 
-  it('times the first decision and then one in EVALUATION_SAMPLE, while counting every decision', async () => {
+  it('times a random one decision in EVALUATION_SAMPLE, while counting every decision', async () => {
     const registry = new Registry();
     const decisions = decisionCounter(registry);
     const histogram = new Histogram({ name: 'h', help: 'h', registers: [registry] });
     const metrics = new AccessMetrics(undefined, decisions, histogram);
+    // Draws below 1 / EVALUATION_SAMPLE pick a decision: here the 1st, the 17th and the 33rd.
+    let draw = 0;
+    const random = jest
+      .spyOn(Math, 'random')
+      .mockImplementation(() => (draw++ % EVALUATION_SAMPLE === 0 ? 0.5 / EVALUATION_SAMPLE : 0.5));
     const started: number[] = [];
-    for (let i = 0; i < 2 * EVALUATION_SAMPLE + 1; i++) {
-      started.push(metrics.startEvaluation());
-      metrics.decision('items:read', 'item', i % 2 === 0, started[i]);
+    try {
+      for (let i = 0; i < 2 * EVALUATION_SAMPLE + 1; i++) {
+        started.push(metrics.startEvaluation());
+        metrics.decision('items:read', 'item', i % 2 === 0, metrics.evaluationSeconds(started[i]!));
+      }
+    } finally {
+      random.mockRestore();
     }
     expect(started.flatMap((s, i) => (s >= 0 ? [i] : []))).toEqual([
       0,

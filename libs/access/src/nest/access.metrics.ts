@@ -4,7 +4,7 @@ import type { Counter, Histogram } from 'prom-client';
 import { ACCESS_METRICS } from './access.constants.js';
 import { DeferredCounter, type CounterCell } from './deferred-counter.js';
 
-/** One decision in this many is timed into `steward_authz_evaluation_seconds`; the first always is. */
+/** On average one decision in this many is timed into `steward_authz_evaluation_seconds`. */
 export const EVALUATION_SAMPLE = 16;
 
 /** The metric providers; they register in prom-client's default registry whether or not the app exposes it. */
@@ -58,7 +58,6 @@ export class AccessMetrics implements OnApplicationShutdown {
   private readonly decisionCells = new Map<string, Map<string, DecisionCells>>();
   private readonly decisionCellsByLabel = new Map<string, DecisionCells>();
   private rawDecisionKeys = 0;
-  private untimed = 0;
 
   constructor(
     @Optional()
@@ -88,21 +87,27 @@ export class AccessMetrics implements OnApplicationShutdown {
 
   /**
    * When to start timing a decision, or -1 when this one goes untimed: two clock reads and an
-   * observation cost more than evaluating the policies, so one decision in `EVALUATION_SAMPLE` is timed.
+   * observation cost more than evaluating the policies, so one decision in `EVALUATION_SAMPLE` is
+   * timed, picked at random so no periodic pattern of traffic decides which route is measured.
    */
   startEvaluation(): number {
-    if (this.evaluation === undefined || this.untimed++ % EVALUATION_SAMPLE !== 0) return -1;
+    if (this.evaluation === undefined || Math.random() * EVALUATION_SAMPLE >= 1) return -1;
     return performance.now();
   }
 
-  /** One decision on a guarded route; `started` is what `startEvaluation()` returned for it. */
-  decision(action: string, resourceType: string, allowed: boolean, started = -1): void {
+  /** Seconds since `startEvaluation()` returned `started`; undefined for an untimed decision. */
+  evaluationSeconds(started: number): number | undefined {
+    return started < 0 ? undefined : (performance.now() - started) / 1000;
+  }
+
+  /** One decision on a guarded route, with the time its evaluation took when it was timed. */
+  decision(action: string, resourceType: string, allowed: boolean, seconds?: number): void {
     if (this.decisions) {
       const cells =
         this.decisionCells.get(action)?.get(resourceType) ?? this.newDecisionCells(action, resourceType);
       cells[allowed ? 1 : 0].count++;
     }
-    if (started >= 0) this.evaluation?.observe((performance.now() - started) / 1000);
+    if (seconds !== undefined) this.evaluation?.observe(seconds);
   }
 
   /** One audit outcome per sink. */

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthnContext } from '../core/authn/interfaces/authenticator.interface.js';
 import type { AuditEvent } from '../core/interfaces/audit-event.interface.js';
+import type { Principal } from '../core/interfaces/principal.interface.js';
+import type { AccessRequestState } from './access.guard.js';
 import type { AccessHttpRequest } from './requires.decorator.js';
 
 /** The request as the guard reads it (Express's and Fastify's requests fit). */
@@ -29,7 +31,8 @@ const UNSET = Symbol('unset');
 export class GuardedCall {
   private id?: string;
   private address: string | undefined | typeof UNSET = UNSET;
-  private at?: string;
+  /** When the guard saw the request (ISO 8601), taken at once: a later await must not move it. */
+  readonly time: string;
 
   constructor(
     readonly request: GuardedHttpRequest,
@@ -39,8 +42,10 @@ export class GuardedCall {
     /** The route's action; undefined on a route without `@Requires`. */
     readonly action: string | undefined,
     private readonly requestIdHeader: string,
-    private readonly clock: () => string,
-  ) {}
+    clock: () => string,
+  ) {
+    this.time = clock();
+  }
 
   /** The caller's `X-Request-Id` when it is well-formed, else a fresh UUID. */
   get requestId(): string {
@@ -65,11 +70,6 @@ export class GuardedCall {
   /** The throttle key of the client address. */
   get ipKey(): string {
     return `ip:${this.ip ?? 'unknown'}`;
-  }
-
-  /** When the guard first looked at the time, as ISO 8601. */
-  get time(): string {
-    return (this.at ??= this.clock());
   }
 
   /** The fields every audit event about this request starts from. */
@@ -122,5 +122,50 @@ export class CallFacts implements AuthnContext {
 
   toJSON(): { ip?: string; requestId: string } {
     return { ip: this.ip, requestId: this.requestId };
+  }
+}
+
+/**
+ * What the guard leaves on a granted request (`ACCESS_STATE_REQUEST_KEY`): the request id, address
+ * and route label are read from the call on first use, so a route nobody asks costs one object.
+ */
+export class GrantedAccess implements AccessRequestState {
+  readonly #call: GuardedCall;
+
+  constructor(
+    call: GuardedCall,
+    readonly principal: Principal,
+    readonly action: string,
+    readonly resource: string,
+    readonly policyIds: readonly string[],
+    readonly privileged: boolean,
+  ) {
+    this.#call = call;
+  }
+
+  get requestId(): string {
+    return this.#call.requestId;
+  }
+
+  get sourceIp(): string | undefined {
+    return this.#call.ip;
+  }
+
+  get route(): string {
+    return this.#call.route;
+  }
+
+  toJSON(): AccessRequestState {
+    const { requestId, principal, action, resource, policyIds, sourceIp, route, privileged } = this;
+    return {
+      requestId,
+      principal,
+      action,
+      resource,
+      policyIds,
+      ...(sourceIp !== undefined && { sourceIp }),
+      route,
+      privileged,
+    };
   }
 }

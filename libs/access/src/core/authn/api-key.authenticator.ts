@@ -1,7 +1,6 @@
 import { hash, timingSafeEqual } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { types } from 'node:util';
-import { OptionChecker, type Secret } from '@steward/common';
+import { OptionChecker, wallClockNow, type Secret } from '@steward/common';
 import type { Principal } from '../interfaces/principal.interface.js';
 import { checkPepper, checkPrefix, hmacApiKey, parseApiKey } from './api-key.js';
 import type { ApiKeyRecord, ApiKeyStore } from './interfaces/api-key-store.interface.js';
@@ -20,8 +19,8 @@ export interface ApiKeyAuthenticatorOptions {
   /** Only keys with this prefix are claimed (default 'stw'); a `Bearer` token with it is treated as a key. */
   prefix?: string;
   /**
-   * Wall clock in ms since epoch for expiry (default: the monotonic clock set to `Date.now()` at most
-   * once a second, which spares the runtime call `Date.now()` costs on every request).
+   * Wall clock in ms since epoch for expiry (default `wallClockNow`: `Date.now()` without its runtime
+   * call on every request).
    */
   now?: () => number;
   /**
@@ -108,7 +107,7 @@ export class ApiKeyAuthenticator implements Authenticator {
     checker.throwIfAny();
     this.prefix = options.prefix ?? 'stw';
     this.keyStart = `${this.prefix}_`;
-    this.now = options.now ?? epochNow;
+    this.now = options.now ?? wallClockNow;
     this.cacheMs = options.verifiedCacheMs ?? 60_000;
     this.cacheSize = options.verifiedCacheSize ?? 1_024;
     if (this.cacheMs > 0 && options.rememberPerConnection !== false) this.proofs = new WeakMap();
@@ -297,19 +296,6 @@ export class ApiKeyAuthenticator implements Authenticator {
       ...(keyId !== undefined && { subject: `key:${keyId}` }),
     };
   }
-}
-
-// The wall clock without a runtime call per request: the monotonic clock plus an offset re-read from
-// `Date.now()` at most once a second, so clock steps and suspends are followed within a second.
-let offset = Date.now() - performance.now();
-let syncedAt = performance.now();
-function epochNow(): number {
-  const monotonic = performance.now();
-  if (monotonic - syncedAt >= 1_000) {
-    offset = Date.now() - monotonic;
-    syncedAt = monotonic;
-  }
-  return offset + monotonic;
 }
 
 const IMMUTABLE_FIELDS = [
