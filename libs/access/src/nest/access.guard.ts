@@ -117,6 +117,7 @@ export class AccessGuard implements CanActivate {
     if (this.access.throttle?.size) this.refuseIfLocked(call, call.ipKey);
     const principal = this.authenticate(call);
     if (isPromiseLike(principal)) {
+      call.pinTime(); // the time of the request, not of the answer
       return Promise.resolve(principal).then((settled) => {
         this.authorize(call, requirement, settled);
         return true;

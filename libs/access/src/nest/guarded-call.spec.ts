@@ -53,15 +53,24 @@ describe('GuardedCall', () => {
     expect(callOf(request).requestId).not.toBe(first);
   });
 
-  it('reads nothing from the request until the id or address is asked for; the time is taken at once', () => {
+  it('reads nothing from the request until the id, address or time is asked for', () => {
     let clocked = 0;
     const { request, reads } = countingRequest('10.0.0.1', 'req-1');
     const call = callOf(request, 'x-request-id', () => (clocked++, TIME));
     expect(reads).toEqual({ ip: 0, requestId: 0 });
-    expect(clocked).toBe(1); // when the guard saw the request, not after an awaited authenticator
+    expect(clocked).toBe(0);
     expect([call.ip, call.ip, call.time, call.time]).toEqual(['10.0.0.1', '10.0.0.1', TIME, TIME]);
     expect(reads.ip).toBe(1);
     expect(clocked).toBe(1);
+  });
+
+  it('keeps the time pinned before an await', () => {
+    let now = 0;
+    const call = callOf({}, 'x-request-id', () => `t${now}`);
+    call.pinTime();
+    now = 1;
+    call.pinTime();
+    expect(call.time).toBe('t0');
   });
 
   it("falls back to the socket's address when the request has no ip, else none", () => {

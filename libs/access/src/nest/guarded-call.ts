@@ -31,8 +31,7 @@ const UNSET = Symbol('unset');
 export class GuardedCall {
   private id?: string;
   private address: string | undefined | typeof UNSET = UNSET;
-  /** When the guard saw the request (ISO 8601), taken at once: a later await must not move it. */
-  readonly time: string;
+  private at?: string;
 
   constructor(
     readonly request: GuardedHttpRequest,
@@ -42,9 +41,17 @@ export class GuardedCall {
     /** The route's action; undefined on a route without `@Requires`. */
     readonly action: string | undefined,
     private readonly requestIdHeader: string,
-    clock: () => string,
-  ) {
-    this.time = clock();
+    private readonly clock: () => string,
+  ) {}
+
+  /** When the guard saw the request, as ISO 8601: read on first use, or pinned by `pinTime()`. */
+  get time(): string {
+    return (this.at ??= this.clock());
+  }
+
+  /** Takes the time now if nobody has yet: before an await, so the wait does not move it. */
+  pinTime(): void {
+    this.at ??= this.clock();
   }
 
   /** The caller's `X-Request-Id` when it is well-formed, else a fresh UUID. */
