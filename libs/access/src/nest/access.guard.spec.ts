@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { Secret } from '@steward/common';
@@ -142,6 +143,35 @@ describe('AccessGuard', () => {
     const pending = call(guard, Readable);
     expect(pending).toBeInstanceOf(Promise);
     await expect(pending).resolves.toBe(true);
+  });
+
+  it('stamps audit events with the time the request came in, not when an awaited authenticator answered', async () => {
+    jest.useFakeTimers({ now: Date.parse('2026-01-01T00:00:00.000Z') });
+    try {
+      const events: AuditEvent[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const sync = inMemory();
+      const slow: Authenticator = {
+        method: 'api-key',
+        authenticate: async (c, ctx) => {
+          await gate;
+          return sync.authenticate(c, ctx);
+        },
+      };
+      const audit = { record: (event: AuditEvent) => void events.push(event), recordDurable: async () => {} };
+      const service = new AccessService(
+        { authenticators: [slow], policy, throttle: false, audit },
+        new AccessMetrics(),
+      );
+      const pending = call(new AccessGuard(new Reflector(), service), Readable);
+      jest.advanceTimersByTime(5_000);
+      release();
+      await expect(pending).resolves.toBe(true);
+      expect(events.map((event) => event.time)).toEqual(['2026-01-01T00:00:00.000Z']);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('keeps the requirement of each controller apart when they share an inherited handler', () => {
