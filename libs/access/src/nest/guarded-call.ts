@@ -51,7 +51,7 @@ export class GuardedCall {
 
   /** Takes the time now if nobody has yet: before an await, so the wait does not move it. */
   pinTime(): void {
-    this.at ??= this.clock();
+    void this.time;
   }
 
   /** The caller's `X-Request-Id` when it is well-formed, else a fresh UUID. */

@@ -17,12 +17,29 @@ let checkedAt = performance.now();
  * time on every request.
  */
 export function wallClockNow(): number {
-  const monotonic = performance.now();
+  let monotonic = performance.now();
   if (monotonic - checkedAt >= 1_000 || monotonic < checkedAt) {
-    checkedAt = monotonic;
     const drift = Date.now() - (offset + monotonic);
     // Date.now() truncates to the ms: within that it is no evidence of a step.
-    if (drift > 1 || drift < -1) offset += drift;
+    if (drift > 1 || drift < -1) {
+      offset = edgeOffset();
+      monotonic = performance.now();
+    }
+    checkedAt = monotonic;
   }
   return offset + monotonic;
+}
+
+/**
+ * The offset taken on the edge of a millisecond, where `Date.now()` is exact rather than up to 1 ms
+ * behind: at most about a millisecond of waiting, once per clock step. Bounded, since a fake clock
+ * never moves by itself.
+ */
+function edgeOffset(): number {
+  const start = Date.now();
+  for (let i = 0; i < 100_000; i++) {
+    const now = Date.now();
+    if (now !== start) return now - performance.now();
+  }
+  return start - performance.now();
 }

@@ -267,14 +267,14 @@ export class ApiKeyAuthenticator implements Authenticator {
   }
 
   /**
-   * The record's hash as bytes, decoded once per frozen record: a frozen record cannot change its hash
-   * in place, and a store that revokes or replaces a key hands out a new object.
+   * The record's hash as bytes, decoded once per immutable record (a frozen one could still read its
+   * hash through a getter); a store that revokes or replaces a key hands out a new object.
    */
   private storedHash(record: ApiKeyRecord): Buffer {
     let bytes = this.decoded.get(record);
     if (bytes === undefined) {
       bytes = Buffer.from(record.hash, 'hex');
-      if (Object.isFrozen(record)) this.decoded.set(record, bytes);
+      if (isImmutable(record)) this.decoded.set(record, bytes);
     }
     return bytes;
   }
