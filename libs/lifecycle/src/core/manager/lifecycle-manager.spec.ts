@@ -183,6 +183,48 @@ describe('LifecycleManager start', () => {
     expect(manager.stateOf('late')).toBe('stopped');
   });
 
+  it('issue 12 finding 5: a start that finishes after its rollback gave up is stopped when it finishes', async () => {
+    jest.useFakeTimers();
+    const log: string[] = [];
+    const manager = new LifecycleManager({ startTimeoutMs: 200, stopTimeoutMs: 300 });
+    // Ignores every signal and takes 1.5 s: the rollback waits 300 ms for it, then gives up.
+    manager.add(unit('late', log, { start: () => new Promise((r) => setTimeout(r, 1_500)) }));
+    const errorPromise = rejection(manager.start());
+    await jest.advanceTimersByTimeAsync(500);
+    const error = (await errorPromise) as UnitStartError;
+    expect(error.unit).toBe('late');
+    expect(error.cleanupErrors.map((e) => e.unit)).toEqual(['late']);
+    expect(log).toEqual(['start:late']);
+    expect(manager.busyUnits()).toEqual([]);
+
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(log).toEqual(['start:late', 'stop:late']);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('a stop that timed out after its start settled is not run a second time', async () => {
+    jest.useFakeTimers();
+    const log: string[] = [];
+    const manager = new LifecycleManager({ stopTimeoutMs: 100 });
+    manager.add(unit('slow', log, { stop: () => new Promise((r) => setTimeout(r, 1_000)) }));
+    await manager.start();
+    const stopped = rejection(manager.stop());
+    await jest.advanceTimersByTimeAsync(2_000);
+    expect(await stopped).toBeInstanceOf(LifecycleStopError);
+    expect(log).toEqual(['start:slow', 'stop:slow']);
+  });
+
+  it('unitOf names the unit an object is or stands for', () => {
+    const log: string[] = [];
+    const handle = {};
+    const u = unit('db', log);
+    const manager = new LifecycleManager().add(u, { handles: [handle] });
+    expect(manager.unitOf(u)).toBe('db');
+    expect(manager.unitOf(handle)).toBe('db');
+    expect(manager.unitOf({})).toBeUndefined();
+    expect(manager.unitOf(undefined)).toBeUndefined();
+  });
+
   it('aborts the in-flight start of a sibling when another unit fails', async () => {
     const log: string[] = [];
     const sibling = unit('sibling', log, { start: untilAborted });

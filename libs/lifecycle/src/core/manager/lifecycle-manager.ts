@@ -29,6 +29,11 @@ export interface LifecycleManagerOptions {
 export interface UnitOptions {
   startTimeoutMs?: number;
   stopTimeoutMs?: number;
+  /**
+   * Objects that stand for the unit when another unit holds them (a pool for the host that runs it):
+   * `unitOf(object)` names the unit, so dependencies can be inferred from injection.
+   */
+  handles?: readonly object[];
 }
 
 /** What the manager reports about one unit. */
@@ -47,6 +52,8 @@ interface Entry {
   readonly stopTimeoutMs: number;
   /** Set when the start was abandoned (timeout or abort) while the unit's own promise still ran. */
   pendingStart?: Promise<boolean>;
+  /** Set while a start that finished after its rollback gave up is being stopped. */
+  lateStop?: Promise<void>;
 }
 
 const DEFAULTS = { startTimeoutMs: 30_000, stopTimeoutMs: 10_000, stopDeadlineMs: 25_000 };
@@ -58,6 +65,7 @@ const DEFAULTS = { startTimeoutMs: 30_000, stopTimeoutMs: 10_000, stopDeadlineMs
  */
 export class LifecycleManager implements AsyncDisposable {
   private readonly entries = new Map<string, Entry>();
+  private readonly byObject = new WeakMap<object, string>();
   private readonly machine: StateMachine;
   private readonly listeners = new Set<TransitionListener>();
   private readonly startAbort = new AbortController();
@@ -112,7 +120,20 @@ export class LifecycleManager implements AsyncDisposable {
       startTimeoutMs: options.startTimeoutMs ?? this.options.startTimeoutMs,
       stopTimeoutMs: options.stopTimeoutMs ?? this.options.stopTimeoutMs,
     });
+    for (const object of [unit, ...(options.handles ?? [])]) this.byObject.set(object, unit.name);
     return this;
+  }
+
+  /** The name of the unit that is `object` or that `object` stands for (see `UnitOptions.handles`). */
+  unitOf(object: unknown): string | undefined {
+    return typeof object === 'object' && object !== null ? this.byObject.get(object) : undefined;
+  }
+
+  /** Names of the units whose start or stop is running now: what a missed deadline reports. */
+  busyUnits(): string[] {
+    return [...this.entries.values()]
+      .filter((e) => e.machine.state === 'starting' || e.machine.state === 'stopping' || e.lateStop)
+      .map((e) => e.unit.name);
   }
 
   /** The state of one unit, or undefined when no unit has that name. */
@@ -300,9 +321,11 @@ export class LifecycleManager implements AsyncDisposable {
       () => controller.abort(new UnitTimeoutError(name, 'stop', entry.stopTimeoutMs)),
       entry.stopTimeoutMs,
     );
+    let startSettled = entry.pendingStart === undefined;
     try {
       if (entry.pendingStart) {
         const started = await raceAbort(entry.pendingStart, controller.signal);
+        startSettled = true;
         // It gave up on its own after the abort: nothing to stop.
         if (!started) {
           entry.machine.transition('stopped');
@@ -320,9 +343,34 @@ export class LifecycleManager implements AsyncDisposable {
       const stopError = new UnitStopError(name, cause);
       errors.push(stopError);
       entry.machine.transition('failed', stopError);
+      // The rollback gave up on a start that still runs: if it ever succeeds, what it holds is released.
+      if (!startSettled)
+        void entry.pendingStart!.then((started) => {
+          if (started) entry.lateStop = this.stopLate(entry);
+        });
     } finally {
       clearTimeout(timer);
       unlink();
+    }
+  }
+
+  /** Stops a unit whose start finished after its rollback gave up, inside a fresh `stopTimeoutMs`. */
+  private async stopLate(entry: Entry): Promise<void> {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new UnitTimeoutError(entry.unit.name, 'stop', entry.stopTimeoutMs)),
+      entry.stopTimeoutMs,
+    );
+    try {
+      await raceAbort(
+        invoke(() => entry.unit.stop(controller.signal)),
+        controller.signal,
+      );
+    } catch {
+      // Already reported: the unit's stop failed once, in the stop() that gave up on it.
+    } finally {
+      clearTimeout(timer);
+      entry.lateStop = undefined;
     }
   }
 
