@@ -13,8 +13,16 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { validateOptions } from '@steward/common';
+import { validateOptions } from '@steward/common/validation';
 import type { AccessModuleOptions } from './interfaces/access-options.interface.js';
+
+class MetricsSchema {
+  @IsOptional()
+  @IsIn([true], { message: 'must be a prom-client Registry' })
+  registry?: boolean;
+
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000) evaluationSample?: number;
+}
 
 class ThrottleSchema {
   @IsOptional() @IsInt() @Min(1) @Max(1_000) maxFailures?: number;
@@ -65,6 +73,8 @@ class AccessOptionsSchema {
   problemTypeBase?: string;
 
   @IsOptional() @IsBoolean() reportUnannotatedRoutes?: boolean;
+
+  @IsOptional() @ValidateNested() @Type(() => MetricsSchema) metrics?: MetricsSchema;
 }
 
 /** Validates the module options at startup and throws one `InvalidOptionsError` listing every issue. */
@@ -73,6 +83,7 @@ export function validateAccessOptions(options: AccessModuleOptions): void {
   const authenticators = raw.authenticators;
   const policy = raw.policy as Record<string, unknown> | undefined;
   const audit = raw.audit as Record<string, unknown> | undefined;
+  const metrics = raw.metrics as Record<string, unknown> | false | undefined;
   const projection = {
     ...raw,
     authenticators: Array.isArray(authenticators)
@@ -94,6 +105,17 @@ export function validateAccessOptions(options: AccessModuleOptions): void {
         ? undefined
         : typeof audit?.record === 'function' && typeof audit.recordDurable === 'function',
     throttle: raw.throttle === false ? undefined : raw.throttle,
+    metrics:
+      metrics === false || metrics === undefined || metrics === null || typeof metrics !== 'object'
+        ? metrics || undefined
+        : {
+            ...metrics,
+            registry:
+              metrics.registry === undefined
+                ? undefined
+                : typeof (metrics.registry as { registerMetric?: unknown } | null)?.registerMetric ===
+                  'function',
+          },
   };
   validateOptions(AccessOptionsSchema, projection, 'AccessModule');
 }

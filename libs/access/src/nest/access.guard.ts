@@ -1,7 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { INTERCEPTORS_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
-import { wallClockNow } from '@steward/common';
 import {
   extractCredentials,
   findQueryCredential,
@@ -64,9 +63,6 @@ const DENY_WITHOUT_RESOURCE = { allowed: false, reason: 'evaluation-error', poli
 export class AccessGuard implements CanActivate {
   private readonly routes = new WeakMap<object, RouteEntry>();
   private readonly requestIdHeader: string;
-  private readonly clock = (): string => this.isoNow();
-  private isoAt = Number.NaN;
-  private iso = '';
 
   constructor(
     private readonly reflector: Reflector,
@@ -117,7 +113,6 @@ export class AccessGuard implements CanActivate {
     if (this.access.throttle?.size) this.refuseIfLocked(call, call.ipKey);
     const principal = this.authenticate(call);
     if (isPromiseLike(principal)) {
-      call.pinTime(); // the time of the request, not of the answer
       return Promise.resolve(principal).then((settled) => {
         this.authorize(call, requirement, settled);
         return true;
@@ -318,7 +313,6 @@ export class AccessGuard implements CanActivate {
       this.routeLabel(entry, request, handler, controller),
       action,
       this.requestIdHeader,
-      this.clock,
     );
   }
 
@@ -339,16 +333,6 @@ export class AccessGuard implements CanActivate {
       entry.labelled = { path, method, label: `${method} ${path}` };
     }
     return entry.labelled.label;
-  }
-
-  /** The wall clock as ISO 8601, formatted once per millisecond: thousands of requests share one. */
-  private isoNow(): string {
-    const now = Math.floor(wallClockNow());
-    if (now !== this.isoAt) {
-      this.isoAt = now;
-      this.iso = new Date(now).toISOString();
-    }
-    return this.iso;
   }
 }
 

@@ -1,97 +1,105 @@
-import { Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
-import type { Counter, Histogram } from 'prom-client';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Counter, Histogram, type LabelValues, type Registry } from 'prom-client';
 import { ACCESS_METRICS } from './access.constants.js';
-import { DeferredCounter, type CounterCell } from './deferred-counter.js';
 
-/** On average one decision in this many is timed into `steward_authz_evaluation_seconds`. */
-export const EVALUATION_SAMPLE = 16;
-
-/** The metric providers; they register in prom-client's default registry whether or not the app exposes it. */
-export const accessMetricProviders = [
-  makeCounterProvider({
-    name: ACCESS_METRICS.authnAttempts,
-    help: 'Authentication attempts by method and result',
-    labelNames: ['method', 'result'],
-  }),
-  makeCounterProvider({
-    name: ACCESS_METRICS.authzDecisions,
-    help: 'Authorization decisions on guarded routes',
-    labelNames: ['action', 'resource_type', 'decision'],
-  }),
-  makeHistogramProvider({
-    name: ACCESS_METRICS.authzEvaluation,
-    help: `Time spent evaluating policies, timed on one decision in ${EVALUATION_SAMPLE}`,
-    buckets: [0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01],
-  }),
-  makeCounterProvider({
-    name: ACCESS_METRICS.auditEvents,
-    help: 'Audit events by sink and result (written, failed, dropped)',
-    labelNames: ['sink', 'result'],
-  }),
-  makeCounterProvider({
-    name: ACCESS_METRICS.lockouts,
-    help: 'Lockouts started after repeated authentication failures',
-    labelNames: ['scope'],
-  }),
-];
+/** Options of `AccessMetrics`. */
+export interface AccessMetricsOptions {
+  /** Where the metrics register (the app's `PrometheusModule` serves prom-client's default `register`). */
+  readonly registry: Registry;
+  /** Time one decision in this many, picked at random (default 1: every decision is timed). */
+  readonly evaluationSample?: number;
+}
 
 /** Distinct values kept per label before new ones collapse into 'other'. */
 export const MAX_LABEL_VALUES = 100;
 
-type Result = 'success' | 'failure' | 'missing' | 'unavailable' | 'locked';
-/** A decision's two cells, deny and allow. */
-type DecisionCells = readonly [deny: CounterCell, allow: CounterCell];
+type Result = 'success' | 'failure' | 'missing' | 'unavailable' | 'locked' | 'ambiguous';
+
+/** One label set of a hot counter: the request path adds to `count`, prom-client reads it when scraped. */
+interface Cell<L extends string> {
+  readonly labels: LabelValues<L>;
+  count: number;
+}
 
 /**
- * Pushes access metrics; every metric is optional so a partial setup never breaks a request. The two
- * counters a guarded request touches count in plain cells that prom-client reads when scraped.
+ * The access metrics. Without options (`new AccessMetrics()`) every method is a no-op. The two counters
+ * every guarded request touches count in plain cells, handed to prom-client by the counters' documented
+ * `collect` callback when they are read: `Counter.inc(labels)` hashes its label object on every call,
+ * which cost more than the policy decision it counted.
  */
 @Injectable()
 export class AccessMetrics implements OnApplicationShutdown {
-  // Actions come from route metadata, but resource types may come from a request; cap both.
+  private authn?: Counter<'method' | 'result'>;
+  private decisions?: Counter<'action' | 'resource_type' | 'decision'>;
+  private readonly evaluation?: Histogram;
+  private readonly audit?: Counter<'sink' | 'result'>;
+  private readonly lockouts?: Counter<'scope'>;
+  private readonly sample: number;
+  // Bounded: methods and results are few; actions and resource types are capped by `bounded`.
+  private readonly authnCells = new Map<string, Cell<'method' | 'result'>>();
+  private readonly decisionCells = new Map<string, Cell<'action' | 'resource_type' | 'decision'>>();
   private readonly seen = { action: new Set<string>(), resourceType: new Set<string>() };
-  private readonly authn?: DeferredCounter<'method' | 'result'>;
-  private readonly decisions?: DeferredCounter<'action' | 'resource_type' | 'decision'>;
-  // Bounded: methods and results are fixed sets; raw actions and resource types are capped below.
-  private readonly authnCells = new Map<string, Partial<Record<Result, CounterCell>>>();
-  private readonly decisionCells = new Map<string, Map<string, DecisionCells>>();
-  private readonly decisionCellsByLabel = new Map<string, DecisionCells>();
-  private rawDecisionKeys = 0;
 
-  constructor(
-    @Optional()
-    @InjectMetric(ACCESS_METRICS.authnAttempts)
-    authn?: Counter<'method' | 'result'>,
-    @Optional()
-    @InjectMetric(ACCESS_METRICS.authzDecisions)
-    decisions?: Counter<'action' | 'resource_type' | 'decision'>,
-    @Optional() @InjectMetric(ACCESS_METRICS.authzEvaluation) private readonly evaluation?: Histogram,
-    @Optional() @InjectMetric(ACCESS_METRICS.auditEvents) private readonly audit?: Counter<'sink' | 'result'>,
-    @Optional() @InjectMetric(ACCESS_METRICS.lockouts) private readonly lockouts?: Counter<'scope'>,
-  ) {
-    if (authn) this.authn = new DeferredCounter(authn);
-    if (decisions) this.decisions = new DeferredCounter(decisions);
+  constructor(options?: AccessMetricsOptions) {
+    this.sample = options?.evaluationSample ?? 1;
+    const registry = options?.registry;
+    if (!registry) return;
+    // A second app in the process (tests, a restart in place) takes the names over.
+    for (const name of Object.values(ACCESS_METRICS)) registry.removeSingleMetric(name);
+    const registers = [registry];
+    this.authn = new Counter({
+      name: ACCESS_METRICS.authnAttempts,
+      help: 'Authentication attempts by method and result',
+      labelNames: ['method', 'result'],
+      registers,
+      collect: () => this.flush(this.authnCells, this.authn),
+    });
+    this.decisions = new Counter({
+      name: ACCESS_METRICS.authzDecisions,
+      help: 'Authorization decisions on guarded routes',
+      labelNames: ['action', 'resource_type', 'decision'],
+      registers,
+      collect: () => this.flush(this.decisionCells, this.decisions),
+    });
+    this.evaluation = new Histogram({
+      name: ACCESS_METRICS.authzEvaluation,
+      help:
+        this.sample === 1
+          ? 'Time spent evaluating policies'
+          : `Time spent evaluating policies, timed on one decision in ${this.sample}`,
+      buckets: [0.000_01, 0.000_05, 0.000_1, 0.000_5, 0.001, 0.005, 0.01],
+      registers,
+    });
+    this.audit = new Counter({
+      name: ACCESS_METRICS.auditEvents,
+      help: 'Audit events by sink and result (written, failed, dropped)',
+      labelNames: ['sink', 'result'],
+      registers,
+    });
+    this.lockouts = new Counter({
+      name: ACCESS_METRICS.lockouts,
+      help: 'Throttles started after repeated authentication failures, by scope',
+      labelNames: ['scope'],
+      registers,
+    });
   }
 
   /** One authentication attempt; `method` is an authenticator method name or 'none'. */
   authnAttempt(method: string, result: Result): void {
     if (!this.authn) return;
-    let byResult = this.authnCells.get(method);
-    if (byResult === undefined) {
-      byResult = {};
-      this.authnCells.set(method, byResult);
+    const key = `${method}\0${result}`;
+    let cell = this.authnCells.get(key);
+    if (cell === undefined) {
+      cell = { labels: { method, result }, count: 0 };
+      this.authnCells.set(key, cell); // bounded: methods are the configured authenticators'
     }
-    (byResult[result] ??= this.authn.cell({ method, result })).count++;
+    cell.count++;
   }
 
-  /**
-   * When to start timing a decision, or -1 when this one goes untimed: two clock reads and an
-   * observation cost more than evaluating the policies, so one decision in `EVALUATION_SAMPLE` is
-   * timed, picked at random so no periodic pattern of traffic decides which route is measured.
-   */
+  /** When to start timing a decision (`performance.now()`), or -1 when this one goes untimed. */
   startEvaluation(): number {
-    if (this.evaluation === undefined || Math.random() * EVALUATION_SAMPLE >= 1) return -1;
+    if (this.evaluation === undefined) return -1;
+    if (this.sample > 1 && Math.random() * this.sample >= 1) return -1;
     return performance.now();
   }
 
@@ -103,9 +111,19 @@ export class AccessMetrics implements OnApplicationShutdown {
   /** One decision on a guarded route, with the time its evaluation took when it was timed. */
   decision(action: string, resourceType: string, allowed: boolean, seconds?: number): void {
     if (this.decisions) {
-      const cells =
-        this.decisionCells.get(action)?.get(resourceType) ?? this.newDecisionCells(action, resourceType);
-      cells[allowed ? 1 : 0].count++;
+      const key = `${action}\0${resourceType}\0${allowed}`;
+      let cell = this.decisionCells.get(key);
+      if (cell === undefined) {
+        const labels = {
+          action: this.bounded('action', action),
+          resource_type: this.bounded('resourceType', resourceType),
+          decision: allowed ? 'allow' : 'deny',
+        };
+        // Raw values past the caps may be endless (they come from requests): count those directly.
+        if (this.decisionCells.size >= MAX_LABEL_VALUES * 4) this.decisions.inc(labels);
+        else this.decisionCells.set(key, (cell = { labels, count: 0 }));
+      }
+      if (cell !== undefined) cell.count++;
     }
     if (seconds !== undefined) this.evaluation?.observe(seconds);
   }
@@ -120,37 +138,21 @@ export class AccessMetrics implements OnApplicationShutdown {
     this.lockouts?.inc({ scope });
   }
 
-  /** Hands the last counts to prom-client: the registry outlives the app. */
+  /** Hands the last counts over and stops counting: the registry outlives the app. */
   onApplicationShutdown(): void {
-    this.authn?.detach();
-    this.decisions?.detach();
+    this.flush(this.authnCells, this.authn);
+    this.flush(this.decisionCells, this.decisions);
+    this.authn = undefined;
+    this.decisions = undefined;
   }
 
-  private newDecisionCells(action: string, resourceType: string): DecisionCells {
-    const labels = {
-      action: this.bounded('action', action),
-      resource_type: this.bounded('resourceType', resourceType),
-    };
-    const labelKey = `${labels.action}\0${labels.resource_type}`;
-    let cells = this.decisionCellsByLabel.get(labelKey);
-    if (cells === undefined) {
-      cells = [
-        this.decisions!.cell({ ...labels, decision: 'deny' }),
-        this.decisions!.cell({ ...labels, decision: 'allow' }),
-      ];
-      this.decisionCellsByLabel.set(labelKey, cells);
+  private flush<L extends string>(cells: Map<string, Cell<L>>, counter: Counter<L> | undefined): void {
+    if (!counter) return;
+    for (const cell of cells.values()) {
+      if (cell.count === 0) continue;
+      counter.inc(cell.labels, cell.count);
+      cell.count = 0;
     }
-    // Raw values past the label caps may be endless (they come from requests): remember a bounded number.
-    if (this.rawDecisionKeys < MAX_LABEL_VALUES * 4) {
-      let byType = this.decisionCells.get(action);
-      if (byType === undefined) {
-        byType = new Map();
-        this.decisionCells.set(action, byType);
-      }
-      byType.set(resourceType, cells);
-      this.rawDecisionKeys++;
-    }
-    return cells;
   }
 
   private bounded(label: 'action' | 'resourceType', value: string): string {

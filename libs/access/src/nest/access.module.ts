@@ -1,11 +1,25 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AccessGuard } from './access.guard.js';
-import { AccessMetrics, accessMetricProviders } from './access.metrics.js';
+import { register } from 'prom-client';
+import { ACCESS_OPTIONS } from './access.constants.js';
+import { AccessMetrics } from './access.metrics.js';
 import { AccessConfigurableModule } from './access.module-definition.js';
 import { AccessRouteReporter } from './access-route.reporter.js';
 import { AccessService } from './access.service.js';
+import type { AccessModuleOptions } from './interfaces/access-options.interface.js';
 import { PrivilegedActionInterceptor } from './privileged-action.interceptor.js';
+
+/** prom-client's default registry unless the options name another one or turn metrics off. */
+function accessMetrics(options: AccessModuleOptions): AccessMetrics {
+  if (options.metrics === false) return new AccessMetrics();
+  return new AccessMetrics({
+    registry: options.metrics?.registry ?? register,
+    ...(options.metrics?.evaluationSample !== undefined && {
+      evaluationSample: options.metrics.evaluationSample,
+    }),
+  });
+}
 
 /**
  * Authentication, authorization and audit for HTTP routes. Register the guard in the app:
@@ -15,8 +29,7 @@ import { PrivilegedActionInterceptor } from './privileged-action.interceptor.js'
 @Module({
   imports: [DiscoveryModule],
   providers: [
-    ...accessMetricProviders,
-    AccessMetrics,
+    { provide: AccessMetrics, useFactory: accessMetrics, inject: [ACCESS_OPTIONS] },
     AccessService,
     AccessGuard,
     AccessRouteReporter,

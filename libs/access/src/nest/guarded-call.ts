@@ -24,14 +24,15 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const UNSET = Symbol('unset');
 
 /**
- * One guarded request on its way through `AccessGuard`. The request id and client address are read on
- * first use: an allowed request without throttling or audit needs neither, and Express's `request.ip`
- * parses `X-Forwarded-For` on every read.
+ * One guarded request on its way through `AccessGuard`. Its time is read once, when the guard sees it;
+ * the request id and client address are read on first use: an allowed request without throttling or
+ * audit needs neither, and Express's `request.ip` parses `X-Forwarded-For` on every read.
  */
 export class GuardedCall {
+  /** When the guard saw the request, as ISO 8601. */
+  readonly time = new Date().toISOString();
   private id?: string;
   private address: string | undefined | typeof UNSET = UNSET;
-  private at?: string;
 
   constructor(
     readonly request: GuardedHttpRequest,
@@ -41,18 +42,7 @@ export class GuardedCall {
     /** The route's action; undefined on a route without `@Requires`. */
     readonly action: string | undefined,
     private readonly requestIdHeader: string,
-    private readonly clock: () => string,
   ) {}
-
-  /** When the guard saw the request, as ISO 8601: read on first use, or pinned by `pinTime()`. */
-  get time(): string {
-    return (this.at ??= this.clock());
-  }
-
-  /** Takes the time now if nobody has yet: before an await, so the wait does not move it. */
-  pinTime(): void {
-    void this.time;
-  }
 
   /** The caller's `X-Request-Id` when it is well-formed, else a fresh UUID. */
   get requestId(): string {
@@ -67,11 +57,6 @@ export class GuardedCall {
   get ip(): string | undefined {
     if (this.address === UNSET) this.address = this.request.ip ?? this.request.socket?.remoteAddress;
     return this.address;
-  }
-
-  /** The connection the request came on, for authenticators that remember what it proved. */
-  get connection(): object | undefined {
-    return this.request.socket;
   }
 
   /** The throttle key of the client address. */
@@ -121,10 +106,6 @@ export class CallFacts implements AuthnContext {
 
   get requestId(): string {
     return this.#call.requestId;
-  }
-
-  get connection(): object | undefined {
-    return this.#call.connection;
   }
 
   toJSON(): { ip?: string; requestId: string } {

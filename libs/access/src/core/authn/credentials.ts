@@ -30,8 +30,6 @@ export const QUERY_CREDENTIAL_PARAMS: readonly string[] = [
 ];
 
 const MAX_CREDENTIAL_LENGTH = 8_192;
-// Through the prototype: V8 looks up `header.trim` generically on header strings (measured under load).
-const { trim } = String.prototype;
 const AUTHORIZATION = /^([A-Za-z][A-Za-z0-9-]*) +([\x21-\x7e]+)$/;
 
 /**
@@ -50,14 +48,14 @@ export function extractCredentials(headers: HeaderBag, upstream?: unknown): Cred
   const credentials: { bearer?: string; apiKey?: string; upstream?: unknown } = {};
   if (typeof authorization === 'string') {
     if (authorization.length > MAX_CREDENTIAL_LENGTH) return { ok: false, reason: 'malformed' };
-    const match = AUTHORIZATION.exec(trim.call(authorization));
+    const match = AUTHORIZATION.exec(authorization.trim());
     if (!match) return { ok: false, reason: 'malformed' };
     const scheme = match[1]!.toLowerCase();
     if (scheme === 'bearer') credentials.bearer = match[2]!;
     else if (scheme === 'apikey') credentials.apiKey = match[2]!;
     else return { ok: false, reason: 'unsupported-credentials' };
   } else if (typeof apiKeyHeader === 'string') {
-    const value = trim.call(apiKeyHeader);
+    const value = apiKeyHeader.trim();
     if (value.length === 0 || value.length > MAX_CREDENTIAL_LENGTH) return { ok: false, reason: 'malformed' };
     credentials.apiKey = value;
   }

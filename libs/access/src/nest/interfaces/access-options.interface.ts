@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { AuditEvent } from '../../core/interfaces/audit-event.interface.js';
 import type { AccessRequest, Decision } from '../../core/interfaces/decision.interface.js';
 import type { Authenticator } from '../../core/authn/interfaces/authenticator.interface.js';
@@ -59,4 +60,9 @@ export interface AccessModuleOptions {
   problemTypeBase?: string;
   /** Log the guarded routes with neither @Public() nor @Requires() at startup (default true). */
   reportUnannotatedRoutes?: boolean;
+  /**
+   * Prometheus metrics: the registry (default prom-client's default `register`, which
+   * `PrometheusModule` serves) and how many decisions per timed one (default 1: all); `false`: none.
+   */
+  metrics?: { registry?: Registry; evaluationSample?: number } | false;
 }

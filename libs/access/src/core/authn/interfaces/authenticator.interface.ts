@@ -14,11 +14,6 @@ export interface Credentials {
 export interface AuthnContext {
   readonly ip?: string;
   readonly requestId?: string;
-  /**
-   * The transport connection the request came on (its socket), as an identity only: an authenticator
-   * may remember what a keep-alive connection already proved.
-   */
-  readonly connection?: object;
 }
 
 /** Stable reason codes of a failed authentication. */
