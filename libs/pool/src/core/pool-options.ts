@@ -5,6 +5,7 @@ import type {
   PoolOptions,
   ResolvedPoolOptions,
 } from './interfaces/pool-options.interface.js';
+import { poolMessages } from './pool.messages.js';
 
 /** The documented defaults. */
 export const POOL_DEFAULTS = {
@@ -141,16 +142,35 @@ export function validatePoolOptions(options: PoolOptions): ResolvedPoolOptions {
 }
 
 /**
- * Checks the options of one queued `acquire()`; returns the error instead of throwing (acquire rejects).
- * A priority must be a number: NaN or a string would get a lane of its own that no later lookup finds.
+ * Checks the options of one `acquire()` call, every call alike (idle resource or not); returns the error
+ * instead of throwing (acquire rejects). A priority must be a number: NaN or a string would get a lane of
+ * its own that no later lookup finds; a string `timeoutMs` would be concatenated into a deadline.
  */
-export function checkAcquireOptions(timeoutMs: unknown, priority: unknown): InvalidOptionsError | undefined {
+export function checkAcquireOptions(options: unknown): InvalidOptionsError | undefined {
+  if (options === null || typeof options !== 'object') {
+    return new InvalidOptionsError('acquire', [{ path: '(root)', message: poolMessages.acquireNotObject }]);
+  }
+  const { timeoutMs, priority, signal } = options as Record<string, unknown>;
   const issues: { path: string; message: string }[] = [];
-  if (!(typeof timeoutMs === 'number' && timeoutMs > 0))
-    issues.push({ path: 'timeoutMs', message: 'must be a positive number' });
-  if (!(typeof priority === 'number' && !Number.isNaN(priority)))
-    issues.push({ path: 'priority', message: 'must be a number' });
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0))
+    issues.push({ path: 'timeoutMs', message: poolMessages.acquireTimeoutMs });
+  if (priority !== undefined && !(typeof priority === 'number' && !Number.isNaN(priority)))
+    issues.push({ path: 'priority', message: poolMessages.acquirePriority });
+  if (signal !== undefined && !isAbortSignal(signal))
+    issues.push({ path: 'signal', message: poolMessages.acquireSignal });
   return issues.length === 0 ? undefined : new InvalidOptionsError('acquire', issues);
+}
+
+/** Duck-typed: a signal from another realm (a vm context, a test environment) is still a signal. */
+function isAbortSignal(value: unknown): boolean {
+  const signal = value as Partial<AbortSignal> | null;
+  return (
+    typeof signal === 'object' &&
+    signal !== null &&
+    typeof signal.aborted === 'boolean' &&
+    typeof signal.addEventListener === 'function' &&
+    typeof signal.removeEventListener === 'function'
+  );
 }
 
 /** Checks the options of `drain()`; returns the error instead of throwing (drain rejects). */

@@ -21,4 +21,8 @@ export const poolMessages = {
   destroyTimeout: (name: string, ms: number): string =>
     `Pool "${name}" gave up destroying a resource after ${ms} ms`,
   leaseStack: 'Lease acquired here',
+  acquireNotObject: 'must be an object',
+  acquireTimeoutMs: 'must be a positive number (Infinity waits without a deadline)',
+  acquirePriority: 'must be a number',
+  acquireSignal: 'must be an AbortSignal',
 };

@@ -1,6 +1,6 @@
 import { backoffDelay, type Clock } from '@steward/common';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
-import { IdleDeque } from './idle-deque.js';
+import { IdleList } from './idle-list.js';
 import type { Lease } from './interfaces/lease.interface.js';
 import type {
   AcquireOptions,
@@ -64,7 +64,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   private readonly clock: Clock;
   private readonly events: PoolEventEmitter<T>;
   private readonly limiter: AdaptiveLimiter | undefined;
-  private readonly idle: IdleDeque<PooledResource<T>>;
+  private readonly idle = new IdleList<PooledResource<T>>();
   private readonly lifo: boolean;
   private readonly queue = new WaiterQueue<PoolLease<T>>();
   /** Every alive resource (idle, borrowed or busy). */
@@ -126,7 +126,6 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     this.events = new PoolEventEmitter<T>(o.onListenerError);
     this.limiter = o.adaptive ? new AdaptiveLimiter(o.min, o.max, o.adaptive) : undefined;
     this.effectiveMax = this.limiter ? this.limiter.limit : o.max;
-    this.idle = new IdleDeque(o.max);
     this.lifo = o.idleOrder === 'lifo';
     this.timeLeases = o.leakDetectionMs > 0 || this.limiter !== undefined;
     this.captureStacks = o.leakDetectionMs > 0;
@@ -154,8 +153,12 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
    */
   acquire(options?: AcquireOptions): Promise<Lease<T>> {
     if (this.state !== OPEN) return Promise.reject(this.refusal());
-    if (options?.signal?.aborted)
-      return Promise.reject(new PoolAbortedError(this.name, options.signal.reason));
+    if (options !== undefined) {
+      // Checked on every call, so a bad option fails the same way with or without an idle resource.
+      const invalid = checkAcquireOptions(options);
+      if (invalid !== undefined) return Promise.reject(invalid);
+      if (options.signal?.aborted) return Promise.reject(new PoolAbortedError(this.name, options.signal.reason));
+    }
     // Fast path: an idle resource and nobody ahead in the line; no timer, no queue work.
     if (this.queue.size === 0 && this.idle.length > 0 && this.borrowed < this.effectiveMax) {
       const lease = this.takeIdle(this.captureStacks ? borrowerStack() : undefined);
@@ -203,8 +206,11 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     this.borrowed--;
     if (lease.acquiredAt !== 0) this.leaseEnded(lease);
     if (this.validateOnBorrow) entry.lastUsedAt = this.clock.now();
-    if (this.resets && this.retireReason(entry) === undefined) this.resetThenOffer(entry);
-    else this.offer(entry);
+    if (this.resets && this.retireReason(entry) === undefined) {
+      this.resetThenOffer(entry);
+      // The returned resource is away being reset: room freed under the limit goes to an idle one.
+      this.serveFromIdle();
+    } else this.offer(entry);
   }
 
   /** @internal Called by `Lease.destroy()`. */
@@ -308,6 +314,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     let excess = this.all.size - max;
     while (excess-- > 0 && this.idle.length > 0) void this.destroy(this.idle.shift()!, 'resize');
     this.events.emit('resize', { min, max, effectiveMax: this.effectiveMax });
+    this.settleReady(); // a lowered min may already be met
     this.serveFromIdle();
     this.pump();
   }
@@ -316,8 +323,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   reset(): void {
     if (this.state === CLOSED) return;
     this.generation++;
-    const stale = this.idle.removeWhere(() => true);
-    for (const entry of stale) void this.destroy(entry, 'reset');
+    for (const entry of this.idle.toArray()) void this.destroy(entry, 'reset');
     this.pump();
   }
 
@@ -442,10 +448,6 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     }
     const timeoutMs = options?.timeoutMs ?? this.options.acquireTimeoutMs;
     const priority = options?.priority ?? 0;
-    // `!(x > 0)` also refuses NaN; a NaN priority is the one value not equal to itself.
-    if (!(timeoutMs > 0) || typeof priority !== 'number' || priority !== priority) {
-      return Promise.reject(checkAcquireOptions(timeoutMs, priority));
-    }
     const signal = options?.signal;
     const measured = this.timeLeases || this.events.hasAcquire;
     const enqueuedAt = measured ? this.clock.now() : -1;
@@ -471,6 +473,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     const reason = this.retireReason(entry);
     if (reason !== undefined) {
       void this.destroy(entry, reason);
+      // A waiter kept out by the limit takes an idle resource before any create is started for it.
+      this.serveFromIdle();
       this.pump();
       return;
     }
@@ -797,7 +801,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   /** Destroys a resource exactly once; resolves when the factory is done (or timed out), never rejects. */
   private destroy(entry: PooledResource<T>, reason: DestroyReason): Promise<void> {
     if (entry.state === ResourceState.Destroyed) return Promise.resolve();
-    if (entry.state === ResourceState.Idle) this.idle.removeWhere((e) => e === entry);
+    if (entry.state === ResourceState.Idle) this.idle.remove(entry);
     else if (entry.state === ResourceState.Busy) this.busy--;
     else if (entry.state === ResourceState.Borrowed) {
       // Only close() and leak reclaim destroy a borrowed resource: the holder's lease is revoked.
@@ -869,7 +873,6 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       waiter.reject(closedError);
     }
     for (const controller of this.controllers) controller.abort(closedError);
-    this.idle.removeWhere(() => true);
     for (const entry of [...this.all]) void this.destroy(entry, 'closed');
     this.drained?.();
     while (this.pending.size > 0) await Promise.all([...this.pending]);

@@ -1,4 +1,5 @@
 import type { DestroyReason } from './interfaces/pool-events.interface.js';
+import type { IdleNode } from './idle-list.js';
 import type { PoolLease } from './pool-lease.js';
 
 /** Where a pooled resource is. */
@@ -12,8 +13,11 @@ export const ResourceState = {
 export type ResourceState = (typeof ResourceState)[keyof typeof ResourceState];
 
 /** The pool's bookkeeping around one resource. */
-export class PooledResource<T> {
+export class PooledResource<T> implements IdleNode<PooledResource<T>> {
   state: ResourceState = ResourceState.Busy;
+  /** Links of the idle list, set while `state` is Idle. */
+  idlePrev: PooledResource<T> | undefined = undefined;
+  idleNext: PooledResource<T> | undefined = undefined;
   uses = 0;
   lease: PoolLease<T> | undefined = undefined;
   /** Set when the resource must be destroyed on its return (expired, resized away, …). */
