@@ -22,10 +22,10 @@ const event = (i: number): AuditEvent => ({
 });
 
 describe('audit hash chain', () => {
-  it('links records as sha256(prevHash + canonical event), starting at the genesis hash', () => {
+  it('links records as sha256(prevHash + seq + ":" + canonical event), starting at the genesis hash', () => {
     const { records, tail } = chainAuditEvents([event(0), event(1)], undefined);
     const h0 = createHash('sha256')
-      .update(AUDIT_GENESIS_HASH + canonicalJson(event(0)))
+      .update(AUDIT_GENESIS_HASH + '0:' + canonicalJson(event(0)))
       .digest('hex');
     expect(records[0]).toMatchObject({ seq: 0, prevHash: '0'.repeat(64), hash: h0 });
     expect(records[1]).toMatchObject({ seq: 1, prevHash: h0 });
@@ -71,6 +71,19 @@ describe('audit hash chain', () => {
     });
 
     expect(verifyAuditChain([records[0], { nope: true }])).toMatchObject({ ok: false, index: 1 });
+  });
+
+  it('refuses a forward jump in seq, and a renumbered record even when seq counts up', () => {
+    const { records } = chainAuditEvents([0, 1, 2, 3].map(event), undefined);
+    const jumped = records.map((r, i) => (i === 2 ? { ...r, seq: 3 } : r));
+    expect(verifyAuditChain(jumped)).toEqual({ ok: false, index: 2, reason: 'has seq 3, expected 2' });
+    // The chain continued after a tail at seq 9, with every seq shifted up: hashes cover the position.
+    const shifted = records.map((r) => ({ ...r, seq: r.seq + 10 }));
+    expect(verifyAuditChain(shifted, { after: { seq: 9, hash: AUDIT_GENESIS_HASH } })).toMatchObject({
+      ok: false,
+      index: 0,
+      reason: expect.stringContaining('edited'),
+    });
   });
 });
 

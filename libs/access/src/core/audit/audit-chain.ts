@@ -15,9 +15,12 @@ export const AUDIT_GENESIS_HASH = '0'.repeat(64);
 
 const HASH = /^[0-9a-f]{64}$/;
 
-/** `sha256(prevHash + canonicalJson(event))`, hex. */
-export function auditHash(prevHash: string, event: AuditEvent): string {
-  return createHash('sha256').update(prevHash).update(canonicalJson(event)).digest('hex');
+/**
+ * `sha256(prevHash + seq + ':' + canonicalJson(event))`, hex. The position is inside the hash, so a
+ * record cannot be renumbered without breaking the chain (prevHash has a fixed length: no ambiguity).
+ */
+export function auditHash(prevHash: string, seq: number, event: AuditEvent): string {
+  return createHash('sha256').update(`${prevHash}${seq}:`).update(canonicalJson(event)).digest('hex');
 }
 
 /** Links events after `tail` (or from the genesis) into records; returns them and the new tail. */
@@ -29,7 +32,7 @@ export function chainAuditEvents(
   let prevHash = tail ? tail.hash : AUDIT_GENESIS_HASH;
   const records: AuditRecord[] = [];
   for (const event of events) {
-    const hash = auditHash(prevHash, event);
+    const hash = auditHash(prevHash, seq, event);
     records.push({ seq, event, prevHash, hash });
     prevHash = hash;
     seq++;
@@ -112,7 +115,7 @@ class ChainVerifier {
     if (value.seq !== expectedSeq) return verify.badSeq(expectedSeq, value.seq);
     const expectedPrev = this.tail ? this.tail.hash : AUDIT_GENESIS_HASH;
     if (value.prevHash !== expectedPrev) return this.tail ? verify.brokenLink : verify.badGenesis;
-    if (auditHash(value.prevHash, value.event) !== value.hash) return verify.hashMismatch;
+    if (auditHash(value.prevHash, value.seq, value.event) !== value.hash) return verify.hashMismatch;
     this.tail = { seq: value.seq, hash: value.hash };
     this.count++;
     return undefined;

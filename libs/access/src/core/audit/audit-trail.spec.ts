@@ -66,16 +66,19 @@ describe('AuditTrail', () => {
   it('validates its options in one error', () => {
     const sink = new MemorySink('m');
     expect(() => new AuditTrail({ sinks: [] })).toThrow(InvalidOptionsError);
+    let caught: unknown;
     try {
       new AuditTrail({ sinks: [sink, sink], queueSize: 0, batchSize: 1.5, flushIntervalMs: -1 });
     } catch (error) {
-      expect((error as InvalidOptionsError).issues.map((i) => i.path)).toEqual([
-        'sinks[1].name',
-        'queueSize',
-        'batchSize',
-        'flushIntervalMs',
-      ]);
+      caught = error;
     }
+    expect(caught).toBeInstanceOf(InvalidOptionsError);
+    expect((caught as InvalidOptionsError).issues.map((i) => i.path)).toEqual([
+      'sinks[1].name',
+      'queueSize',
+      'batchSize',
+      'flushIntervalMs',
+    ]);
   });
 
   it('writes a full batch at once and a partial one after the flush interval', async () => {
