@@ -4,6 +4,11 @@ import type { AuditEvent } from '../interfaces/audit-event.interface.js';
 export interface AuditSanitizeOptions {
   /** Longest string kept (default 512); longer ones are cut and end with `…`. */
   readonly maxFieldLength?: number;
+  /**
+   * About how many characters of keys and strings one event may hold (default 4 096): the fields past
+   * the budget are left out and the event says `truncated: true`, so a queued event has a bounded size.
+   */
+  readonly maxEventLength?: number;
 }
 
 /** What replaces a value that looks like a credential. */
@@ -47,7 +52,16 @@ const MAX_KEY_LENGTH = 64;
  */
 export function sanitizeAuditEvent<T extends AuditEvent>(event: T, options: AuditSanitizeOptions = {}): T {
   const max = options.maxFieldLength ?? 512;
-  return cleanObject(event as unknown as Record<string, unknown>, max, 0) as unknown as T;
+  const budget: Budget = { left: options.maxEventLength ?? 4_096, cut: false };
+  const clean = cleanObject(event as unknown as Record<string, unknown>, max, 0, budget);
+  if (budget.cut) clean.truncated = true;
+  return clean as unknown as T;
+}
+
+/** Characters an event may still take; `cut` once a field was left out for lack of them. */
+interface Budget {
+  left: number;
+  cut: boolean;
 }
 
 /** True when `value` looks like a credential (bearer token, JWT, URL with a password, API key …). */
@@ -63,20 +77,30 @@ function isRandom(text: string): boolean {
   return /[a-z]/.test(text) && /[A-Z]/.test(text) && /[0-9]/.test(text);
 }
 
-function cleanObject(value: Record<string, unknown>, max: number, depth: number): Record<string, unknown> {
+function cleanObject(
+  value: Record<string, unknown>,
+  max: number,
+  depth: number,
+  budget: Budget,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   let keys = 0;
   for (const rawKey of Object.keys(value)) {
     if (keys >= MAX_KEYS) break;
     const key = cleanString(rawKey, MAX_KEY_LENGTH);
     if (key.length === 0 || PROTOTYPE_KEYS.has(key) || SECRET_KEY.test(key)) continue;
+    if (budget.left < key.length) {
+      budget.cut = true;
+      break;
+    }
     let member: unknown;
     try {
       member = value[rawKey];
     } catch {
       continue; // a throwing getter: leave the field out rather than fail the audit
     }
-    const clean = cleanValue(member, max, depth + 1);
+    budget.left -= key.length;
+    const clean = cleanValue(member, max, depth + 1, budget);
     if (clean === undefined) continue;
     out[key] = clean;
     keys++;
@@ -84,13 +108,18 @@ function cleanObject(value: Record<string, unknown>, max: number, depth: number)
   return out;
 }
 
-function cleanValue(value: unknown, max: number, depth: number): unknown {
+function cleanValue(value: unknown, max: number, depth: number, budget: Budget): unknown {
   if (value === null) return null;
   switch (typeof value) {
     case 'string': {
       // Patterns only ever see a bounded window, so a huge field cannot make them slow.
       const window = value.length > max + 64 ? value.slice(0, max + 64) : value;
       const clean = cleanString(window, max);
+      if (clean.length > budget.left) {
+        budget.cut = true;
+        return undefined;
+      }
+      budget.left -= clean.length;
       // The raw window too: a credential cut at the cap or split by a control character still counts.
       return looksLikeSecret(clean) || (clean !== window && looksLikeSecret(window)) ? AUDIT_REDACTED : clean;
     }
@@ -106,13 +135,13 @@ function cleanValue(value: unknown, max: number, depth: number): unknown {
       if (Array.isArray(value)) {
         return value
           .slice(0, MAX_ITEMS)
-          .map((item) => cleanValue(item, max, depth + 1))
+          .map((item) => cleanValue(item, max, depth + 1, budget))
           .filter((item) => item !== undefined);
       }
       // Anything that knows how to print itself (Secret, errors, buffers) is left out, not serialized.
       if (typeof (value as { toJSON?: unknown }).toJSON === 'function' || value instanceof Error)
         return undefined;
-      return cleanObject(value as Record<string, unknown>, max, depth);
+      return cleanObject(value as Record<string, unknown>, max, depth, budget);
     default:
       return undefined; // functions, symbols, undefined
   }

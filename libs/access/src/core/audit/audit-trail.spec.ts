@@ -81,6 +81,46 @@ describe('AuditTrail', () => {
     ]);
   });
 
+  it('drains a long queue copying each queued event a bounded number of times, not the rest of the queue per batch', async () => {
+    const sink = new MemorySink('m');
+    const count = 20_000;
+    const trail = new AuditTrail({ sinks: [sink], queueSize: count, batchSize: 100 });
+    for (let i = 0; i < count; i++) trail.record(event(i));
+    // Counts the entries array copies take from long arrays (the queue), whatever method makes them.
+    let copied = 0;
+    const original = Array.prototype.slice;
+    const spy = jest.spyOn(Array.prototype, 'slice').mockImplementation(function (
+      this: unknown[],
+      ...args: [number?, number?]
+    ) {
+      const out = original.apply(this, args);
+      if (this.length >= 1_000) copied += out.length;
+      return out;
+    });
+    try {
+      await trail.flush();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(sink.stored).toHaveLength(count);
+    expect(copied).toBeLessThanOrEqual(3 * count);
+    await trail.close();
+  });
+
+  it('bounds the size of a queued event and says when fields were left out', async () => {
+    const sink = new MemorySink('m');
+    const trail = new AuditTrail({ sinks: [sink], maxEventLength: 2_048 });
+    const huge = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, 'x'.repeat(500)]));
+    trail.record({ ...event(1), ...(huge as Partial<AuditEvent>) });
+    trail.record(event(2));
+    await trail.flush();
+    const [first, second] = sink.stored.map((r) => r.event as AuditEvent & Record<string, unknown>);
+    expect(JSON.stringify(first).length).toBeLessThanOrEqual(2_048 + 512);
+    expect(first).toMatchObject({ principal: 'user-1', truncated: true });
+    expect(second).not.toHaveProperty('truncated');
+    await trail.close();
+  });
+
   it('writes a full batch at once and a partial one after the flush interval', async () => {
     jest.useFakeTimers();
     const sink = new MemorySink('m');

@@ -14,6 +14,11 @@ export interface AuditTrailOptions {
   readonly writeTimeoutMs?: number;
   /** Longest string kept in an event field (default 512); longer ones are cut. */
   readonly maxFieldLength?: number;
+  /**
+   * About how many characters of keys and strings one event may hold (default 4 096); fields past it
+   * are left out and the event says `truncated: true`. With `queueSize` it bounds the queue's memory.
+   */
+  readonly maxEventLength?: number;
   /** Wall-clock time in epoch ms, used for events recorded without `time` (default `Date.now`). */
   readonly now?: () => number;
 }
