@@ -291,6 +291,25 @@ describe('PoolModule', () => {
     expect((await health.check('nope'))['pool:nope'].status).toBe('down');
   });
 
+  it('reports a closed pool down, saying why, even though it could still create', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        PoolModule.forRoot({ name: 'db', factory: new MemoryFactory(), min: 1 }),
+        PoolModule.forRoot({ name: 'cache', factory: new MemoryFactory(), min: 1, optional: true }),
+      ],
+    }).compile();
+    app = await moduleRef.init();
+    const health = app.get(PoolHealthIndicator);
+    expect((await health.check('db'))['pool:db'].status).toBe('up');
+    await app.get<Pool<Conn>>(getPoolToken('db')).close();
+    await app.get<Pool<Conn>>(getPoolToken('cache')).close();
+    expect((await health.check('db'))['pool:db']).toMatchObject({ status: 'down', reason: 'pool is closed' });
+    expect((await health.check('cache'))['pool:cache']).toMatchObject({
+      status: 'degraded',
+      reason: 'pool is closed',
+    });
+  });
+
   it('logs once when creates start failing (code only, no driver message) and once when they recover', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
