@@ -5,6 +5,7 @@ import { Agent, get } from 'node:http';
 import { register, type Counter, type Gauge, type Histogram } from 'prom-client';
 import request from 'supertest';
 import { InvalidOptionsError } from '@steward/common';
+import { InjectPool, PoolModule, type Pool, type ResourceFactory } from '@steward/pool';
 import {
   enableLifecycleShutdown,
   LifecycleHealthIndicator,
@@ -333,4 +334,82 @@ describe('LifecycleModule (e2e)', () => {
     await plain.close();
     expect(log.filter((l) => l === 'stop:db')).toHaveLength(2);
   });
+});
+
+/** In-memory connections that remember what was written through them while the pool lent them. */
+class MemoryDb implements ResourceFactory<{ id: number }> {
+  readonly writes: string[] = [];
+  private next = 0;
+  async create(): Promise<{ id: number }> {
+    return { id: ++this.next };
+  }
+  async destroy(): Promise<void> {}
+}
+
+describe('pools are units of the one lifecycle (issue 12)', () => {
+  /** Writes a last journal line through the pool when it stops. */
+  @ManagedUnit({ name: 'journal' })
+  @Injectable()
+  class Journal {
+    constructor(@InjectPool('db') private readonly db: Pool<{ id: number }>) {}
+    async stop(): Promise<void> {
+      await this.db.use(() => void log.push('journal:flushed'));
+    }
+  }
+
+  async function createPoolApp(options: { drainTimeoutMs: number; stopTimeoutMs: number }) {
+    const factory = new MemoryDb();
+    @Module({
+      imports: [
+        LifecycleModule.forRoot({
+          shutdown: { delayMs: 0, drainTimeoutMs: 100, stopTimeoutMs: options.stopTimeoutMs, deadlineMs: 5_000 },
+        }),
+        PoolModule.forRoot({ name: 'db', factory, min: 1, drainTimeoutMs: options.drainTimeoutMs }),
+      ],
+      providers: [Journal],
+    })
+    class PoolAppModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [PoolAppModule] }).compile();
+    return moduleRef.createNestApplication({ logger: false });
+  }
+
+  it('finding 2: a unit that injects a pool with @InjectPool depends on the pool unit', async () => {
+    const app = await createPoolApp({ drainTimeoutMs: 1_000, stopTimeoutMs: 500 });
+    await app.init();
+    const manager = app.get(LifecycleManager);
+    expect(manager.units().find((u) => u.name === 'journal')?.dependsOn).toEqual(['pool:db']);
+    await app.close();
+  });
+
+  it('finding 1: the pool stops inside the manager, after the unit that writes through it', async () => {
+    const app = await createPoolApp({ drainTimeoutMs: 1_000, stopTimeoutMs: 500 });
+    await app.init();
+    const manager = app.get(LifecycleManager);
+    const pool = app.get<Pool<{ id: number }>>('steward:pool:db');
+    const closedAtJournalStop: boolean[] = [];
+    manager.onTransition((e) => {
+      if (e.subject === 'journal' && e.to === 'stopping') closedAtJournalStop.push(pool.closed);
+    });
+    await app.close();
+    // The journal's last write went through an open pool: the pool stopped after it, not before.
+    expect(log).toEqual(['journal:flushed']);
+    expect(closedAtJournalStop).toEqual([false]);
+    expect(manager.stateOf('pool:db')).toBe('stopped');
+    expect(pool.closed).toBe(true);
+  });
+
+  it("finding 1: a lease held past the pool unit's stopTimeoutMs is cut off there, not at the pool's drainTimeoutMs", async () => {
+    // A drain of one minute: only the unit's 300 ms stop timeout can end this close in time.
+    const app = await createPoolApp({ drainTimeoutMs: 60_000, stopTimeoutMs: 300 });
+    await app.init();
+    const manager = app.get(LifecycleManager);
+    const pool = app.get<Pool<{ id: number }>>('steward:pool:db');
+    const lease = await pool.acquire();
+    await app.close();
+    expect(log).toEqual(['journal:flushed']);
+    expect(pool.closed).toBe(true);
+    expect(lease.resource).toBeDefined();
+    expect(manager.stateOf('journal')).toBe('stopped');
+    expect(['stopped', 'failed']).toContain(manager.stateOf('pool:db'));
+  }, 10_000);
 });

@@ -1,17 +1,28 @@
-import { Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import { Injectable, NotFoundException, Optional, type OnModuleInit } from '@nestjs/common';
+import { LifecycleManager, ManagedUnit } from '@steward/lifecycle';
 import type { Item } from './interfaces/item.interface.js';
 import { ItemsCache } from './items.cache.js';
 import { ItemsRepository } from './items.repository.js';
 
-/** The items use cases: the repository behind a read-through cache. */
+/**
+ * The items use cases: the repository behind a read-through cache. A lifecycle unit: it injects the `db`
+ * pool (through the repository), so the lifecycle starts it after the pool has warmed up.
+ */
+@ManagedUnit({ name: 'items' })
 @Injectable()
 export class ItemsService implements OnModuleInit {
   constructor(
     private readonly repository: ItemsRepository,
     private readonly cache: ItemsCache,
+    @Optional() private readonly lifecycle?: LifecycleManager,
   ) {}
 
+  /** Creates the table once the pool is up: with LifecycleModule in `start()`, else here. */
   async onModuleInit(): Promise<void> {
+    if (!this.lifecycle) await this.repository.migrate();
+  }
+
+  async start(): Promise<void> {
     await this.repository.migrate();
   }
 

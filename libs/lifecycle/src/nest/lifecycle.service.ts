@@ -194,7 +194,9 @@ export class LifecycleService
           { path: name, message: lifecycleNestMessages.notAUnit(name) },
         ]);
       }
-      const dependsOn = [...new Set([...injectedUnits(wrapper, names), ...(options.dependsOn ?? [])])];
+      const dependsOn = [
+        ...new Set([...injectedUnits(wrapper, names, this.manager), ...(options.dependsOn ?? [])]),
+      ];
       const unit: LifecycleUnit = {
         name,
         dependsOn,
@@ -211,16 +213,25 @@ export class LifecycleService
 
 /**
  * Managed units a provider reaches through constructor injection, directly or through plain providers:
- * a service that writes through a pool must stop before the pool does.
+ * a service that writes through a pool must stop before the pool does. A unit is a `@ManagedUnit()`
+ * provider or anything the manager knows (a pool, its host, a `ManagedProcess` added to it).
  */
-function injectedUnits(wrapper: InstanceWrapper, units: ReadonlyMap<InstanceWrapper, string>): string[] {
+function injectedUnits(
+  wrapper: InstanceWrapper,
+  units: ReadonlyMap<InstanceWrapper, string>,
+  manager: LifecycleManager,
+): string[] {
   const found = new Set<string>();
   const seen = new Set<InstanceWrapper>([wrapper]);
   const walk = (current: InstanceWrapper): void => {
-    for (const dependency of current.getCtorMetadata() ?? []) {
+    const injected = [
+      ...(current.getCtorMetadata() ?? []),
+      ...(current.getPropertiesMetadata() ?? []).map((p) => p.wrapper),
+    ];
+    for (const dependency of injected) {
       if (!dependency || seen.has(dependency)) continue;
       seen.add(dependency);
-      const unit = units.get(dependency);
+      const unit = units.get(dependency) ?? manager.unitOf(dependency.instance);
       if (unit !== undefined) found.add(unit);
       else walk(dependency);
     }

@@ -14,3 +14,8 @@ export function getPoolHostToken(name: string = DEFAULT_POOL_NAME): string {
 export function getPoolMaintenanceName(name: string): string {
   return `steward:pool:${name}:maintain`;
 }
+
+/** The lifecycle unit name of the pool `name`, with LifecycleModule: `pool:<name>`. */
+export function getPoolUnitName(name: string = DEFAULT_POOL_NAME): string {
+  return `pool:${name}`;
+}

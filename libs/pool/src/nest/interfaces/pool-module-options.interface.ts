@@ -5,7 +5,7 @@ import type { ResourceFactory } from '../../core/interfaces/resource-factory.int
 export interface PoolModuleOptions<T = unknown> extends Omit<PoolOptions, 'name'> {
   /** Makes, checks and disposes of the resources. Building it must do no I/O. */
   factory: ResourceFactory<T>;
-  /** Wait in `onModuleInit` until `min` resources exist (default true when `min > 0`). */
+  /** Wait at startup until `min` resources exist (default true when `min > 0`): in the pool unit's start with LifecycleModule, else in `onModuleInit`. */
   warmUp?: boolean;
   /** Period of the `maintain()` pass run by the module (default 10 000 ms; 0 = none). */
   maintenanceIntervalMs?: number;
