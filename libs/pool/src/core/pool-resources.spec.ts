@@ -51,6 +51,43 @@ describe('Pool resource life', () => {
       expect(pool.stats().size).toBe(0);
     });
 
+    it('counts a resource against max until its destroy settles, bounded by destroyTimeoutMs', async () => {
+      factory.destroyMode = 'hang';
+      const pool = make({ max: 2, destroyTimeoutMs: 2_000, maxUses: 1 });
+      const leases = await Promise.all([pool.acquire(), pool.acquire()]);
+      for (const lease of leases) lease.release(); // retired (maxUses 1): destroys start and hang
+      const next = pool.acquire();
+      expect(pool.stats()).toMatchObject({ size: 0, destroying: 2, creating: 0, waiting: 1 });
+      await jest.advanceTimersByTimeAsync(1_999);
+      expect(factory.created).toHaveLength(2);
+      await jest.advanceTimersByTimeAsync(1);
+      const lease = await next;
+      expect(factory.created).toHaveLength(3);
+      expect(pool.stats()).toMatchObject({ size: 1, destroying: 0, borrowed: 1 });
+      lease.release();
+    });
+
+    it('never has more than max resources alive or being destroyed while destroys are slow', async () => {
+      let alive = 0;
+      let peak = 0;
+      const create = factory.create.bind(factory);
+      factory.create = async (signal) => {
+        const resource = await create(signal);
+        peak = Math.max(peak, ++alive);
+        return resource;
+      };
+      factory.destroy = (resource) => {
+        resource.destroyed++;
+        return new Promise<void>((resolve) => setTimeout(resolve, 300)).then(() => void alive--);
+      };
+      const pool = make({ max: 2, maxUses: 1 });
+      const work = Array.from({ length: 20 }, () => pool.use(() => undefined));
+      await jest.advanceTimersByTimeAsync(10_000);
+      await Promise.all(work);
+      expect(pool.stats().acquiredTotal).toBe(20);
+      expect(peak).toBe(2);
+    });
+
     it('survives a destroy that throws', async () => {
       factory.destroyMode = 'throw';
       const pool = make();

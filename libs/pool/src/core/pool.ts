@@ -89,6 +89,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   private borrowed = 0;
   private busy = 0;
   private creating = 0;
+  /** Destroys in flight: the resource may still hold a connection, so it counts against `max`. */
+  private destroying = 0;
   /** Creates past their timeout that have not settled: they still hold a slot but will serve nobody. */
   private abandonedCreates = 0;
   private generation = 0;
@@ -374,6 +376,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       idle: this.idle.length,
       borrowed: this.borrowed,
       creating: this.creating,
+      destroying: this.destroying,
       waiting: this.queue.size,
       createdTotal: this.createdTotal,
       destroyedTotal: this.destroyedTotal,
@@ -602,11 +605,12 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   /** Starts the creates that demand needs: queued waiters the limit lets in, then refill to `min`. */
   private pump(): void {
     if (this.state === CLOSED || this.retryTimer !== undefined) return;
-    const total = this.all.size + this.creating;
+    // A resource counts against max until its destroy settles: a database budget can rely on max.
+    const total = this.all.size + this.creating + this.destroying;
     if (total >= this.max) return; // full, the common case under load
     const coming = this.creating - this.abandonedCreates + this.busy;
     const forWaiters = Math.min(this.queue.size, this.effectiveMax - this.borrowed) - coming;
-    const forMin = this.state === OPEN ? this.min - total : 0;
+    const forMin = this.state === OPEN ? this.min - this.all.size - this.creating : 0;
     let need = Math.min(Math.max(forWaiters, forMin), this.max - total);
     while (need-- > 0) this.startCreate();
   }
@@ -814,6 +818,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     }
     entry.state = ResourceState.Destroyed;
     this.all.delete(entry);
+    this.destroying++;
     this.destroyedTotal++;
     this.events.emit('destroy', { resource: entry.resource, reason });
     const timeoutMs = this.options.destroyTimeoutMs;
@@ -826,7 +831,11 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       (error: unknown) => this.events.emit('destroyError', { error }),
     );
     this.pending.add(done);
-    void done.then(() => this.pending.delete(done));
+    void done.then(() => {
+      this.pending.delete(done);
+      this.destroying--;
+      this.pump(); // the slot is free now: a waiter may need a create
+    });
     // A lease that came back to be retired, a failed reset, a reclaimed leak: the drain may be over.
     this.checkDrained();
     return done;

@@ -10,6 +10,8 @@ export interface PoolStats {
   idle: number;
   borrowed: number;
   creating: number;
+  /** Resources whose destroy has not settled: they still count against `max` (at most `destroyTimeoutMs`). */
+  destroying: number;
   waiting: number;
   createdTotal: number;
   destroyedTotal: number;
