@@ -14,7 +14,8 @@ import {
   Requires,
 } from '@steward/access';
 import { Secret } from '@steward/common';
-import { Pool, sqliteFactory } from '@steward/pool';
+import { Pool } from '@steward/pool';
+import { sqliteFactory } from '@steward/pool/sqlite';
 
 const PAYLOAD = { id: 1, name: 'item', tags: ['a', 'b'] };
 

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { Pool, postgresFactory } from '@steward/pool';
+import { Pool } from '@steward/pool';
+import { postgresFactory } from '@steward/pool/postgres';
 import { formatRate, median, printTable } from './support/bench-table.js';
 
 /**

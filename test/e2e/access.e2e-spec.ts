@@ -24,7 +24,6 @@ import {
   AuditTrail,
   CurrentPrincipal,
   InMemoryApiKeyStore,
-  JwtAuthenticator,
   Public,
   Requires,
   UpstreamPrincipalAuthenticator,
@@ -36,6 +35,7 @@ import {
   type PolicyDefinition,
   type Principal,
 } from '@steward/access';
+import { JwtAuthenticator } from '@steward/access/jwt';
 
 const PEPPER = 'pepper-for-e2e-tests-0123456789abcdef';
 const JWT_SECRET = 'jwt-hmac-secret-for-e2e-tests-0123456789';

@@ -3,7 +3,8 @@ import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import request from 'supertest';
 import { AccessService } from '@steward/access';
-import { getPoolToken, Pool, PoolAdminController, PoolModule, type ResourceFactory } from '@steward/pool';
+import { getPoolToken, Pool, PoolModule, type ResourceFactory } from '@steward/pool';
+import { PoolAdminController } from '@steward/pool/admin';
 
 const factory = (): ResourceFactory<{ id: number }> => {
   let next = 0;

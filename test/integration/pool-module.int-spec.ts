@@ -8,11 +8,11 @@ import {
   Pool,
   PoolModule,
   PoolTimeoutError,
-  postgresFactory,
-  redisFactory,
   type PoolModuleOptions,
   type ResourceFactory,
 } from '@steward/pool';
+import { postgresFactory } from '@steward/pool/postgres';
+import { redisFactory } from '@steward/pool/redis';
 import { backendCount, terminateBackends, uniqueAppName, waitForBackends } from './pool-pg-helpers.js';
 import { SilentServer } from './pool-silent-server.js';
 import { databaseUrl, redisUrl } from './services.js';

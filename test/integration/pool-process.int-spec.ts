@@ -2,14 +2,14 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Pool } from '@steward/pool';
 import {
-  Pool,
   processFactory,
   WorkerCrashedError,
   WorkerRequestError,
   WorkerTimeoutError,
   type WorkerProcess,
-} from '@steward/pool';
+} from '@steward/pool/process';
 
 const fixture = fileURLToPath(new URL('./pool-worker.fixture.ts', import.meta.url));
 

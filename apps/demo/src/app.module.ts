@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LifecycleModule } from '@steward/lifecycle';
-import { PoolAdminController } from '@steward/pool';
+import { PoolAdminController } from '@steward/pool/admin';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { DemoAccessModule, demoMetricsController } from './access/index.js';
 import type { DemoConfig } from './demo.config.js';

@@ -8,15 +8,15 @@ import type pg from 'pg';
 import {
   getPoolHostToken,
   getPoolToken,
-  postgresFactory,
   PoolModule,
-  processFactory,
-  redisFactory,
-  sqliteFactory,
   type Pool,
   type PoolHost,
   type ResourceFactory,
 } from '@steward/pool';
+import { postgresFactory } from '@steward/pool/postgres';
+import { processFactory } from '@steward/pool/process';
+import { redisFactory } from '@steward/pool/redis';
+import { sqliteFactory } from '@steward/pool/sqlite';
 import { defaultSqlitePath, type DemoConfig } from './demo.config.js';
 import { CACHE_POOL, DB_POOL, DEMO_CONFIG, HASH_POOL, ITEMS_CACHE_PREFIX } from './demo.constants.js';
 import { HashController } from './hash/hash.controller.js';

@@ -1,6 +1,4 @@
-// Public API of @steward/access: authentication, the policy engine, the audit trail, guards and decorators.
-export * from './core/interfaces/index.js';
-export * from './core/authn/index.js';
-export * from './core/policy/index.js';
-export * from './core/audit/index.js';
+// Public API of @steward/access: the core (authentication, policies, audit) and the Nest face (module, guard,
+// decorators). JWT support is on its own subpath, @steward/access/jwt, so jose loads only where it is used.
+export * from './core.js';
 export * from './nest/index.js';

@@ -1,7 +1,8 @@
+// Public API of @steward/common: errors, backoff + jitter, clocks, Secret, abort helpers.
+// Option validation (class-validator) lives on its own subpath, @steward/common/validation.
 export * from './core/steward.error.js';
 export * from './core/backoff.js';
 export * from './core/clock.js';
 export * from './core/secret.js';
 export * from './core/option.errors.js';
 export * from './core/abort.js';
-export * from './core/validate-options.js';

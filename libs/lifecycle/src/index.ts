@@ -1,4 +1,3 @@
-// Public API of @steward/lifecycle: states, the manager, processes, servers, ports, links, and the Nest module.
-export * from './core/index.js';
-export * from './core/net/index.js';
+// Public API of @steward/lifecycle: the core (states, the manager, processes, servers, ports, links) and the Nest module.
+export * from './core.js';
 export * from './nest/index.js';

@@ -8,7 +8,6 @@ import {
   AuditTrail,
   FileAuditSink,
   InMemoryApiKeyStore,
-  JwtAuthenticator,
   LoggerAuditSink,
   mintApiKey,
   PolicyEngine,
@@ -18,6 +17,7 @@ import {
   type AuditSink,
   type PolicyDefinition,
 } from '@steward/access';
+import { JwtAuthenticator } from '@steward/access/jwt';
 import { InvalidOptionsError, Secret, type OptionIssue } from '@steward/common';
 import { DEMO_ACTIONS, DEMO_POLICIES, DEMO_RESOURCE_TYPES, DEMO_ROLES } from './demo-access.policies.js';
 

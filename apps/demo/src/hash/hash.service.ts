@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectPool, type Pool, type WorkerProcess } from '@steward/pool';
+import { InjectPool, type Pool } from '@steward/pool';
+import { type WorkerProcess } from '@steward/pool/process';
 import { HASH_POOL } from '../demo.constants.js';
 
 /** What `POST /hash` answers. */

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManagedProcess } from '@steward/lifecycle';
+import { ManagedProcess } from '@steward/lifecycle/core';
 import type { ResourceFactory } from '../core/interfaces/resource-factory.interface.js';
 import type { ProcessFactoryOptions } from './interfaces/process-factory-options.interface.js';
 import { WORKER_READY_LINE, WORKER_SOCKET_ENV } from './worker-protocol.js';

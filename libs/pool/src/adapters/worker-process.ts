@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import type { ManagedProcess } from '@steward/lifecycle';
+import type { ManagedProcess } from '@steward/lifecycle/core';
 import { WorkerCrashedError, WorkerRequestError, WorkerTimeoutError } from './adapter.errors.js';
 import type { WorkerResponseMessage } from './worker-protocol.js';
 

@@ -10,6 +10,4 @@ export { PoolRegistry } from './pool.registry.js';
 export { PoolMetrics, poolMetricProviders } from './pool.metrics.js';
 export { PoolHealthIndicator } from './pool-health.indicator.js';
 export { PoolCoreModule } from './pool-core.module.js';
-export { PoolAdminController, POOL_ADMIN_ACTIONS } from './pool-admin.controller.js';
-export { ResizePoolDto } from './resize-pool.dto.js';
 export { PoolUnavailableFilter } from './pool-unavailable.filter.js';

@@ -1,5 +1,6 @@
 import { IsBoolean, IsIn, IsInt, IsNumber, IsOptional, Max, Min } from 'class-validator';
-import { InvalidOptionsError, validateOptions, type OptionIssue } from '@steward/common';
+import { InvalidOptionsError, type OptionIssue } from '@steward/common';
+import { validateOptions } from '@steward/common/validation';
 import type { PoolModuleOptions } from './interfaces/pool-module-options.interface.js';
 import { PoolNestMessages } from './pool.messages.js';
 

@@ -23,10 +23,9 @@ export interface PoolHealth {
 }
 
 /**
- * One registered pool inside Nest: builds the engine (no I/O), warms it up, runs its maintenance, and
- * drains then closes it at shutdown. With LifecycleModule it is a unit of the lifecycle manager, which
- * starts and stops it in dependency order inside the shutdown deadline, and its Nest hooks do nothing;
- * without it, Nest's own hooks run it (warm-up in `onModuleInit`, drain in `onApplicationShutdown`).
+ * One registered pool inside Nest: builds the engine (no I/O), warms it up in `onModuleInit`, runs its
+ * maintenance, stops the timers before shutdown and drains then closes it after the HTTP server.
+ * Also a `LifecycleUnit`, so a lifecycle manager can order it with the other units.
  */
 export class PoolHost<T = unknown>
   implements
@@ -52,9 +51,6 @@ export class PoolHost<T = unknown>
   private lastCreateFailed = false;
   private stopping: Promise<void> | undefined = undefined;
   private refreshMetrics: () => void = () => undefined;
-  /** True once a lifecycle manager runs this pool: the Nest hooks then leave it alone. */
-  private managed = false;
-  private readonly afterCloseCallbacks: Array<() => Promise<void> | void> = [];
 
   constructor(
     readonly name: string,
@@ -91,52 +87,42 @@ export class PoolHost<T = unknown>
     this.refreshMetrics = refresh;
   }
 
-  /** Hands start and stop to a lifecycle manager: from now on the Nest hooks below do nothing. */
-  useLifecycle(): void {
-    this.managed = true;
-  }
-
-  /** Runs `callback` once the pool has closed at shutdown (e.g. to remove a database file). */
-  afterClose(callback: () => Promise<void> | void): void {
-    this.afterCloseCallbacks.push(callback);
-  }
-
-  /** Without LifecycleModule: warm-up; on failure close what this pool created, then rethrow. */
+  /** Warm-up: wait for `min` resources; on failure close what this pool created, then rethrow. */
   async onModuleInit(): Promise<void> {
-    if (this.managed || !this.warmUp) return;
-    await this.warmUpOrClose(this.pool.ready());
+    if (!this.warmUp) return;
+    try {
+      await this.pool.ready();
+    } catch (error) {
+      this.logger.error(PoolNestMessages.warmUpFailed(this.name));
+      await this.pool.close();
+      throw error;
+    }
   }
 
-  /** Without LifecycleModule: starts the maintenance pass. */
+  /** Starts the maintenance pass, in `SchedulerRegistry` when the app has one, else on an unref'd timer. */
   onApplicationBootstrap(): void {
-    if (!this.managed) this.startMaintenance();
-  }
-
-  /** Without LifecycleModule: stops the maintenance timer before anything else shuts down. */
-  beforeApplicationShutdown(): void {
-    if (!this.managed) this.stopMaintenance();
-  }
-
-  /** Without LifecycleModule: drains then closes the pool, after the HTTP server closed. */
-  async onApplicationShutdown(): Promise<void> {
-    if (!this.managed) await this.shutdown();
-  }
-
-  /**
-   * `LifecycleUnit.start`: warm-up (when configured), bounded by the manager's signal; on failure or
-   * abort it closes what it created. Then the maintenance pass.
-   */
-  async start(signal: AbortSignal): Promise<void> {
-    if (signal.aborted) throw signal.reason;
-    // `warmUp: false` (e.g. an optional cache) must not fail the boot through the lifecycle either.
-    if (this.warmUp) await this.warmUpOrClose(raceAbort(this.pool.ready(), signal));
     this.startMaintenance();
   }
 
-  /**
-   * `LifecycleUnit.stop`: drain for at most `drainTimeoutMs`, and close at once when the manager's
-   * signal aborts (the unit's stop timeout or the shutdown deadline), whichever comes first.
-   */
+  /** Stops the maintenance timer before anything else shuts down. */
+  beforeApplicationShutdown(): void {
+    this.stopMaintenance();
+  }
+
+  /** Drains then closes the pool; Nest calls it after the HTTP server closed. */
+  onApplicationShutdown(): Promise<void> {
+    return this.shutdown();
+  }
+
+  /** `LifecycleUnit.start`: warm-up (when configured), bounded by the manager's signal. */
+  async start(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw signal.reason;
+    // `warmUp: false` (e.g. an optional cache) must not fail the boot through the lifecycle either.
+    if (this.warmUp) await raceAbort(this.pool.ready(), signal);
+    this.startMaintenance();
+  }
+
+  /** `LifecycleUnit.stop`: drain, closing at once when the manager's signal aborts. */
   async stop(signal: AbortSignal): Promise<void> {
     const onAbort = (): void => void this.pool.close();
     if (signal.aborted) onAbort();
@@ -195,16 +181,6 @@ export class PoolHost<T = unknown>
     clearInterval(timer);
   }
 
-  private async warmUpOrClose(ready: Promise<void>): Promise<void> {
-    try {
-      await ready;
-    } catch (error) {
-      this.logger.error(PoolNestMessages.warmUpFailed(this.name));
-      await this.pool.close();
-      throw error;
-    }
-  }
-
   private shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       this.stopMaintenance();
@@ -214,13 +190,6 @@ export class PoolHost<T = unknown>
         this.logger.warn(PoolNestMessages.shutdownFailed(this.name));
       }
       await this.pool.close();
-      for (const callback of this.afterCloseCallbacks.splice(0)) {
-        try {
-          await callback();
-        } catch {
-          this.logger.warn(PoolNestMessages.shutdownFailed(this.name));
-        }
-      }
     })();
     return this.stopping;
   }

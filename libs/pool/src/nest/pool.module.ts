@@ -15,7 +15,7 @@ import {
   PoolConfigurableModule,
 } from './pool.module-definition.js';
 import { PoolRegistry } from './pool.registry.js';
-import { getPoolHostToken, getPoolToken, getPoolUnitName } from './pool.tokens.js';
+import { getPoolHostToken, getPoolToken } from './pool.tokens.js';
 
 /**
  * Registers one named pool: `PoolModule.forRoot({ name: 'db', factory, ...options })` or `forRootAsync`.
@@ -43,7 +43,7 @@ function withPool(definition: DynamicModule, name: string): DynamicModule {
   const providers: Provider[] = [
     {
       provide: hostToken,
-      // Builds the engine only: no I/O here; warm-up happens in the pool unit's start (or onModuleInit).
+      // Builds the engine only: no I/O here, warm-up happens in onModuleInit.
       useFactory: (
         options: PoolModuleOptions,
         registry: PoolRegistry,
@@ -56,15 +56,12 @@ function withPool(definition: DynamicModule, name: string): DynamicModule {
         // the first pool's metric series nor make the lifecycle manager refuse a second unit of that name.
         if (!registry.register(host)) return host;
         host.useMetricsRefresh(metrics.attach(host.pool));
-        // With LifecycleModule the pool is a unit of the manager: started before and stopped after every
-        // unit that injects it (the pool or its host), inside the shutdown deadline. Nest's hooks step aside.
-        if (lifecycle) {
-          lifecycle.add(
-            { name: getPoolUnitName(name), start: (s) => host.start(s), stop: (s) => host.stop(s) },
-            { handles: [host, host.pool] },
-          );
-          host.useLifecycle();
-        }
+        // With LifecycleModule the manager orders the pool with the other units: stopped in reverse of start.
+        lifecycle?.add({
+          name: `pool:${name}`,
+          start: (signal) => host.start(signal),
+          stop: (signal) => host.stop(signal),
+        });
         return host;
       },
       inject: [

@@ -3,7 +3,6 @@ export * from './authn.errors.js';
 export * from './api-key.js';
 export * from './in-memory-api-key.store.js';
 export * from './api-key.authenticator.js';
-export * from './jwt.authenticator.js';
 export * from './upstream-principal.authenticator.js';
 export * from './credentials.js';
 export * from './failure-throttle.js';
