@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { startBlackhole, type Blackhole } from './support/blackhole.js';
 
 // A tiny Nest app with four chained @ManagedUnit providers, run as a real child process and sent real signals.
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -58,6 +59,7 @@ function get(port: number, path: string): Promise<number> {
 }
 
 let app: App | undefined;
+let hole: Blackhole | undefined;
 
 afterEach(async () => {
   if (app && app.child.exitCode === null && app.child.signalCode === null) {
@@ -65,7 +67,14 @@ afterEach(async () => {
     await app.exited;
   }
   app = undefined;
+  await hole?.close();
+  hole = undefined;
 });
+
+/** Resolves once `check()` is true, polling every 20 ms. */
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
 
 describe('lifecycle in a real Nest process', () => {
   it('item 6: SIGTERM during startup stops only the started units, in reverse, and exits non-zero', async () => {
@@ -102,5 +111,47 @@ describe('lifecycle in a real Nest process', () => {
       'stop:second',
       'stop:first',
     ]);
+  }, 60_000);
+
+  it('issue 12 finding 3: a Nest hook that never settles ends at the deadline with exit 1 and a line naming it, after every unit stopped', async () => {
+    app = startApp({ HANG_HOOK: '1', DEADLINE_MS: '3000' });
+    await app.waitFor(/^listening \d+$/);
+    const began = performance.now();
+    app.child.kill('SIGTERM');
+    const exit = await app.exited;
+    const ms = performance.now() - began;
+    expect(exit).toEqual({ code: 1, signal: null });
+    // The hard deadline, not an empty event loop, ended it.
+    expect(ms).toBeGreaterThanOrEqual(2_900);
+    expect(app.lines.filter((l) => l.startsWith('stop:'))).toEqual([
+      'stop:fourth',
+      'stop:third',
+      'stop:second',
+      'stop:first',
+    ]);
+    expect(app.lines).toContain('hook:hanger');
+    expect(app.lines).toContainEqual(
+      expect.stringMatching(/^error: shutdown exceeded its 3000 ms deadline.*Hanger\.onApplicationShutdown/),
+    );
+  }, 60_000);
+
+  it('issue 12 finding 4: SIGTERM during pool warm-up against a database that never answers stops what started and exits 1', async () => {
+    hole = await startBlackhole();
+    app = startApp({ PG_PORT: String(hole.port) });
+    await app.waitFor(/^create:db$/);
+    await until(() => hole!.accepted > 0);
+    app.child.kill('SIGTERM');
+    const exit = await app.exited;
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(app.lines).not.toContainEqual(expect.stringMatching(/^listening/));
+    // Exit 1 for the failed start itself, not for a missed deadline.
+    expect(app.lines).toContain(
+      'error: SIGTERM arrived before every unit had started: stopped what had started; exiting 1',
+    );
+    expect(app.lines).not.toContainEqual(expect.stringMatching(/deadline/));
+    // Whatever had started stopped again, in reverse.
+    const started = app.lines.filter((l) => l.startsWith('start:')).map((l) => l.slice(6));
+    const stopped = app.lines.filter((l) => l.startsWith('stop:')).map((l) => l.slice(5));
+    expect(stopped).toEqual([...started].reverse());
   }, 60_000);
 });

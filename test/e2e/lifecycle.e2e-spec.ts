@@ -362,7 +362,12 @@ describe('pools are units of the one lifecycle (issue 12)', () => {
     @Module({
       imports: [
         LifecycleModule.forRoot({
-          shutdown: { delayMs: 0, drainTimeoutMs: 100, stopTimeoutMs: options.stopTimeoutMs, deadlineMs: 5_000 },
+          shutdown: {
+            delayMs: 0,
+            drainTimeoutMs: 100,
+            stopTimeoutMs: options.stopTimeoutMs,
+            deadlineMs: 5_000,
+          },
         }),
         PoolModule.forRoot({ name: 'db', factory, min: 1, drainTimeoutMs: options.drainTimeoutMs }),
       ],

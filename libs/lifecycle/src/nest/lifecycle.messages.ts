@@ -7,5 +7,8 @@ export const lifecycleNestMessages = {
   notAUnit: (name: string) => `@ManagedUnit() provider '${name}' has neither start() nor stop()`,
   shutdownFailed: 'shutdown finished with errors',
   startFailed: 'lifecycle start failed',
-  deadlineExceeded: (ms: number) => `shutdown exceeded its ${ms} ms deadline; exiting now`,
+  deadlineExceeded: (ms: number, pending: readonly string[]) =>
+    `shutdown exceeded its ${ms} ms deadline; exiting now; still running: ${pending.length > 0 ? pending.join(', ') : 'nothing Steward tracks'}`,
+  signalDuringStartup: (signal: string) =>
+    `${signal} arrived before every unit had started: stopped what had started; exiting 1`,
 };

@@ -17,6 +17,7 @@ import { LifecycleManager } from '../core/manager/lifecycle-manager.js';
 import { ManagedServer } from '../core/net/managed-server.js';
 import type { DrainResult } from '../core/net/interfaces/managed-server.interface.js';
 import { ManagedProcess } from '../core/process/managed-process.js';
+import { StartAbortedError } from '../core/state/lifecycle.errors.js';
 import type { ResolvedLifecycleOptions } from './interfaces/lifecycle-module-options.interface.js';
 import { LIFECYCLE_RESOLVED_OPTIONS } from './lifecycle.constants.js';
 import { lifecycleNestMessages } from './lifecycle.messages.js';
@@ -40,6 +41,8 @@ export class LifecycleService
   private failure?: unknown;
   private readonly closeCallbacks: Array<() => void> = [];
   private readonly unsubscribers: Array<() => void> = [];
+  /** Nest shutdown hooks of the app's providers that have begun and not settled, by `Provider.hook`. */
+  private readonly runningHooks = new Set<string>();
 
   constructor(
     private readonly manager: LifecycleManager,
@@ -70,6 +73,19 @@ export class LifecycleService
     this.state.begin(reason);
   }
 
+  /** True until every unit has started: a shutdown that begins now is a failed start. */
+  get starting(): boolean {
+    return this.manager.state === 'created' || this.manager.state === 'starting';
+  }
+
+  /**
+   * What is still running: the units whose start or stop has not settled, and the app's Nest shutdown
+   * hooks (`onModuleDestroy`, `beforeApplicationShutdown`, `onApplicationShutdown`) that have not returned.
+   */
+  pendingWork(): string[] {
+    return [...this.manager.busyUnits().map((u) => `unit '${u}'`), ...this.runningHooks];
+  }
+
   /** Runs `callback` once the shutdown has finished (used to remove signal listeners). */
   onClosed(callback: () => void): void {
     this.closeCallbacks.push(callback);
@@ -87,6 +103,12 @@ export class LifecycleService
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // A signal that came while Nest was still building: nothing starts, and the start has failed.
+    if (this.state.isShuttingDown) {
+      this.failure ??= new StartAbortedError(this.state.signal.reason);
+      throw this.failure;
+    }
+    this.trackShutdownHooks();
     this.registerDiscoveredUnits();
     // A process reports its own, richer machine (crashed, backoff…); the manager's view of it is coarser.
     const processes = new Set(
@@ -144,8 +166,16 @@ export class LifecycleService
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.stopUnits();
+  }
+
+  /**
+   * Stops every unit in reverse dependency order (the same promise whoever calls first). The signal
+   * handler calls it before `app.close()`, so no other provider's Nest hook can hold the units up.
+   */
+  stopUnits(): Promise<void> {
     this.stopping ??= this.runStop();
-    await this.stopping;
+    return this.stopping;
   }
 
   private async runPrepare(): Promise<DrainResult | undefined> {
@@ -174,6 +204,36 @@ export class LifecycleService
     if (began !== undefined) this.metrics.shutdownFinished((performance.now() - began) / 1000);
     for (const off of this.unsubscribers.splice(0)) off();
     for (const callback of this.closeCallbacks.splice(0)) callback();
+  }
+
+  /**
+   * Wraps the shutdown hooks of every provider and controller so that a missed deadline can name the one
+   * that never settled: Nest gives no other way to see which hook it is awaiting.
+   */
+  private trackShutdownHooks(): void {
+    const hooks = ['onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown'] as const;
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object' || instance === (this as unknown)) continue;
+      for (const hook of hooks) {
+        const original = instance[hook];
+        if (typeof original !== 'function') continue;
+        const label = `${String(wrapper.name)}.${hook}`;
+        const running = this.runningHooks;
+        try {
+          instance[hook] = async function (this: unknown, ...args: unknown[]): Promise<unknown> {
+            running.add(label);
+            try {
+              return await (original as (...a: unknown[]) => unknown).apply(this, args);
+            } finally {
+              running.delete(label);
+            }
+          };
+        } catch {
+          // A frozen instance keeps its hook untracked: it still runs, the report just cannot name it.
+        }
+      }
+    }
   }
 
   private registerDiscoveredUnits(): void {

@@ -17,9 +17,10 @@ export type LifecycleShutdownHandle = () => void;
  * Installs signal handling for an app that imports `LifecycleModule`; call it right after
  * `NestFactory.create`, before `listen()`, so a signal during startup is handled too. On the first
  * signal readiness turns 503 synchronously, the app keeps serving for `delayMs`, the HTTP server
- * drains, `app.close()` stops the units in reverse, and the process exits 0, or 1 when a start or
- * stop failed or the deadline passed. A second signal exits at once with 1. Use it instead of
- * `app.enableShutdownHooks()`.
+ * drains, the units stop in reverse, `app.close()` runs the other Nest hooks, and the process exits 0,
+ * or 1 when a start or stop failed, the signal came before every unit was ready, or the deadline passed
+ * (then one log line names the units and Nest hooks still running). A second signal exits at once
+ * with 1. Use it instead of `app.enableShutdownHooks()`.
  */
 export function enableLifecycleShutdown(
   app: INestApplicationContext,
@@ -40,17 +41,25 @@ export function enableLifecycleShutdown(
   };
 
   const run = async (signal: NodeJS.Signals): Promise<void> => {
+    // A signal before every unit is ready is a failed start, whatever the stop does: exit 1.
+    const duringStartup = service.starting;
+    // Not unref'd: a hook that never settles and holds nothing else must still end in a non-zero exit.
     const hard = setTimeout(() => {
-      logger.error(lifecycleNestMessages.deadlineExceeded(deadlineMs));
+      logger.error(lifecycleNestMessages.deadlineExceeded(deadlineMs, service.pendingWork()));
       exit(1);
     }, deadlineMs);
-    // The hard deadline must not keep a finished process alive.
-    hard.unref();
     let code = 0;
     try {
       await service.prepareShutdown(signal);
+      // The units first: Nest runs other providers' hooks module by module, and one that hangs there
+      // must not keep a pool or a process from stopping.
+      await service.stopUnits();
       await app.close();
       if (service.error !== undefined) code = 1;
+      if (duringStartup) {
+        logger.error(lifecycleNestMessages.signalDuringStartup(signal));
+        code = 1;
+      }
     } catch (error) {
       logger.error(`${lifecycleNestMessages.shutdownFailed}: ${(error as Error)?.message ?? String(error)}`);
       code = 1;
