@@ -12,6 +12,7 @@ import { APP_GUARD } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import fc from 'fast-check';
+import { connect } from 'node:net';
 import { SignJWT } from 'jose';
 import { register } from 'prom-client';
 import request from 'supertest';
@@ -173,7 +174,7 @@ async function createAccessApp(overrides: Partial<AccessModuleOptions> = {}): Pr
       policies: POLICIES,
     },
     audit: trail,
-    throttle: { maxFailures: 1_000 },
+    throttle: { maxFailures: 1_000, sourceMaxFailures: 1_000 },
     ...overrides,
   });
 
@@ -530,7 +531,9 @@ describe('access throttling (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createAccessApp({ throttle: { maxFailures: 3, windowMs: 60_000, lockoutMs: 120_000 } });
+    t = await createAccessApp({
+      throttle: { maxFailures: 3, sourceMaxFailures: 3, windowMs: 60_000, lockoutMs: 120_000 },
+    });
   });
 
   afterAll(async () => {
@@ -540,14 +543,14 @@ describe('access throttling (e2e)', () => {
 
   const from = (ip: string) => ({ 'X-Forwarded-For': ip });
 
-  it('locks a source IP out after N failures: 429 with Retry-After even for a valid key, other IPs unaffected', async () => {
+  it('throttles the failures of a source after N: 429 with Retry-After, while valid keys from it still pass', async () => {
     for (let i = 0; i < 3; i++) {
       await request(t.url).get('/items').set(from('10.0.0.1')).set('X-API-Key', 'stw_wrong').expect(401);
     }
     const res = await request(t.url)
       .get('/items')
       .set(from('10.0.0.1'))
-      .set('X-API-Key', t.keys.reader)
+      .set('X-API-Key', 'stw_wrong')
       .expect(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(100);
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(120);
@@ -558,36 +561,70 @@ describe('access throttling (e2e)', () => {
       status: 429,
       detail: 'Too many failed authentication attempts; retry later.',
     });
-    await request(t.url).get('/items').set(from('10.0.0.2')).set('X-API-Key', t.keys.reader).expect(200);
+    // Everyone behind that address with a valid key is still served.
+    await request(t.url).get('/items').set(from('10.0.0.1')).set('X-API-Key', t.keys.reader).expect(200);
+    await request(t.url).get('/items').set(from('10.0.0.2')).set('X-API-Key', 'stw_wrong').expect(401);
     await request(t.url).get('/public').set(from('10.0.0.1')).expect(200);
-    expect(await register.metrics()).toMatch(/steward_lockouts_total\{scope="ip"\} 1/);
-    const locked = (await t.trail.flush(), t.sink.records.map((r) => r.event)).filter(
+    expect(await register.metrics()).toMatch(/steward_lockouts_total\{scope="source"\} 1/);
+    const throttled = (await t.trail.flush(), t.sink.records.map((r) => r.event)).filter(
       (e) => e.status === 429,
     );
-    expect(locked).toEqual([
-      expect.objectContaining({ type: 'authn.failure', reason: 'locked-out', sourceIp: '10.0.0.1' }),
+    expect(throttled).toEqual([
+      expect.objectContaining({ type: 'authn.failure', reason: 'throttled: source', sourceIp: '10.0.0.1' }),
     ]);
   });
 
-  it('does not count missing credentials as failed attempts', async () => {
-    for (let i = 0; i < 5; i++) await request(t.url).get('/items').set(from('10.0.1.1')).expect(401);
+  it('counts requests without credentials towards their source, auditing none of them one by one', async () => {
+    const before = (await t.trail.flush(), t.sink.records.length);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++)
+      statuses.push((await request(t.url).get('/items').set(from('10.0.1.1'))).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
     await request(t.url).get('/items').set(from('10.0.1.1')).set('X-API-Key', t.keys.reader).expect(200);
+    await t.trail.flush();
+    expect(t.sink.records.slice(before).map((r) => r.event.reason)).toEqual([
+      'throttled: source',
+      'permitted',
+    ]);
   });
 
-  it('locks a key id out after failures from many IPs, without touching other keys', async () => {
+  it('throttles a key id from the guessing source only: the owner elsewhere is served, the guesser learns nothing', async () => {
     const forged = t.keys.admin.slice(0, -1) + (t.keys.admin.endsWith('A') ? 'B' : 'A');
     for (let i = 0; i < 3; i++) {
-      await request(t.url)
-        .get('/items')
-        .set(from(`10.0.2.${i}`))
-        .set('X-API-Key', forged)
-        .expect(401);
+      await request(t.url).get('/items').set(from('10.0.2.1')).set('X-API-Key', forged).expect(401);
     }
-    await request(t.url).get('/items').set(from('10.0.2.99')).set('X-API-Key', t.keys.admin).expect(429);
-    await request(t.url).get('/items').set(from('10.0.2.99')).set('X-API-Key', t.keys.reader).expect(200);
-    expect(await register.metrics()).toMatch(/steward_lockouts_total\{scope="subject"\} 1/);
+    const wrong = await request(t.url).get('/items').set(from('10.0.2.1')).set('X-API-Key', forged);
+    const right = await request(t.url).get('/items').set(from('10.0.2.1')).set('X-API-Key', t.keys.admin);
+    expect([wrong.status, right.status]).toEqual([429, 429]);
+    expect(right.body).toEqual(wrong.body);
+    await request(t.url).get('/items').set(from('10.0.2.99')).set('X-API-Key', t.keys.admin).expect(200);
+    expect(await register.metrics()).toMatch(/steward_lockouts_total\{scope="key"\} 1/);
+  });
+
+  it('answers 400 to a request with two Authorization headers', async () => {
+    const { port } = new URL(t.url);
+    const raw = await rawRequest(
+      Number(port),
+      `GET /items HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.0.3.1\r\n` +
+        `Authorization: ApiKey ${t.keys.reader}\r\nAuthorization: ApiKey ${t.keys.admin}\r\nConnection: close\r\n\r\n`,
+    );
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(raw).toMatch(/content-type: application\/problem\+json/i);
+    expect(raw).not.toContain(t.keys.reader);
   });
 });
+
+/** Writes a request as it is onto a fresh connection and reads until the server closes it. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text));
+    let out = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (out += chunk));
+    socket.on('end', () => resolve(out));
+    socket.on('error', reject);
+  });
+}
 
 describe('AccessModule configuration (e2e)', () => {
   afterEach(() => register.clear());

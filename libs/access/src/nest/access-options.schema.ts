@@ -26,6 +26,7 @@ class MetricsSchema {
 
 class ThrottleSchema {
   @IsOptional() @IsInt() @Min(1) @Max(1_000) maxFailures?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000) sourceMaxFailures?: number;
   @IsOptional() @IsInt() @Min(1) @Max(86_400_000) windowMs?: number;
   @IsOptional() @IsInt() @Min(1) @Max(86_400_000) lockoutMs?: number;
   @IsOptional() @IsInt() @Min(1) @Max(10_000_000) maxTrackedKeys?: number;

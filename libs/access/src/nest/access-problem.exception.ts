@@ -12,7 +12,13 @@ export interface ProblemDetails {
 
 /** The kinds of access problems, each with one fixed body. */
 export type AccessProblemKind =
-  'unauthorized' | 'forbidden' | 'throttled' | 'bad-request' | 'unavailable' | 'audit-unavailable';
+  | 'unauthorized'
+  | 'forbidden'
+  | 'throttled'
+  | 'bad-request'
+  | 'ambiguous-credentials'
+  | 'unavailable'
+  | 'audit-unavailable';
 
 const PROBLEMS: Record<AccessProblemKind, { status: number; title: string; detail: string; slug: string }> = {
   unauthorized: {
@@ -33,6 +39,12 @@ const PROBLEMS: Record<AccessProblemKind, { status: number; title: string; detai
     title: 'Bad Request',
     detail: ACCESS_MESSAGES.queryCredentials,
     slug: 'credentials-in-query',
+  },
+  'ambiguous-credentials': {
+    status: 400,
+    title: 'Bad Request',
+    detail: ACCESS_MESSAGES.ambiguousCredentials,
+    slug: 'ambiguous-credentials',
   },
   unavailable: {
     status: 503,

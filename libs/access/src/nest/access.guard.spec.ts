@@ -303,7 +303,7 @@ describe('AccessGuard', () => {
       expect(reads).toEqual({ ip: 0, requestId: 0 });
     });
 
-    it('reads the address for the throttle only once some client has failed', () => {
+    it('reads the address for the throttle only once some key has failed', () => {
       const service = new AccessService(
         { authenticators: [inMemory()], policy, throttle: { maxFailures: 2 } },
         new AccessMetrics(),
@@ -311,12 +311,12 @@ describe('AccessGuard', () => {
       const guard = new AccessGuard(new Reflector(), service);
       const quiet = countingRequest();
       expect(run(guard, Readable, quiet.request)).toBe(true);
-      expect(quiet.reads.ip).toBe(0); // nothing tracked, nothing can be locked
+      expect(quiet.reads.ip).toBe(0); // nothing tracked, nothing can be throttled
 
-      const attacker = { method: 'GET', url: '/item', headers: { 'x-api-key': 'stw_wrong' }, ip: '10.9.9.9' };
+      const forged = reader.key.slice(0, -1) + (reader.key.endsWith('a') ? 'b' : 'a');
+      const attacker = { method: 'GET', url: '/item', headers: { 'x-api-key': forged }, ip: '10.9.9.9' };
       for (let i = 0; i < 2; i++) expect(statusOf(() => run(guard, Readable, attacker))).toBe(401);
-      const [locked, other] = [countingRequest({}, '10.9.9.9'), countingRequest()];
-      expect(statusOf(() => run(guard, Readable, locked.request))).toBe(429); // the right key, a locked address
+      const other = countingRequest();
       expect(run(guard, Readable, other.request)).toBe(true);
       expect(other.reads.ip).toBeGreaterThan(0);
     });
@@ -405,5 +405,119 @@ describe('AccessGuard', () => {
       }
       expect(events.map((event) => event.route)).toEqual(['GET /a', 'GET /b', 'GET /a', 'HEAD /a']);
     });
+  });
+});
+
+describe('AccessGuard throttling', () => {
+  const pepper = new Secret('pepper-'.repeat(6));
+  const owner = mintApiKey({ pepper, clientId: 'svc', roles: ['reader'] });
+  const neighbour = mintApiKey({ pepper, clientId: 'other', roles: ['reader'] });
+  const forged = owner.key.slice(0, -1) + (owner.key.endsWith('a') ? 'b' : 'a');
+  const policy = {
+    actions: ['items:read'],
+    resourceTypes: ['items'],
+    policies: [
+      { id: 'read', effect: 'permit' as const, principal: { roles: ['reader'] }, actions: ['items:read'] },
+    ],
+  };
+  @Requires('items:read')
+  class Items {
+    item() {}
+  }
+  const setup = (throttle: { maxFailures?: number; sourceMaxFailures?: number } = {}) => {
+    const events: AuditEvent[] = [];
+    const service = new AccessService(
+      {
+        authenticators: [
+          apiKeys({ pepper, store: new InMemoryApiKeyStore([owner.record, neighbour.record]) }),
+        ],
+        policy,
+        throttle: { maxFailures: 5, sourceMaxFailures: 20, lockoutMs: 300_000, ...throttle },
+        audit: { record: (event) => void events.push(event), recordDurable: async () => {} },
+      },
+      new AccessMetrics(),
+    );
+    const guard = new AccessGuard(new Reflector(), service);
+    /** Status and body of one request with `headers` from `ip`. */
+    const send = (ip: string, headers: Record<string, string>, rawHeaders?: string[]) => {
+      const request = {
+        method: 'GET',
+        url: '/items',
+        headers,
+        ip,
+        rawHeaders: rawHeaders ?? Object.entries(headers).flat(),
+      };
+      const context = new ExecutionContextHost([request, { setHeader() {} }], Items, Items.prototype.item);
+      context.setType('http');
+      try {
+        guard.canActivate(context);
+        return { status: 200, body: undefined, headers: {} };
+      } catch (error) {
+        const problem = error as AccessProblemException;
+        return { status: problem.getStatus(), body: problem.getResponse(), headers: problem.headers };
+      }
+    };
+    return { send, events };
+  };
+
+  it('never refuses a key from another source because of wrong secrets sent with its key id (finding 1)', () => {
+    const { send } = setup();
+    for (let i = 0; i < 10; i++) send('203.0.113.9', { 'x-api-key': forged });
+    expect(send('198.51.100.1', { 'x-api-key': owner.key }).status).toBe(200);
+    expect(send('198.51.100.2', { 'x-api-key': owner.key }).status).toBe(200);
+  });
+
+  it('answers the right and a wrong secret alike once a key id is throttled from a source (finding 1)', () => {
+    const { send } = setup();
+    for (let i = 0; i < 5; i++) expect(send('203.0.113.9', { 'x-api-key': forged }).status).toBe(401);
+    const wrong = send('203.0.113.9', { 'x-api-key': forged });
+    const right = send('203.0.113.9', { 'x-api-key': owner.key });
+    expect(wrong.status).toBe(429);
+    expect(right).toEqual(wrong);
+    expect(Number(right.headers['Retry-After'])).toBeGreaterThan(0);
+  });
+
+  it('lets valid keys through from a source that sent bad ones (finding 2)', () => {
+    const { send } = setup({ sourceMaxFailures: 5 });
+    for (let i = 0; i < 8; i++) send('192.0.2.1', { 'x-api-key': `stw_${'x'.repeat(44)}` });
+    expect(send('192.0.2.1', { 'x-api-key': `stw_${'y'.repeat(44)}` }).status).toBe(429);
+    expect(send('192.0.2.1', { 'x-api-key': neighbour.key }).status).toBe(200);
+    expect(send('192.0.2.1', { 'x-api-key': owner.key }).status).toBe(200);
+  });
+
+  it('counts requests without credentials and audits them only when their source is throttled (finding 2)', () => {
+    const { send, events } = setup({ sourceMaxFailures: 20 });
+    const statuses = Array.from({ length: 40 }, () => send('192.0.2.7', {}).status);
+    expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(20).every((s) => s === 429)).toBe(true);
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'authn.failure', reason: 'throttled: source', sourceIp: '192.0.2.7' }),
+    ]);
+    expect(send('192.0.2.7', { 'x-api-key': owner.key }).status).toBe(200);
+  });
+
+  it('answers 400 to two Authorization headers, which Node folds into the first (finding 7)', () => {
+    const { send, events } = setup();
+    // What Node hands over for two Authorization lines: the first value only, both in rawHeaders.
+    const folded = send('192.0.2.3', { authorization: `ApiKey ${owner.key}` }, [
+      'Authorization',
+      `ApiKey ${owner.key}`,
+      'Authorization',
+      `ApiKey ${neighbour.key}`,
+    ]);
+    expect(folded.status).toBe(400);
+    expect(folded.body).toMatchObject({ status: 400, title: 'Bad Request' });
+    const joined = send('192.0.2.3', { 'x-api-key': `${owner.key}, ${neighbour.key}` }, [
+      'X-API-Key',
+      owner.key,
+      'x-api-key',
+      neighbour.key,
+    ]);
+    expect(joined.status).toBe(400);
+    expect(events.map((e) => e.reason)).toEqual([
+      'ambiguous-credentials via none',
+      'ambiguous-credentials via none',
+    ]);
+    expect(JSON.stringify(events)).not.toContain(owner.key);
   });
 });

@@ -6,6 +6,8 @@ import {
   findQueryCredential,
   QUERY_CREDENTIAL_PARAMS,
 } from '../core/authn/credentials.js';
+import type { ThrottleScope } from '../core/authn/authn-throttle.js';
+import type { ThrottleState } from '../core/authn/failure-throttle.js';
 import type { AuthnFailureReason } from '../core/authn/interfaces/authenticator.interface.js';
 import type { Principal } from '../core/interfaces/principal.interface.js';
 import type { ResourceRef } from '../core/interfaces/decision.interface.js';
@@ -56,8 +58,9 @@ const DENY_WITHOUT_RESOURCE = { allowed: false, reason: 'evaluation-error', poli
 /**
  * Default-deny guard, meant for `APP_GUARD`: `@Public()` routes pass; `@Requires(action)` routes need
  * an authenticated principal the policy engine allows; any other route is denied (403).
- * 401 + `WWW-Authenticate` without valid credentials, 403 without the right, 429 + `Retry-After` after
- * repeated failures; every error body is the same generic problem+json.
+ * 401 + `WWW-Authenticate` without valid credentials, 403 without the right, 400 for ambiguous
+ * credentials, 429 + `Retry-After` after repeated failures (see `AuthnThrottle`); every error body is
+ * the same generic problem+json.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
@@ -109,8 +112,6 @@ export class AccessGuard implements CanActivate {
       });
       return this.fail(call, 'audit-unavailable');
     }
-    // While no client has failed recently nothing can be locked: no address to read, no key to build.
-    if (this.access.throttle?.size) this.refuseIfLocked(call, call.ipKey);
     const principal = this.authenticate(call);
     if (isPromiseLike(principal)) {
       return Promise.resolve(principal).then((settled) => {
@@ -146,37 +147,11 @@ export class AccessGuard implements CanActivate {
     return entry;
   }
 
-  /** 401 for every authentication failure, with the same body; counts towards lockouts unless told not to. */
-  private unauthorized(
-    call: GuardedCall,
-    method: string,
-    reason: AuthnFailureReason,
-    subject?: string,
-  ): never {
-    const counted = reason !== 'missing-credentials'; // a browser without a key is not an attack
-    this.access.metrics.authnAttempt(method, counted ? 'failure' : 'missing');
-    const throttle = this.access.throttle;
-    if (counted && throttle) {
-      if (throttle.recordFailure(call.ipKey)) this.access.metrics.lockout('ip');
-      if (subject !== undefined && throttle.recordFailure(`subject:${subject}`)) {
-        this.access.metrics.lockout('subject');
-      }
-    }
-    this.access.record({
-      ...call.auditBase(),
-      type: 'authn.failure',
-      action: call.action,
-      ...(subject !== undefined && { principal: subject }),
-      reason: `${reason} via ${method}`,
-      status: 401,
-    });
-    return this.fail(call, 'unauthorized', { 'WWW-Authenticate': this.access.challenge });
-  }
-
   private authenticate(call: GuardedCall): Principal | Promise<Principal> {
-    const extraction = extractCredentials(call.request.headers, call.request.user);
-    if (!extraction.ok) return this.unauthorized(call, 'none', extraction.reason);
-    if (!extraction.present) return this.unauthorized(call, 'none', 'missing-credentials');
+    const request = call.request;
+    const extraction = extractCredentials(request.headers, request.user, request.rawHeaders);
+    if (!extraction.ok) return this.failed(call, 'none', extraction.reason);
+    if (!extraction.present) return this.failed(call, 'none', 'missing-credentials');
 
     const outcome = this.access.authenticate(extraction.credentials, new CallFacts(call));
     return isPromiseLike(outcome)
@@ -187,15 +162,15 @@ export class AccessGuard implements CanActivate {
   private settle(call: GuardedCall, outcome: AuthnOutcome): Principal {
     switch (outcome.kind) {
       case 'unclaimed':
-        return this.unauthorized(call, 'none', 'unsupported-credentials');
+        return this.failed(call, 'none', 'unsupported-credentials');
       case 'failure':
-        return this.unauthorized(call, outcome.method, outcome.reason, outcome.subject);
+        this.refuseThrottledPair(call, outcome.subject);
+        return this.failed(call, outcome.method, outcome.reason, outcome.subject);
       case 'success':
-        if (outcome.subject !== undefined && this.access.throttle?.size) {
-          // A locked key id stays locked even for the right secret: that is what stops guessing it.
-          const key = `subject:${outcome.subject}`;
-          this.refuseIfLocked(call, key);
-          this.access.throttle.reset(key);
+        // Checked after the answer, so the right and a wrong secret get the same 429 from a throttled pair.
+        this.refuseThrottledPair(call, outcome.subject);
+        if (outcome.subject !== undefined && this.access.throttle?.tracksPairs) {
+          this.access.throttle.succeeded(outcome.subject, call.ipKey);
         }
         this.access.metrics.authnAttempt(outcome.principal.authMethod, 'success');
         call.request[PRINCIPAL_REQUEST_KEY] = outcome.principal;
@@ -207,10 +182,70 @@ export class AccessGuard implements CanActivate {
           type: 'authn.failure',
           action: call.action,
           reason: `${outcome.reason} via ${outcome.method}`,
+          authMethod: outcome.method,
           status: 503,
         });
         return this.fail(call, 'unavailable');
     }
+  }
+
+  /**
+   * A failed authentication: 401 with the one generic body (400 for ambiguous credentials). Counted
+   * against the source and the credential's subject. A request without credentials is counted but not
+   * audited (a browser without a key is not an attack, and one line each is a log flood); a source
+   * already throttled gets 429 and no audit line per request: its throttle was audited when it began.
+   */
+  private failed(call: GuardedCall, method: string, reason: AuthnFailureReason, subject?: string): never {
+    const throttle = this.access.throttle;
+    if (throttle) {
+      const source = throttle.source(call.ipKey);
+      for (const scope of throttle.failed(call.ipKey, subject)) this.throttleStarted(call, scope, subject);
+      if (source.locked) return this.throttled(call, source);
+    }
+    const missing = reason === 'missing-credentials';
+    const ambiguous = reason === 'ambiguous-credentials';
+    this.access.metrics.authnAttempt(method, missing ? 'missing' : ambiguous ? 'ambiguous' : 'failure');
+    if (!missing) {
+      this.access.record({
+        ...call.auditBase(),
+        type: 'authn.failure',
+        action: call.action,
+        ...(subject !== undefined && { principal: subject }),
+        reason: `${reason} via ${method}`,
+        ...(method !== 'none' && { authMethod: method }),
+        status: ambiguous ? 400 : 401,
+      });
+    }
+    if (ambiguous) return this.fail(call, 'ambiguous-credentials');
+    return this.fail(call, 'unauthorized', { 'WWW-Authenticate': this.access.challenge });
+  }
+
+  /** 429 while the pair (credential subject, source) is throttled, whatever the credential's verdict. */
+  private refuseThrottledPair(call: GuardedCall, subject: string | undefined): void {
+    // While no pair has failed, nothing can be throttled: no address to read on the hot path.
+    if (subject === undefined || !this.access.throttle?.tracksPairs) return;
+    const state = this.access.throttle.pair(subject, call.ipKey);
+    if (state.locked) this.throttled(call, state);
+  }
+
+  private throttled(call: GuardedCall, state: ThrottleState & { locked: true }): never {
+    this.access.metrics.authnAttempt('none', 'locked');
+    return this.fail(call, 'throttled', {
+      'Retry-After': String(Math.max(1, Math.ceil(state.retryAfterMs / 1000))),
+    });
+  }
+
+  /** One audit event and one metric when a throttle starts, instead of one per refused request. */
+  private throttleStarted(call: GuardedCall, scope: ThrottleScope, subject?: string): void {
+    this.access.metrics.lockout(scope);
+    this.access.record({
+      ...call.auditBase(),
+      type: 'authn.failure',
+      action: call.action,
+      ...(scope === 'key' && subject !== undefined && { principal: subject }),
+      reason: scope === 'key' ? 'throttled: key id from this source' : 'throttled: source',
+      status: 429,
+    });
   }
 
   private authorize(call: GuardedCall, requirement: Requirement, principal: Principal): void {
@@ -263,30 +298,18 @@ export class AccessGuard implements CanActivate {
     const names = this.access.options.queryCredentialParams ?? QUERY_CREDENTIAL_PARAMS;
     if (findQueryCredential(call.request.url ?? '', names) === undefined) return;
     this.access.metrics.authnAttempt('none', 'failure');
-    this.access.record({
-      ...call.auditBase(),
-      type: 'authn.failure',
-      reason: 'credentials-in-query',
-      status: 400,
-    });
+    const throttle = this.access.throttle;
+    const quiet = throttle !== undefined && throttle.source(call.ipKey).locked;
+    if (throttle) for (const scope of throttle.failed(call.ipKey)) this.throttleStarted(call, scope);
+    if (!quiet) {
+      this.access.record({
+        ...call.auditBase(),
+        type: 'authn.failure',
+        reason: 'credentials-in-query',
+        status: 400,
+      });
+    }
     this.fail(call, 'bad-request');
-  }
-
-  /** 429 with `Retry-After` while `key` (an IP or a key id) is locked out. */
-  private refuseIfLocked(call: GuardedCall, key: string): void {
-    const state = this.access.throttle?.check(key);
-    if (!state?.locked) return;
-    this.access.metrics.authnAttempt('none', 'locked');
-    this.access.record({
-      ...call.auditBase(),
-      type: 'authn.failure',
-      action: call.action,
-      reason: 'locked-out',
-      status: 429,
-    });
-    this.fail(call, 'throttled', {
-      'Retry-After': String(Math.max(1, Math.ceil(state.retryAfterMs / 1000))),
-    });
   }
 
   private fail(call: GuardedCall, kind: AccessProblemKind, headers?: Record<string, string>): never {

@@ -5,6 +5,8 @@ export const ACCESS_MESSAGES = {
   tooManyAttempts: 'Too many failed authentication attempts; retry later.',
   queryCredentials:
     'Credentials are not accepted in the query string; send them in the Authorization or X-API-Key header.',
+  ambiguousCredentials:
+    'Send exactly one credential: one Authorization header or one X-API-Key header, not several.',
   unavailable: 'Access cannot be checked right now; retry later.',
   auditUnavailable: 'The action cannot be audited right now, so it was not performed; retry later.',
   unannotatedRoutes: (routes: readonly string[]) =>

@@ -112,7 +112,7 @@ describe('AccessMetrics', () => {
       metrics.authnAttempt('api-key', 'success');
       metrics.decision('a', 'b', false);
       metrics.auditEvent('file', 'failed');
-      metrics.lockout('ip');
+      metrics.lockout('source');
     }).not.toThrow();
   });
 });

@@ -133,8 +133,8 @@ export class AccessMetrics implements OnApplicationShutdown {
     this.audit?.inc({ sink, result }, count);
   }
 
-  /** A lockout started; `scope` is 'ip' or 'subject', never the value. */
-  lockout(scope: 'ip' | 'subject'): void {
+  /** A throttle started; `scope` is 'key' (a key id from one source) or 'source', never the value. */
+  lockout(scope: 'key' | 'source'): void {
     this.lockouts?.inc({ scope });
   }
 

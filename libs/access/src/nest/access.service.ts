@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { FailureThrottle } from '../core/authn/failure-throttle.js';
+import { AuthnThrottle } from '../core/authn/authn-throttle.js';
 import type {
   Authenticator,
   AuthnContext,
@@ -40,7 +40,7 @@ export type AuthnOutcome = Exclude<AuthnResult, AuthnNoCredentials> | { readonly
 @Injectable()
 export class AccessService implements OnApplicationShutdown {
   readonly engine: AccessPolicyEngine;
-  readonly throttle?: FailureThrottle;
+  readonly throttle?: AuthnThrottle;
   readonly realm: string;
   /** The `WWW-Authenticate` value of every 401, one challenge per configured scheme. */
   readonly challenge: string;
@@ -61,7 +61,7 @@ export class AccessService implements OnApplicationShutdown {
       typeof (policy as AccessPolicyEngine).evaluate === 'function'
         ? (policy as AccessPolicyEngine)
         : new PolicyEngine(policy as ConstructorParameters<typeof PolicyEngine>[0]);
-    this.throttle = options.throttle === false ? undefined : new FailureThrottle(options.throttle ?? {});
+    this.throttle = options.throttle === false ? undefined : new AuthnThrottle(options.throttle ?? {});
     this.realm = options.realm ?? 'steward';
     const schemes = [...new Set(options.authenticators.map((a) => a.scheme).filter((s): s is string => !!s))];
     this.challenge = (schemes.length > 0 ? schemes : ['Bearer'])

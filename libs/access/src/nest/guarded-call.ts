@@ -8,6 +8,8 @@ import type { AccessHttpRequest } from './requires.decorator.js';
 /** The request as the guard reads it (Express's and Fastify's requests fit). */
 export type GuardedHttpRequest = AccessHttpRequest & {
   socket?: { remoteAddress?: string };
+  /** Node's header lines as sent, names and values alternating: where a repeated header shows. */
+  rawHeaders?: readonly string[];
   route?: { path?: unknown };
   user?: unknown;
   [key: string]: unknown;

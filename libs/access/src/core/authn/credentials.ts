@@ -35,15 +35,23 @@ const AUTHORIZATION = /^([A-Za-z][A-Za-z0-9-]*) +([\x21-\x7e]+)$/;
 /**
  * Reads `Authorization: Bearer|ApiKey <value>` and `X-API-Key`. Two places at once, a repeated header
  * or an unknown scheme make the request unauthenticated on purpose: guessing which one counts is how
- * credential confusion starts.
+ * credential confusion starts. `rawHeaders` (Node's `request.rawHeaders`) is where a repeated header
+ * shows: Node keeps only the first `Authorization` and joins repeated `X-API-Key`s with commas.
  */
-export function extractCredentials(headers: HeaderBag, upstream?: unknown): CredentialExtraction {
+export function extractCredentials(
+  headers: HeaderBag,
+  upstream?: unknown,
+  rawHeaders?: readonly string[],
+): CredentialExtraction {
   const authorization = headers['authorization'];
   const apiKeyHeader = headers['x-api-key'];
   if (Array.isArray(authorization) || Array.isArray(apiKeyHeader))
     return { ok: false, reason: 'ambiguous-credentials' };
   if (authorization !== undefined && apiKeyHeader !== undefined)
     return { ok: false, reason: 'ambiguous-credentials' };
+  if (rawHeaders !== undefined && (authorization !== undefined || apiKeyHeader !== undefined)) {
+    if (credentialHeaderCount(rawHeaders) > 1) return { ok: false, reason: 'ambiguous-credentials' };
+  }
 
   const credentials: { bearer?: string; apiKey?: string; upstream?: unknown } = {};
   if (typeof authorization === 'string') {
@@ -65,6 +73,18 @@ export function extractCredentials(headers: HeaderBag, upstream?: unknown): Cred
     credentials.apiKey !== undefined ||
     credentials.upstream !== undefined;
   return { ok: true, credentials, present };
+}
+
+/** How many `Authorization` and `X-API-Key` lines a request sent (names at even indices). */
+function credentialHeaderCount(rawHeaders: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i];
+    if (typeof name !== 'string' || (name.length !== 13 && name.length !== 9)) continue;
+    const lower = name.toLowerCase();
+    if (lower === 'authorization' || lower === 'x-api-key') count++;
+  }
+  return count;
 }
 
 /** The first credential-carrying query parameter of `url` (a path with its query), if any. */

@@ -6,3 +6,4 @@ export * from './api-key.authenticator.js';
 export * from './upstream-principal.authenticator.js';
 export * from './credentials.js';
 export * from './failure-throttle.js';
+export * from './authn-throttle.js';

@@ -4,6 +4,8 @@ export interface AuditEvent {
   readonly type: 'authn.failure' | 'authz.decision' | 'privileged' | 'policy.reload';
   readonly requestId?: string;
   readonly principal?: string;
+  /** How the principal authenticated (the authenticator's method: 'api-key', 'jwt', 'upstream', …). */
+  readonly authMethod?: string;
   readonly action?: string;
   readonly resource?: string; // "type:id"
   readonly decision?: 'allow' | 'deny';

@@ -3,7 +3,7 @@ import type { AuditEvent } from '../../core/interfaces/audit-event.interface.js'
 import type { AccessRequest, Decision } from '../../core/interfaces/decision.interface.js';
 import type { Authenticator } from '../../core/authn/interfaces/authenticator.interface.js';
 import type { AuditTrailEvents } from '../../core/audit/interfaces/index.js';
-import type { FailureThrottleOptions } from '../../core/authn/failure-throttle.js';
+import type { AuthnThrottleOptions } from '../../core/authn/authn-throttle.js';
 import type {
   PolicyDefinition,
   PolicyEngineOptions,
@@ -50,8 +50,12 @@ export interface AccessModuleOptions {
   closeAuditOnShutdown?: boolean;
   /** Realm of the `WWW-Authenticate` challenges (default 'steward'). */
   realm?: string;
-  /** Failed-attempt throttling per IP and per key id; `false` turns it off. */
-  throttle?: Omit<FailureThrottleOptions, 'now'> | false;
+  /**
+   * Failed-attempt throttling per (key id, source) and per source (`AuthnThrottle`); `false` turns it
+   * off. The source is `request.ip`: set Express's `trust proxy` behind a proxy, or every client
+   * shares the proxy's address.
+   */
+  throttle?: Omit<AuthnThrottleOptions, 'now'> | false;
   /** Query parameters whose presence gets a guarded request refused (default `QUERY_CREDENTIAL_PARAMS`). */
   queryCredentialParams?: string[];
   /** Header carrying the request id (default 'x-request-id'); one is generated when absent or invalid. */
