@@ -5,7 +5,6 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { SchedulerRegistry } from '@nestjs/schedule';
 import { raceAbort } from '@steward/common';
 import type { LifecycleUnit } from '@steward/lifecycle';
 import type { PoolStats } from '../core/interfaces/pool-stats.interface.js';
@@ -14,6 +13,7 @@ import type { PoolModuleOptions } from './interfaces/pool-module-options.interfa
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAINTENANCE_INTERVAL_MS } from './pool.constants.js';
 import { PoolNestMessages } from './pool.messages.js';
 import { getPoolMaintenanceName } from './pool.tokens.js';
+import type { MaintenanceScheduler } from './maintenance-scheduler.js';
 
 /** How a pool is doing, as readiness sees it. */
 export interface PoolHealth {
@@ -23,9 +23,10 @@ export interface PoolHealth {
 }
 
 /**
- * One registered pool inside Nest: builds the engine (no I/O), warms it up in `onModuleInit`, runs its
- * maintenance, stops the timers before shutdown and drains then closes it after the HTTP server.
- * Also a `LifecycleUnit`, so a lifecycle manager can order it with the other units.
+ * One registered pool inside Nest: builds the engine (no I/O), warms it up, runs its maintenance, and
+ * drains then closes it at shutdown. With LifecycleModule it is a unit of the lifecycle manager, which
+ * starts and stops it in dependency order inside the shutdown deadline, and its Nest hooks do nothing;
+ * without it, Nest's own hooks run it (warm-up in `onModuleInit`, drain in `onApplicationShutdown`).
  */
 export class PoolHost<T = unknown>
   implements
@@ -51,11 +52,14 @@ export class PoolHost<T = unknown>
   private lastCreateFailed = false;
   private stopping: Promise<void> | undefined = undefined;
   private refreshMetrics: () => void = () => undefined;
+  /** True once a lifecycle manager runs this pool: the Nest hooks then leave it alone. */
+  private managed = false;
+  private readonly afterCloseCallbacks: Array<() => Promise<void> | void> = [];
 
   constructor(
     readonly name: string,
     options: PoolModuleOptions<T>,
-    private readonly scheduler?: SchedulerRegistry,
+    private readonly scheduler?: MaintenanceScheduler,
   ) {
     const { factory, warmUp, maintenanceIntervalMs, drainTimeoutMs, degradedWaiting, optional, ...engine } =
       options;
@@ -87,42 +91,52 @@ export class PoolHost<T = unknown>
     this.refreshMetrics = refresh;
   }
 
-  /** Warm-up: wait for `min` resources; on failure close what this pool created, then rethrow. */
+  /** Hands start and stop to a lifecycle manager: from now on the Nest hooks below do nothing. */
+  useLifecycle(): void {
+    this.managed = true;
+  }
+
+  /** Runs `callback` once the pool has closed at shutdown (e.g. to remove a database file). */
+  afterClose(callback: () => Promise<void> | void): void {
+    this.afterCloseCallbacks.push(callback);
+  }
+
+  /** Without LifecycleModule: warm-up; on failure close what this pool created, then rethrow. */
   async onModuleInit(): Promise<void> {
-    if (!this.warmUp) return;
-    try {
-      await this.pool.ready();
-    } catch (error) {
-      this.logger.error(PoolNestMessages.warmUpFailed(this.name));
-      await this.pool.close();
-      throw error;
-    }
+    if (this.managed || !this.warmUp) return;
+    await this.warmUpOrClose(this.pool.ready());
   }
 
-  /** Starts the maintenance pass, in `SchedulerRegistry` when the app has one, else on an unref'd timer. */
+  /** Without LifecycleModule: starts the maintenance pass. */
   onApplicationBootstrap(): void {
-    this.startMaintenance();
+    if (!this.managed) this.startMaintenance();
   }
 
-  /** Stops the maintenance timer before anything else shuts down. */
+  /** Without LifecycleModule: stops the maintenance timer before anything else shuts down. */
   beforeApplicationShutdown(): void {
-    this.stopMaintenance();
+    if (!this.managed) this.stopMaintenance();
   }
 
-  /** Drains then closes the pool; Nest calls it after the HTTP server closed. */
-  onApplicationShutdown(): Promise<void> {
-    return this.shutdown();
+  /** Without LifecycleModule: drains then closes the pool, after the HTTP server closed. */
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.managed) await this.shutdown();
   }
 
-  /** `LifecycleUnit.start`: warm-up (when configured), bounded by the manager's signal. */
+  /**
+   * `LifecycleUnit.start`: warm-up (when configured), bounded by the manager's signal; on failure or
+   * abort it closes what it created. Then the maintenance pass.
+   */
   async start(signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw signal.reason;
     // `warmUp: false` (e.g. an optional cache) must not fail the boot through the lifecycle either.
-    if (this.warmUp) await raceAbort(this.pool.ready(), signal);
+    if (this.warmUp) await this.warmUpOrClose(raceAbort(this.pool.ready(), signal));
     this.startMaintenance();
   }
 
-  /** `LifecycleUnit.stop`: drain, closing at once when the manager's signal aborts. */
+  /**
+   * `LifecycleUnit.stop`: drain for at most `drainTimeoutMs`, and close at once when the manager's
+   * signal aborts (the unit's stop timeout or the shutdown deadline), whichever comes first.
+   */
   async stop(signal: AbortSignal): Promise<void> {
     const onAbort = (): void => void this.pool.close();
     if (signal.aborted) onAbort();
@@ -181,6 +195,16 @@ export class PoolHost<T = unknown>
     clearInterval(timer);
   }
 
+  private async warmUpOrClose(ready: Promise<void>): Promise<void> {
+    try {
+      await ready;
+    } catch (error) {
+      this.logger.error(PoolNestMessages.warmUpFailed(this.name));
+      await this.pool.close();
+      throw error;
+    }
+  }
+
   private shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       this.stopMaintenance();
@@ -190,6 +214,13 @@ export class PoolHost<T = unknown>
         this.logger.warn(PoolNestMessages.shutdownFailed(this.name));
       }
       await this.pool.close();
+      for (const callback of this.afterCloseCallbacks.splice(0)) {
+        try {
+          await callback();
+        } catch {
+          this.logger.warn(PoolNestMessages.shutdownFailed(this.name));
+        }
+      }
     })();
     return this.stopping;
   }

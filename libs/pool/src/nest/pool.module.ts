@@ -1,8 +1,9 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { ModuleRef } from '@nestjs/core';
 import { LifecycleManager } from '@steward/lifecycle';
 import { Pool } from '../core/pool.js';
 import type { PoolModuleOptions } from './interfaces/pool-module-options.interface.js';
+import { findMaintenanceScheduler } from './maintenance-scheduler.js';
 import { PoolCoreModule } from './pool-core.module.js';
 import { validatePoolModuleOptions } from './pool-module-options.schema.js';
 import { DEFAULT_POOL_NAME } from './pool.constants.js';
@@ -15,7 +16,7 @@ import {
   PoolConfigurableModule,
 } from './pool.module-definition.js';
 import { PoolRegistry } from './pool.registry.js';
-import { getPoolHostToken, getPoolToken } from './pool.tokens.js';
+import { getPoolHostToken, getPoolToken, getPoolUnitName } from './pool.tokens.js';
 
 /**
  * Registers one named pool: `PoolModule.forRoot({ name: 'db', factory, ...options })` or `forRootAsync`.
@@ -43,32 +44,36 @@ function withPool(definition: DynamicModule, name: string): DynamicModule {
   const providers: Provider[] = [
     {
       provide: hostToken,
-      // Builds the engine only: no I/O here, warm-up happens in onModuleInit.
-      useFactory: (
+      // Builds the engine only: no I/O here; warm-up happens in the pool unit's start (or onModuleInit).
+      useFactory: async (
         options: PoolModuleOptions,
         registry: PoolRegistry,
         metrics: PoolMetrics,
-        scheduler?: SchedulerRegistry,
+        moduleRef: ModuleRef,
         lifecycle?: LifecycleManager,
       ) => {
+        const scheduler = await findMaintenanceScheduler(moduleRef);
         const host = new PoolHost(name, validatePoolModuleOptions(name, options), scheduler);
         // A duplicate name only warns: its pool still runs on the Nest hooks, but it must not write over
         // the first pool's metric series nor make the lifecycle manager refuse a second unit of that name.
         if (!registry.register(host)) return host;
         host.useMetricsRefresh(metrics.attach(host.pool));
-        // With LifecycleModule the manager orders the pool with the other units: stopped in reverse of start.
-        lifecycle?.add({
-          name: `pool:${name}`,
-          start: (signal) => host.start(signal),
-          stop: (signal) => host.stop(signal),
-        });
+        // With LifecycleModule the pool is a unit of the manager: started before and stopped after every
+        // unit that injects it (the pool or its host), inside the shutdown deadline. Nest's hooks step aside.
+        if (lifecycle) {
+          lifecycle.add(
+            { name: getPoolUnitName(name), start: (s) => host.start(s), stop: (s) => host.stop(s) },
+            { handles: [host, host.pool] },
+          );
+          host.useLifecycle();
+        }
         return host;
       },
       inject: [
         POOL_MODULE_OPTIONS,
         PoolRegistry,
         PoolMetrics,
-        { token: SchedulerRegistry, optional: true },
+        ModuleRef,
         { token: LifecycleManager, optional: true },
       ],
     },
