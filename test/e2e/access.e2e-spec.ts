@@ -181,7 +181,6 @@ async function createAccessApp(overrides: Partial<AccessModuleOptions> = {}): Pr
   @Module({
     imports: [access],
     controllers: [TestController],
-    providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
   })
   class AppModule {}
 
@@ -650,7 +649,6 @@ describe('AccessModule configuration (e2e)', () => {
         }),
       ],
       controllers: [TestController],
-      providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
     })
     class AsyncApp {}
     const moduleRef = await Test.createTestingModule({ imports: [AsyncApp] }).compile();
@@ -683,7 +681,6 @@ describe('AccessModule configuration (e2e)', () => {
         }),
       ],
       controllers: [TestController],
-      providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
     })
     class FlakyApp {}
     const moduleRef = await Test.createTestingModule({ imports: [FlakyApp] }).compile();
@@ -698,6 +695,65 @@ describe('AccessModule configuration (e2e)', () => {
       expect(res.text).not.toContain(PEPPER);
     } finally {
       await app.close();
+    }
+  });
+
+  const pepper = new Secret(PEPPER);
+  const minimal = (extra: { globalGuard?: boolean } = {}) =>
+    AccessModule.forRoot({
+      authenticators: [apiKeys({ pepper, store: new InMemoryApiKeyStore() })],
+      policy: { actions: ['items:read', 'pool:drain'], resourceTypes: ['items', 'pool'], policies: POLICIES },
+      ...extra,
+    });
+
+  it('protects every route once AccessModule is imported: no APP_GUARD line to forget (finding 3)', async () => {
+    @Module({ imports: [minimal()], controllers: [TestController] })
+    class ForgetfulApp {}
+    const logger = new CapturingLogger();
+    const moduleRef = await Test.createTestingModule({ imports: [ForgetfulApp] }).compile();
+    const app = moduleRef.createNestApplication({ logger });
+    await app.init();
+    try {
+      const server = app.getHttpServer();
+      await request(server).post('/admin/pools/db/drain').expect(401);
+      await request(server).get('/items').expect(401);
+      await request(server).get('/forgotten').expect(403);
+      await request(server).get('/public').expect(200);
+      // The startup report says what is true: privileged routes without a trail fail closed.
+      expect(logger.lines.join('\n')).toMatch(
+        /privileged route\(s\) but no audit trail configured; they fail closed/,
+      );
+      expect(logger.lines.join('\n')).not.toMatch(/not the global guard/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('leaves the guard to the app with globalGuard: false, and says so at startup', async () => {
+    @Module({
+      imports: [minimal({ globalGuard: false })],
+      controllers: [TestController],
+      providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
+    })
+    class OrderedApp {}
+    @Module({ imports: [minimal({ globalGuard: false })], controllers: [TestController] })
+    class UnguardedApp {}
+    for (const [App, status] of [
+      [OrderedApp, 403],
+      [UnguardedApp, 200],
+    ] as const) {
+      const logger = new CapturingLogger();
+      const moduleRef = await Test.createTestingModule({ imports: [App] }).compile();
+      const app = moduleRef.createNestApplication({ logger });
+      await app.init();
+      try {
+        await request(app.getHttpServer()).get('/forgotten').expect(status);
+        expect(logger.lines.join('\n')).toMatch(/AccessGuard is not the global guard/);
+        expect(logger.lines.join('\n')).toMatch(/where AccessGuard applies, they fail closed/);
+      } finally {
+        await app.close();
+        register.clear();
+      }
     }
   });
 

@@ -1,12 +1,11 @@
 import { Logger, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { AccessGuard, AccessModule } from '@steward/access';
+import { AccessModule } from '@steward/access';
 import { demoAccessConfig } from './demo-access.config.js';
 import { assertJwksReachable } from './jwks-reachable.js';
 
 /**
  * The demo's access control in one import: `AccessModule` configured from the environment (see
- * `demoAccessConfig`) and `AccessGuard` as the global guard, so every route is denied unless it is
+ * `demoAccessConfig`); it makes `AccessGuard` the global guard, so every route is denied unless it is
  * `@Public()` or allowed by a policy through `@Requires(...)`.
  */
 @Module({
@@ -26,6 +25,5 @@ import { assertJwksReachable } from './jwks-reachable.js';
       },
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: AccessGuard }],
 })
 export class DemoAccessModule {}

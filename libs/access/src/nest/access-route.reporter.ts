@@ -1,6 +1,14 @@
-import { Injectable, Logger, RequestMethod, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  RequestMethod,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { ACCESS_GLOBAL_GUARD } from './access.constants.js';
 import { ACCESS_MESSAGES } from './access.messages.js';
 import { AccessService } from './access.service.js';
 import { routeAccess } from './access.guard.js';
@@ -15,6 +23,7 @@ export class AccessRouteReporter implements OnApplicationBootstrap {
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
     private readonly access: AccessService,
+    @Optional() @Inject(ACCESS_GLOBAL_GUARD) private readonly globalGuard?: boolean,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -40,11 +49,14 @@ export class AccessRouteReporter implements OnApplicationBootstrap {
       }
     }
     this.access.unannotatedRoutes = Object.freeze(unannotated);
+    // Only what is true: without the global guard, nothing here is denied unless the app applies it.
+    const global = this.globalGuard !== false;
+    if (!global) this.logger.warn(ACCESS_MESSAGES.noGlobalGuard);
     if (this.access.options.reportUnannotatedRoutes !== false && unannotated.length > 0) {
-      this.logger.warn(ACCESS_MESSAGES.unannotatedRoutes(unannotated));
+      this.logger.warn(ACCESS_MESSAGES.unannotatedRoutes(unannotated, global));
     }
     if (!this.access.audit && privileged.length > 0) {
-      this.logger.warn(ACCESS_MESSAGES.privilegedWithoutAudit(privileged));
+      this.logger.warn(ACCESS_MESSAGES.privilegedWithoutAudit(privileged, global));
     }
   }
 }

@@ -1,6 +1,9 @@
 /** Injection token of the validated `AccessModuleOptions`. */
 export const ACCESS_OPTIONS = Symbol('steward:access:options');
 
+/** Whether AccessModule registered `AccessGuard` as the global guard (its `globalGuard` extra). */
+export const ACCESS_GLOBAL_GUARD = Symbol('steward:access:global-guard');
+
 /** Property of the request where `AccessGuard` puts the authenticated principal. */
 export const PRINCIPAL_REQUEST_KEY = 'principal';
 

@@ -451,7 +451,7 @@ describe('AccessGuard throttling', () => {
       context.setType('http');
       try {
         guard.canActivate(context);
-        return { status: 200, body: undefined, headers: {} };
+        return { status: 200, body: undefined, headers: {} as Readonly<Record<string, string>> };
       } catch (error) {
         const problem = error as AccessProblemException;
         return { status: problem.getStatus(), body: problem.getResponse(), headers: problem.headers };

@@ -9,11 +9,15 @@ export const ACCESS_MESSAGES = {
     'Send exactly one credential: one Authorization header or one X-API-Key header, not several.',
   unavailable: 'Access cannot be checked right now; retry later.',
   auditUnavailable: 'The action cannot be audited right now, so it was not performed; retry later.',
-  unannotatedRoutes: (routes: readonly string[]) =>
-    `${routes.length} route(s) have neither @Public() nor @Requires(); AccessGuard denies them (403):\n` +
+  noGlobalGuard:
+    'AccessGuard is not the global guard (globalGuard: false): a route is protected only where the app applies AccessGuard',
+  unannotatedRoutes: (routes: readonly string[], global: boolean) =>
+    `${routes.length} route(s) have neither @Public() nor @Requires(); ` +
+    `${global ? 'AccessGuard denies them (403)' : 'where AccessGuard applies, it denies them (403)'}:\n` +
     routes.map((r) => `  - ${r}`).join('\n'),
-  privilegedWithoutAudit: (routes: readonly string[]) =>
-    `${routes.length} privileged route(s) but no audit trail configured; they fail closed (503):\n` +
+  privilegedWithoutAudit: (routes: readonly string[], global: boolean) =>
+    `${routes.length} privileged route(s) but no audit trail configured; ` +
+    `${global ? 'they fail closed (503)' : 'where AccessGuard applies, they fail closed (503)'}:\n` +
     routes.map((r) => `  - ${r}`).join('\n'),
   policyReloadRejected: 'policy reload rejected; the previous policy set stays live',
   auditCloseFailed: (reason: string) => `audit trail failed to close: ${reason}`,

@@ -22,9 +22,10 @@ function accessMetrics(options: AccessModuleOptions): AccessMetrics {
 }
 
 /**
- * Authentication, authorization and audit for HTTP routes. Register the guard in the app:
- * `{ provide: APP_GUARD, useClass: AccessGuard }`; `@Requires(..., { privileged: true })` attaches the
- * privileged-action interceptor to its route, and the guard refuses a privileged route without it.
+ * Authentication, authorization and audit for HTTP routes. `AccessGuard` becomes the app's global guard
+ * on import (`globalGuard: false` in `forRoot` / `forRootAsync` leaves that to the app);
+ * `@Requires(..., { privileged: true })` attaches the privileged-action interceptor to its route, and
+ * the guard refuses a privileged route without it.
  */
 @Module({
   imports: [DiscoveryModule],
