@@ -5,7 +5,12 @@ import type { ResourceFactory } from '../core/interfaces/resource-factory.interf
 import { abortReason } from './abort-reason.js';
 import { hasBrokenErrno } from './broken-errno.js';
 import { closeGracefully } from './graceful-close.js';
+import { PostgresResetError } from './postgres.errors.js';
 import type { PostgresFactoryOptions } from './interfaces/postgres-factory-options.interface.js';
+
+// Part of the @steward/pool/postgres entry point, which exports this file.
+export { withTransaction, type TransactionOptions } from './postgres.transaction.js';
+export { PostgresResetError };
 
 // SQLSTATE classes/codes that mean the session is gone, not that the statement was wrong.
 const BROKEN_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
@@ -24,7 +29,11 @@ export function isPostgresConnectionError(error: unknown): boolean {
   return typeof message === 'string' && BROKEN_MESSAGES.some((pattern) => pattern.test(message));
 }
 
-/** A `pg.Client` factory: bounded connect, `SELECT 1` validation, `application_name`, idle errors contained. */
+/**
+ * A `pg.Client` factory: bounded connect, `SELECT 1` validation, `application_name`, idle errors
+ * contained. A connection returned inside a transaction (open or failed) is rolled back before it is
+ * lent again, and destroyed when that fails; `resetQuery` (e.g. `DISCARD ALL`) resets the session too.
+ */
 export function postgresFactory(options: PostgresFactoryOptions = {}): ResourceFactory<pg.Client> {
   const {
     applicationName = 'steward',
@@ -92,13 +101,25 @@ export function postgresFactory(options: PostgresFactoryOptions = {}): ResourceF
       }
     },
 
-    ...(resetQuery
-      ? {
-          async reset(client: pg.Client): Promise<void> {
-            await client.query(resetQuery);
-          },
+    // Always present: a connection must never be lent inside a transaction someone else began. The cost
+    // is the pool's bounded check per release (a timer and a microtask); the ROLLBACK round trip is paid
+    // only when the borrower left a transaction open or failed.
+    async reset(client: pg.Client): Promise<void> {
+      if (broken.has(client)) throw new PostgresResetError('broken');
+      try {
+        if (client.getTransactionStatus() !== 'I') await client.query('ROLLBACK');
+        if (resetQuery) {
+          await client.query(resetQuery);
+          // DISCARD ALL / DEALLOCATE drop the server's prepared statements; pg must parse them again.
+          const connection = (client as unknown as { connection?: { parsedStatements?: object } }).connection;
+          if (connection?.parsedStatements) connection.parsedStatements = {};
         }
-      : {}),
+      } catch (error) {
+        // A session in an unknown state is not lent again: the pool destroys it.
+        broken.add(client);
+        throw new PostgresResetError('failed', { cause: error });
+      }
+    },
 
     isBroken: isPostgresConnectionError,
   };

@@ -11,7 +11,11 @@ export interface PostgresFactoryOptions extends Omit<
   connectTimeoutMs?: number;
   /** Query run by `validate` (default `SELECT 1`). */
   validationQuery?: string;
-  /** Optional query run when a lease is returned, e.g. `DISCARD ALL`; none by default. */
+  /**
+   * Query run when a lease is returned, after the rollback of a transaction left open: `DISCARD ALL`
+   * also drops session settings, temp tables, prepared statements, advisory locks and LISTENs.
+   * None by default (see the README's session-state rules).
+   */
   resetQuery?: string;
   /** How long `destroy` waits for a graceful goodbye before it cuts the socket (default 2 000). */
   endTimeoutMs?: number;
