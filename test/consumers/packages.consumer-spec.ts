@@ -3,6 +3,7 @@
 // passes its own Jest test, boots on Node 24 and Node 22, answers as documented and exits 0 on SIGTERM.
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintApiKey } from '@steward/access';
@@ -11,7 +12,8 @@ import { fetchLocal, run, runOk, startApp } from './support/consumer-app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
-const work = join(here, 'work');
+// Outside the repo: Node's lookup must not walk up into the repo's own node_modules.
+const work = join(tmpdir(), 'steward-consumers');
 const tarballs = join(work, 'tarballs');
 const fixtures = join(here, 'fixtures');
 const NODE_22 = '22.23.3';
@@ -56,7 +58,9 @@ beforeAll(async () => {
   await rm(work, { recursive: true, force: true });
   await mkdir(tarballs, { recursive: true });
   // prepack builds each package (tshy) and copies the LICENSE in, as `npm publish` would.
-  const out = await runOk(npm, ['pack', '--workspaces', '--json', '--pack-destination', tarballs], { cwd: repo });
+  const out = await runOk(npm, ['pack', '--workspaces', '--json', '--pack-destination', tarballs], {
+    cwd: repo,
+  });
   packs = JSON.parse(out.slice(out.indexOf('['))) as PackResult[];
 }, 5 * MINUTE);
 
@@ -111,72 +115,98 @@ describe.each(APPS)('$name app', ({ name, format, entry, probe }) => {
 
   it('installs no Redis, JWT or scheduler package', () => {
     for (const pkg of ['ioredis', 'jose', '@nestjs/schedule']) {
-      expect({ pkg, installed: existsSync(join(dir, 'node_modules', pkg)) }).toEqual({ pkg, installed: false });
+      expect({ pkg, installed: existsSync(join(dir, 'node_modules', pkg)) }).toEqual({
+        pkg,
+        installed: false,
+      });
     }
   });
 
-  it('compiles against the packed types', async () => {
-    await runOk(npm, ['run', 'build'], { cwd: dir });
-    expect(existsSync(join(dir, entry))).toBe(true);
-    if (name === 'nest11-cjs') {
-      // Apps still on `module: commonjs` (node10 resolution, no "exports") reach the subpaths through typesVersions.
-      await runOk(join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.node10.json'], { cwd: dir });
-    }
-  }, 3 * MINUTE);
-
-  it('passes its own Jest test', async () => {
-    const result = await run(npm, ['test'], { cwd: dir, env: appEnv });
-    expect({ code: result.code, output: result.code === 0 ? '' : result.output }).toEqual({ code: 0, output: '' });
-    expect(result.output).toMatch(/Tests:\s+2 passed, 2 total/);
-  }, 3 * MINUTE);
-
-  it(`loads one copy of each package (${format} only), and @steward/pool loads neither pg, ioredis nor node:sqlite`, async () => {
-    const entries = ['@steward/pool', '@steward/access', '@steward/lifecycle', '@steward/common'];
-    for (const specifier of entries) {
-      const out = await runOk(node24, ['probe-loads.mjs', specifier, probe], { cwd: dir });
-      const urls = JSON.parse(out.trim().split('\n').pop()!) as string[];
-      const steward = urls.filter((u) => u.includes('/@steward/'));
-      expect(steward.length).toBeGreaterThan(0);
-      expect(steward.filter((u) => !u.includes(`/dist/${format}/`))).toEqual([]);
-      if (specifier === '@steward/pool') {
-        expect(urls.filter((u) => /\/node_modules\/(pg|ioredis|jose|@nestjs\/schedule)\/|^node:sqlite$/.test(u))).toEqual(
-          [],
-        );
+  it(
+    'compiles against the packed types',
+    async () => {
+      await runOk(npm, ['run', 'build'], { cwd: dir });
+      expect(existsSync(join(dir, entry))).toBe(true);
+      if (name === 'nest11-cjs') {
+        // Apps still on `module: commonjs` (node10 resolution, no "exports") reach the subpaths through typesVersions.
+        await runOk(join(dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.node10.json'], { cwd: dir });
       }
-      if (specifier === '@steward/access') expect(urls.filter((u) => u.includes('/node_modules/jose/'))).toEqual([]);
-    }
-  }, 2 * MINUTE);
+    },
+    3 * MINUTE,
+  );
+
+  it(
+    'passes its own Jest test',
+    async () => {
+      const result = await run(npm, ['test'], { cwd: dir, env: appEnv });
+      expect({ code: result.code, output: result.code === 0 ? '' : result.output }).toEqual({
+        code: 0,
+        output: '',
+      });
+      expect(result.output).toMatch(/Tests:\s+2 passed, 2 total/);
+    },
+    3 * MINUTE,
+  );
+
+  it(
+    `loads one copy of each package (${format} only), and @steward/pool loads neither pg, ioredis nor node:sqlite`,
+    async () => {
+      const entries = ['@steward/pool', '@steward/access', '@steward/lifecycle', '@steward/common'];
+      for (const specifier of entries) {
+        const out = await runOk(node24, ['probe-loads.mjs', specifier, probe], { cwd: dir });
+        const urls = JSON.parse(out.trim().split('\n').pop()!) as string[];
+        const steward = urls.filter((u) => u.includes('/@steward/'));
+        expect(steward.length).toBeGreaterThan(0);
+        expect(steward.filter((u) => !u.includes(`/dist/${format}/`))).toEqual([]);
+        if (specifier === '@steward/pool') {
+          expect(
+            urls.filter((u) => /\/node_modules\/(pg|ioredis|jose|@nestjs\/schedule)\/|^node:sqlite$/.test(u)),
+          ).toEqual([]);
+        }
+        if (specifier === '@steward/access')
+          expect(urls.filter((u) => u.includes('/node_modules/jose/'))).toEqual([]);
+      }
+    },
+    2 * MINUTE,
+  );
 
   describe.each([
     ['24', async () => node24],
     ['22', node22],
   ])('on Node %s', (_major, nodeBinary) => {
-    it('boots, answers /health/ready 200, a guarded route 401 then 200, and exits 0 on SIGTERM', async () => {
-      const node = await nodeBinary();
-      const app = await startApp(node, entry, dir, appEnv);
-      let requestLog = '';
-      try {
-        expect((await fetchLocal(`${app.url}/health/ready`)).status).toBe(200);
-        const before = app.log().length;
-        for (let i = 0; i < 3; i++) {
-          const denied = await fetchLocal(`${app.url}/items`);
-          expect(denied.status).toBe(401);
-          expect(denied.headers['content-type']).toMatch(/^application\/problem\+json/);
-          expect(denied.headers['www-authenticate']).toBeDefined();
+    it(
+      'boots, answers /health/ready 200, a guarded route 401 then 200, and exits 0 on SIGTERM',
+      async () => {
+        const node = await nodeBinary();
+        const app = await startApp(node, entry, dir, appEnv);
+        let requestLog = '';
+        try {
+          expect((await fetchLocal(`${app.url}/health/ready`)).status).toBe(200);
+          const before = app.log().length;
+          for (let i = 0; i < 3; i++) {
+            const denied = await fetchLocal(`${app.url}/items`);
+            expect(denied.status).toBe(401);
+            expect(denied.headers['content-type']).toMatch(/^application\/problem\+json/);
+            expect(denied.headers['www-authenticate']).toBeDefined();
+          }
+          const allowed = await fetchLocal(`${app.url}/items`, { authorization: `Bearer ${minted.key}` });
+          expect({ status: allowed.status, body: allowed.body }).toEqual({
+            status: 200,
+            body: '{"items":[{"n":1}]}',
+          });
+          await new Promise((r) => setTimeout(r, 200)); // let the process flush what the requests logged
+          requestLog = app.log().slice(before);
+        } finally {
+          const code = await app.stop(20_000);
+          expect(code).toBe(0);
         }
-        const allowed = await fetchLocal(`${app.url}/items`, { authorization: `Bearer ${minted.key}` });
-        expect({ status: allowed.status, body: allowed.body }).toEqual({ status: 200, body: '{"items":[{"n":1}]}' });
-        await new Promise((r) => setTimeout(r, 200)); // let the process flush what the requests logged
-        requestLog = app.log().slice(before);
-      } finally {
-        const code = await app.stop(20_000);
-        expect(code).toBe(0);
-      }
-      // A denied request is the client's problem: nothing per request at WARN, and no ExperimentalWarning
-      // (node:sqlite is never loaded by a Postgres-only app).
-      expect(requestLog).not.toMatch(/WARN/);
-      expect(app.log()).not.toMatch(/ExperimentalWarning/);
-      expect(app.log()).not.toContain(minted.key);
-    }, 3 * MINUTE);
+        // A denied request is the client's problem: nothing per request at WARN, and no ExperimentalWarning
+        // (node:sqlite is never loaded by a Postgres-only app).
+        expect(requestLog).not.toMatch(/WARN/);
+        expect(app.log()).not.toMatch(/ExperimentalWarning/);
+        expect(app.log()).not.toContain(minted.key);
+      },
+      3 * MINUTE,
+    );
   });
 });

@@ -32,7 +32,9 @@ export async function runOk(
 ): Promise<string> {
   const result = await run(command, args, options);
   if (result.code !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited ${result.code} in ${options.cwd}:\n${result.output}`);
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${result.code} in ${options.cwd}:\n${result.output}`,
+    );
   }
   return result.output;
 }
@@ -66,7 +68,12 @@ export interface RunningApp {
 }
 
 /** Starts `node <entry>` and waits for the line the fixture prints once it listens. */
-export async function startApp(node: string, entry: string, cwd: string, env: NodeJS.ProcessEnv): Promise<RunningApp> {
+export async function startApp(
+  node: string,
+  entry: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<RunningApp> {
   const child = spawn(node, [entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const url = await new Promise<string>((resolve, reject) => {
