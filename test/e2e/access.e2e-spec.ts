@@ -69,6 +69,12 @@ class TestController {
     throw new HttpException('pool refused', 409);
   }
 
+  @Post('admin/pools/:name/resize')
+  @Requires('pool:resize', { resource: (req) => ({ type: 'pool', id: req.params!.name! }) })
+  resize() {
+    return { resized: true };
+  }
+
   @Get('resource-error')
   @Requires('items:read', {
     resource: () => {
@@ -99,6 +105,7 @@ const POLICIES: PolicyDefinition[] = [
     actions: ['pool:drain'],
     resource: { type: 'pool', ids: ['primary'] },
   },
+  { id: 'ops-resizes', effect: 'permit', principal: { ids: ['client:ops-admin'] }, actions: ['pool:resize'] },
 ];
 
 /** Captures every audit record and can be told to fail. */
@@ -286,16 +293,35 @@ describe('access (e2e)', () => {
     await request(t.url)
       .get('/items')
       .set('X-API-Key', t.keys.reader)
-      .expect(200, { principal: 'reporting' });
+      .expect(200, { principal: 'client:reporting' });
     await request(t.url)
       .get('/items')
       .set('Authorization', `ApiKey ${t.keys.admin}`)
-      .expect(200, { principal: 'ops-admin' });
+      .expect(200, { principal: 'client:ops-admin' });
     await request(t.url).get('/items').set('Authorization', `Bearer ${t.keys.reader}`).expect(200);
     await request(t.url)
       .get('/items')
       .set('Authorization', `Bearer ${await jwt()}`)
-      .expect(200, { principal: 'jane' });
+      .expect(200, { principal: 'jwt:jane' });
+  });
+
+  it('keeps principals of different authenticators apart: a JWT sub equal to a client id is not that client (finding 5)', async () => {
+    const impostor = await jwt({ roles: [] }, (j) => j.setSubject('ops-admin'));
+    const spoofed = await jwt({ roles: [] }, (j) => j.setSubject('client:ops-admin'));
+    for (const token of [impostor, spoofed]) {
+      await request(t.url).post('/admin/pools/db/resize').set('Authorization', `Bearer ${token}`).expect(403);
+    }
+    await request(t.url)
+      .post('/admin/pools/db/resize')
+      .set('X-API-Key', t.keys.admin)
+      .set('X-Request-Id', 'req-ns')
+      .expect(201);
+    const resizes = (await events()).filter((e) => e.action === 'pool:resize');
+    expect(resizes.map((e) => [e.principal, e.authMethod, e.decision])).toEqual([
+      ['jwt:ops-admin', 'jwt', 'deny'],
+      ['jwt:client:ops-admin', 'jwt', 'deny'],
+      ['client:ops-admin', 'api-key', 'allow'],
+    ]);
   });
 
   it('lets forbid beat permit on a guarded route', async () => {
@@ -390,7 +416,7 @@ describe('access (e2e)', () => {
       ['privileged', 'completed'],
     ]);
     expect(mine[2]).toMatchObject({
-      principal: 'ops-admin',
+      principal: 'client:ops-admin',
       action: 'pool:drain',
       resource: 'pool:replica',
       route: 'POST /admin/pools/:name/drain',
@@ -658,7 +684,7 @@ describe('AccessModule configuration (e2e)', () => {
       await request(app.getHttpServer())
         .get('/items')
         .set('X-API-Key', key)
-        .expect(200, { principal: 'async' });
+        .expect(200, { principal: 'client:async' });
       const res = await request(app.getHttpServer()).get('/items').expect(401);
       expect(res.headers['www-authenticate']).toBe('ApiKey realm="async"');
     } finally {
@@ -702,7 +728,11 @@ describe('AccessModule configuration (e2e)', () => {
   const minimal = (extra: { globalGuard?: boolean } = {}) =>
     AccessModule.forRoot({
       authenticators: [apiKeys({ pepper, store: new InMemoryApiKeyStore() })],
-      policy: { actions: ['items:read', 'pool:drain'], resourceTypes: ['items', 'pool'], policies: POLICIES },
+      policy: {
+        actions: ['items:read', 'pool:drain', 'pool:resize'],
+        resourceTypes: ['items', 'pool'],
+        policies: POLICIES,
+      },
       ...extra,
     });
 

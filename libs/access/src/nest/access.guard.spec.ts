@@ -299,7 +299,7 @@ describe('AccessGuard', () => {
       const guard = new AccessGuard(new Reflector(), service);
       const { request, reads } = countingRequest();
       expect(run(guard, Readable, request)).toBe(true);
-      expect(request[PRINCIPAL_REQUEST_KEY]).toMatchObject({ id: 'svc' });
+      expect(request[PRINCIPAL_REQUEST_KEY]).toMatchObject({ id: 'client:svc' });
       expect(reads).toEqual({ ip: 0, requestId: 0 });
     });
 
@@ -353,7 +353,7 @@ describe('AccessGuard', () => {
       expect(run(guard, Privileged, privileged.request)).toBe(true);
       expect(JSON.parse(JSON.stringify(privileged.request[ACCESS_STATE_REQUEST_KEY]))).toEqual({
         requestId: 'req-1',
-        principal: expect.objectContaining({ id: 'svc' }),
+        principal: expect.objectContaining({ id: 'client:svc' }),
         action: 'items:write',
         resource: 'items',
         policyIds: ['read'],
@@ -374,7 +374,7 @@ describe('AccessGuard', () => {
         expect.objectContaining({
           type: 'authz.decision',
           decision: 'allow',
-          principal: 'svc',
+          principal: 'client:svc',
           action: 'items:read',
         }),
         expect.objectContaining({

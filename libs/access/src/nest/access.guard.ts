@@ -272,6 +272,7 @@ export class AccessGuard implements CanActivate {
         ...call.auditBase(),
         type: 'authz.decision',
         principal: principal.id,
+        authMethod: principal.authMethod,
         action,
         ...(resourceLabel && { resource: resourceLabel }),
         decision: decision.allowed ? 'allow' : 'deny',

@@ -57,6 +57,7 @@ export class PrivilegedActionInterceptor implements NestInterceptor {
       phase,
       requestId: state.requestId,
       principal: state.principal.id,
+      authMethod: state.principal.authMethod,
       action: state.action,
       resource: state.resource,
       decision: 'allow',

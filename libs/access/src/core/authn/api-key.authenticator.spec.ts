@@ -35,10 +35,10 @@ describe('ApiKeyAuthenticator', () => {
     expect(result).toEqual({
       kind: 'success',
       principal: {
-        id: 'svc',
+        id: 'client:svc',
         roles: ['reader'],
         tenant: 't1',
-        attributes: { keyId: record.keyId },
+        attributes: { keyId: record.keyId, clientId: 'svc' },
         authMethod: 'api-key',
       },
       subject: `key:${record.keyId}`,

@@ -1,7 +1,7 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import { OptionChecker, type Secret } from '@steward/common';
 import type { Principal } from '../interfaces/principal.interface.js';
-import { checkPepper, checkPrefix, hmacApiKey, parseApiKey } from './api-key.js';
+import { checkNamespace, checkPepper, checkPrefix, hmacApiKey, parseApiKey } from './api-key.js';
 import type { ApiKeyRecord, ApiKeyStore } from './interfaces/api-key-store.interface.js';
 import type {
   Authenticator,
@@ -26,6 +26,8 @@ export interface ApiKeyAuthenticatorOptions {
   verifiedCacheMs?: number;
   /** At most this many verified keys are remembered (default 1 024); the oldest goes first. */
   verifiedCacheSize?: number;
+  /** Principals are `<namespace>:<client id>` (default 'client'), apart from other authenticators' ids. */
+  namespace?: string;
 }
 
 const METHOD = 'api-key';
@@ -42,6 +44,8 @@ interface VerifiedKey {
 export class ApiKeyAuthenticator implements Authenticator {
   readonly method = METHOD;
   readonly scheme = 'ApiKey';
+  /** The namespace of the principals' ids. */
+  readonly namespace: string;
   private readonly keyStart: string;
   private readonly now: () => number;
   // By key id, holding the SHA-256 of the full key: only the exact key that passed the HMAC compare
@@ -55,6 +59,7 @@ export class ApiKeyAuthenticator implements Authenticator {
     const checker = new OptionChecker('API key authenticator');
     checkPepper(checker, options?.pepper);
     checkPrefix(checker, options?.prefix ?? 'stw');
+    checkNamespace(checker, options?.namespace);
     if (typeof options?.store?.findByKeyId !== 'function') checker.add('store', 'must be an ApiKeyStore');
     if (options?.now !== undefined && typeof options.now !== 'function')
       checker.add('now', 'must be a function');
@@ -66,6 +71,7 @@ export class ApiKeyAuthenticator implements Authenticator {
     }
     checker.throwIfAny();
     this.keyStart = `${options.prefix ?? 'stw'}_`;
+    this.namespace = options.namespace ?? 'client';
     this.now = options.now ?? Date.now;
     this.cacheMs = options.verifiedCacheMs ?? 60_000;
     this.cacheSize = options.verifiedCacheSize ?? 1_024;
@@ -115,10 +121,10 @@ export class ApiKeyAuthenticator implements Authenticator {
       return this.fail('expired', keyId);
     }
     const principal: Principal = {
-      id: record.clientId,
+      id: `${this.namespace}:${record.clientId}`,
       roles: [...record.roles],
       ...(record.tenant !== undefined && { tenant: record.tenant }),
-      attributes: { ...record.attributes, keyId: record.keyId },
+      attributes: { ...record.attributes, keyId: record.keyId, clientId: record.clientId },
       authMethod: METHOD,
     };
     return { kind: 'success', principal, subject: `key:${keyId}` };

@@ -83,6 +83,19 @@ export function checkPepper(checker: OptionChecker, pepper: unknown, path = 'pep
   }
 }
 
+const NAMESPACE = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * Adds an issue unless `namespace` is 1–32 lower-case letters, digits or `-`. A principal's id is
+ * `<namespace>:<id>`: the namespace says which authenticator vouches for the id, so a JWT whose `sub`
+ * equals an API client's id is never that client.
+ */
+export function checkNamespace(checker: OptionChecker, namespace: unknown, path = 'namespace'): void {
+  if (namespace !== undefined && (typeof namespace !== 'string' || !NAMESPACE.test(namespace))) {
+    checker.add(path, 'must be 1-32 lower-case letters, digits or -, starting with a letter');
+  }
+}
+
 /** Adds an issue unless `prefix` is 2–16 lower-case letters or digits starting with a letter. */
 export function checkPrefix(checker: OptionChecker, prefix: unknown, path = 'prefix'): void {
   if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {

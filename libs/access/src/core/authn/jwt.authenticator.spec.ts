@@ -43,7 +43,7 @@ describe('JwtAuthenticator with a local key', () => {
     const token = await sign({ roles: ['admin'], tenant: 't1' }, hmacKey);
     expect(await local().authenticate({ bearer: token }, {})).toEqual({
       kind: 'success',
-      principal: { id: 'alice', roles: ['admin'], tenant: 't1', attributes: { iss: ISS }, authMethod: 'jwt' },
+      principal: { id: 'jwt:alice', roles: ['admin'], tenant: 't1', attributes: { iss: ISS }, authMethod: 'jwt' },
     });
   });
 

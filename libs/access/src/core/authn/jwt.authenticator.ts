@@ -9,6 +9,7 @@ import {
 } from 'jose';
 import { OptionChecker, Secret } from '@steward/common';
 import type { Principal } from '../interfaces/principal.interface.js';
+import { checkNamespace } from './api-key.js';
 import { AUTHN_MESSAGES } from './authn.messages.js';
 import type {
   Authenticator,
@@ -65,6 +66,11 @@ export interface JwtAuthenticatorOptions {
   tenantClaim?: string;
   /** Claims copied into `principal.attributes` (default none besides `iss`). */
   attributeClaims?: string[];
+  /**
+   * Principals are `<namespace>:<sub>` (default 'jwt'), apart from other authenticators' ids; give each
+   * issuer its own namespace when several issuers share this authenticator's audience.
+   */
+  namespace?: string;
 }
 
 /** Verifies `Authorization: Bearer <jwt>` with `jose`: allow-listed algorithms, required iss/aud/exp/sub. */
@@ -126,7 +132,13 @@ export class JwtAuthenticator implements Authenticator {
     for (const claim of this.options.attributeClaims ?? []) {
       if (Object.hasOwn(payload, claim)) attributes[claim] = payload[claim];
     }
-    return { id: sub, roles, ...(tenant !== undefined && { tenant }), attributes, authMethod: METHOD };
+    return {
+      id: `${this.options.namespace ?? METHOD}:${sub}`,
+      roles,
+      ...(tenant !== undefined && { tenant }),
+      attributes,
+      authMethod: METHOD,
+    };
   }
 
   private classify(error: unknown): AuthnResult {
@@ -206,6 +218,7 @@ function validate(options: JwtAuthenticatorOptions): void {
   checker.integer('jwksCooldownMs', options.jwksCooldownMs, 0, 3_600_000);
   checker.integer('jwksCacheMaxAgeMs', options.jwksCacheMaxAgeMs, 0, 86_400_000);
   checker.number('clockToleranceSec', options.clockToleranceSec, 0, JWT_MAX_CLOCK_TOLERANCE_SEC);
+  checkNamespace(checker, options.namespace);
   checker.throwIfAny();
 }
 

@@ -10,7 +10,7 @@ describe('UpstreamPrincipalAuthenticator', () => {
     );
     expect(result).toEqual({
       kind: 'success',
-      principal: { id: 'u1', roles: ['admin'], tenant: 't', attributes: {}, authMethod: 'upstream' },
+      principal: { id: 'upstream:u1', roles: ['admin'], tenant: 't', attributes: {}, authMethod: 'upstream' },
     });
     if (result.kind === 'success') expect(Object.isFrozen(result.principal)).toBe(true);
   });

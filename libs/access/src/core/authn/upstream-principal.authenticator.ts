@@ -1,4 +1,6 @@
+import { OptionChecker } from '@steward/common';
 import type { Principal } from '../interfaces/principal.interface.js';
+import { checkNamespace } from './api-key.js';
 import type {
   Authenticator,
   AuthnContext,
@@ -12,6 +14,8 @@ export interface UpstreamPrincipalAuthenticatorOptions {
   map?: (user: unknown) => unknown;
   /** `authMethod` of the principals it produces (default 'upstream'). */
   authMethod?: string;
+  /** Principals are `<namespace>:<id>` (default: the `authMethod`), apart from other authenticators' ids. */
+  namespace?: string;
 }
 
 const METHOD = 'upstream';
@@ -25,7 +29,11 @@ const MAX_ROLES = 64;
 export class UpstreamPrincipalAuthenticator implements Authenticator {
   readonly method = METHOD;
 
-  constructor(private readonly options: UpstreamPrincipalAuthenticatorOptions = {}) {}
+  constructor(private readonly options: UpstreamPrincipalAuthenticatorOptions = {}) {
+    const checker = new OptionChecker('upstream principal authenticator');
+    checkNamespace(checker, options.namespace ?? options.authMethod);
+    checker.throwIfAny();
+  }
 
   authenticate(credentials: Credentials, _context?: AuthnContext): Promise<AuthnResult> {
     if (credentials.upstream === undefined || credentials.upstream === null) {
@@ -37,14 +45,19 @@ export class UpstreamPrincipalAuthenticator implements Authenticator {
     } catch {
       candidate = undefined;
     }
-    const principal = toPrincipal(candidate, this.options.authMethod ?? METHOD);
+    const authMethod = this.options.authMethod ?? METHOD;
+    const principal = toPrincipal(candidate, authMethod, this.options.namespace ?? authMethod);
     if (!principal) return Promise.resolve({ kind: 'failure', method: METHOD, reason: 'invalid-principal' });
     return Promise.resolve({ kind: 'success', principal });
   }
 }
 
-/** A validated, frozen copy of `value` as a principal, or `undefined` when its shape is wrong. */
-export function toPrincipal(value: unknown, authMethod: string): Principal | undefined {
+/** A validated, frozen copy of `value` as a principal `<namespace>:<id>`, or `undefined` when its shape is wrong. */
+export function toPrincipal(
+  value: unknown,
+  authMethod: string,
+  namespace = authMethod,
+): Principal | undefined {
   // Any object (Passport users are often class instances); only the four fields below are read.
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const { id, roles, tenant, attributes } = value as Record<string, unknown>;
@@ -60,7 +73,7 @@ export function toPrincipal(value: unknown, authMethod: string): Principal | und
   if (tenant !== undefined && (typeof tenant !== 'string' || tenant.length > MAX_ID)) return undefined;
   if (attributes !== undefined && !isPlainObject(attributes)) return undefined;
   return Object.freeze({
-    id,
+    id: `${namespace}:${id}`,
     roles: Object.freeze([...(roleList as string[])]),
     ...(tenant !== undefined && { tenant }),
     attributes: Object.freeze({ ...(attributes ?? {}) }),
