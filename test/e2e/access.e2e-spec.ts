@@ -230,7 +230,7 @@ function jwt(
 ) {
   return change(
     new SignJWT({ roles: ['reader'], ...claims })
-      .setProtectedHeader({ alg: 'HS256' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setSubject('jane')

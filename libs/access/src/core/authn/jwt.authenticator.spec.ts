@@ -11,11 +11,11 @@ const hmac = new Secret('h'.repeat(48));
 function sign(
   claims: Record<string, unknown>,
   key: CryptoKey | Uint8Array,
-  header: { alg: string; kid?: string } = { alg: 'HS256' },
+  header: { alg: string; kid?: string; typ?: string } = { alg: 'HS256' },
   exp: string | number = '5m',
 ): Promise<string> {
   const jwt = new SignJWT(claims)
-    .setProtectedHeader(header)
+    .setProtectedHeader({ typ: 'JWT', ...header })
     .setIssuedAt()
     .setIssuer(ISS)
     .setAudience(AUD)
@@ -39,11 +39,85 @@ const reasonOf = async (authenticator: JwtAuthenticator, bearer: string) => {
 };
 
 describe('JwtAuthenticator with a local key', () => {
+  it('checks the typ header: JWT and at+jwt by default, any case, application/ prefix or not (finding 6)', async () => {
+    const authenticator = local();
+    for (const typ of ['JWT', 'jwt', 'at+jwt', 'application/at+JWT']) {
+      expect(await reasonOf(authenticator, await sign({}, hmacKey, { alg: 'HS256', typ }))).toBe('success');
+    }
+    for (const typ of ['dpop+jwt', 'logout+jwt', 'JOSE']) {
+      expect(await reasonOf(authenticator, await sign({}, hmacKey, { alg: 'HS256', typ }))).toBe(
+        'claim-invalid',
+      );
+    }
+    const untyped = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setIssuer(ISS)
+      .setAudience(AUD)
+      .setSubject('alice')
+      .setExpirationTime('5m')
+      .sign(hmacKey);
+    expect(await reasonOf(authenticator, untyped)).toBe('claim-invalid');
+    const anyType = new JwtAuthenticator({
+      issuer: ISS,
+      audience: AUD,
+      algorithms: ['HS256'],
+      key: hmac,
+      types: false,
+    });
+    expect(await reasonOf(anyType, untyped)).toBe('success');
+    const idTokens = new JwtAuthenticator({
+      issuer: ISS,
+      audience: AUD,
+      algorithms: ['HS256'],
+      key: hmac,
+      types: ['id+jwt'],
+    });
+    expect(await reasonOf(idTokens, await sign({}, hmacKey, { alg: 'HS256', typ: 'JWT' }))).toBe(
+      'claim-invalid',
+    );
+  });
+
+  it('refuses a token older than maxTokenAgeSec whatever its exp, one without iat, and an iat in the future (finding 6)', async () => {
+    const authenticator = new JwtAuthenticator({
+      issuer: ISS,
+      audience: AUD,
+      algorithms: ['HS256'],
+      key: hmac,
+      clockToleranceSec: 5,
+      maxTokenAgeSec: 3_600,
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const issuedAt = (iat: number | undefined, exp = now + 30 * 86_400) => {
+      const token = new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuer(ISS)
+        .setAudience(AUD)
+        .setSubject('alice')
+        .setExpirationTime(exp);
+      if (iat !== undefined) token.setIssuedAt(iat);
+      return token.sign(hmacKey);
+    };
+    expect(await reasonOf(authenticator, await issuedAt(now - 60))).toBe('success');
+    expect(await reasonOf(authenticator, await issuedAt(now - 7_200))).toBe('expired');
+    expect(await reasonOf(authenticator, await issuedAt(undefined))).toBe('claim-invalid');
+    expect(await reasonOf(authenticator, await issuedAt(now + 120))).toBe('claim-invalid');
+    expect(await reasonOf(authenticator, await issuedAt(now + 3))).toBe('success'); // inside the tolerance
+    // The default age is a day.
+    expect(await reasonOf(local(), await issuedAt(now - 2 * 86_400))).toBe('expired');
+  });
+
   it('turns a valid token into a principal with roles and tenant', async () => {
     const token = await sign({ roles: ['admin'], tenant: 't1' }, hmacKey);
     expect(await local().authenticate({ bearer: token }, {})).toEqual({
       kind: 'success',
-      principal: { id: 'jwt:alice', roles: ['admin'], tenant: 't1', attributes: { iss: ISS }, authMethod: 'jwt' },
+      principal: {
+        id: 'jwt:alice',
+        roles: ['admin'],
+        tenant: 't1',
+        attributes: { iss: ISS },
+        authMethod: 'jwt',
+      },
     });
   });
 

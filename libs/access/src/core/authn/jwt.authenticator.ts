@@ -38,6 +38,9 @@ export const JWT_MAX_CLOCK_TOLERANCE_SEC = 60;
 /** The shortest HMAC secret accepted (HS256 wants at least 256 bits). */
 export const JWT_HMAC_SECRET_MIN_LENGTH = 32;
 const MAX_TOKEN_LENGTH = 8_192;
+const DEFAULT_TYPES = ['JWT', 'at+jwt'];
+/** The longest `maxTokenAgeSec` accepted: 30 days. */
+export const JWT_MAX_TOKEN_AGE_SEC = 30 * 86_400;
 const METHOD = 'jwt';
 
 /** Options of `JwtAuthenticator`: one of `key` or `jwksUrl`. */
@@ -58,8 +61,19 @@ export interface JwtAuthenticatorOptions {
   jwksCooldownMs?: number;
   /** How long a fetched JWKS is trusted (default 10 min). */
   jwksCacheMaxAgeMs?: number;
-  /** Clock skew allowed on exp/nbf/iat, 0–60 s (default 30). */
+  /** Clock skew allowed on exp/nbf/iat, 0–60 s (default 30); an `iat` further in the future is refused. */
   clockToleranceSec?: number;
+  /**
+   * Longest a token is accepted after its `iat`, whatever its `exp` (default 86 400 s); `iat` is
+   * required. A stolen long-lived token stops working at this age.
+   */
+  maxTokenAgeSec?: number;
+  /**
+   * Accepted `typ` header values, compared without case and without an `application/` prefix
+   * (default ['JWT', 'at+jwt']); a token of another type (an ID token, a logout token, a DPoP proof)
+   * or without `typ` is refused. `false` accepts any type.
+   */
+  types?: string[] | false;
   /** Claim holding the roles: an array of strings or a space-separated string (default 'roles'). */
   rolesClaim?: string;
   /** Claim holding the tenant (default 'tenant'). */
@@ -107,14 +121,23 @@ export class JwtAuthenticator implements Authenticator {
         audience: this.options.audience,
         algorithms: this.options.algorithms,
         clockTolerance: this.options.clockToleranceSec ?? 30,
-        requiredClaims: ['iss', 'aud', 'exp', 'sub'],
+        // Also refuses an iat in the future beyond the tolerance.
+        maxTokenAge: this.options.maxTokenAgeSec ?? 86_400,
+        requiredClaims: ['iss', 'aud', 'exp', 'sub', 'iat'],
       });
+      if (!this.typeAccepted(verified.protectedHeader.typ)) return this.fail('claim-invalid');
       payload = verified.payload;
     } catch (error) {
       return this.classify(error);
     }
     const principal = this.toPrincipal(payload);
     return principal ? { kind: 'success', principal } : this.fail('claim-invalid');
+  }
+
+  private typeAccepted(typ: unknown): boolean {
+    const types = this.options.types ?? DEFAULT_TYPES;
+    if (types === false) return true;
+    return typeof typ === 'string' && types.some((t) => normalizeType(t) === normalizeType(typ));
   }
 
   private toPrincipal(payload: JWTPayload): Principal | undefined {
@@ -163,6 +186,12 @@ export class JwtAuthenticator implements Authenticator {
   private fail(reason: AuthnFailureReason): AuthnResult {
     return { kind: 'failure', method: METHOD, reason };
   }
+}
+
+/** `application/at+jwt` and `AT+JWT` are `at+jwt` (RFC 8725 §3.11: media types without the prefix, any case). */
+function normalizeType(typ: string): string {
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
 }
 
 function looksLikeJwt(token: string): boolean {
@@ -219,6 +248,18 @@ function validate(options: JwtAuthenticatorOptions): void {
   checker.integer('jwksCacheMaxAgeMs', options.jwksCacheMaxAgeMs, 0, 86_400_000);
   checker.number('clockToleranceSec', options.clockToleranceSec, 0, JWT_MAX_CLOCK_TOLERANCE_SEC);
   checkNamespace(checker, options.namespace);
+  checker.integer('maxTokenAgeSec', options.maxTokenAgeSec, 1, JWT_MAX_TOKEN_AGE_SEC);
+  if (
+    options.types !== undefined &&
+    options.types !== false &&
+    !(
+      Array.isArray(options.types) &&
+      options.types.length > 0 &&
+      options.types.every((t) => typeof t === 'string' && t.length > 0)
+    )
+  ) {
+    checker.add('types', 'must be a non-empty array of strings, or false');
+  }
   checker.throwIfAny();
 }
 
