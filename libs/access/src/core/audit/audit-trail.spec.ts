@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { jest } from '@jest/globals';
 import { InvalidOptionsError } from '@steward/common';
 import type { AuditEvent, AuditRecord, AuditSink } from '../interfaces/audit-event.interface.js';
@@ -323,14 +324,47 @@ describe('AuditTrail', () => {
     await trail.close();
   });
 
-  it('logs one canonical, chained JSON line per record through LoggerAuditSink', async () => {
+  it('logs one canonical, chained JSON line per record through LoggerAuditSink when told to log all', async () => {
     const lines: string[] = [];
-    const trail = new AuditTrail({ sinks: [new LoggerAuditSink({ log: (line) => lines.push(line) })] });
+    const sink = new LoggerAuditSink({ log: (line) => lines.push(line) }, { include: () => true });
+    const trail = new AuditTrail({ sinks: [sink] });
     trail.record(event(0));
     trail.record(event(1, { reason: 'x\ny' }));
     await trail.close();
     expect(lines).toHaveLength(2);
     expect(lines.every((l) => !l.includes('\n'))).toBe(true);
     expect(verifyAuditChain(lines.map((l) => JSON.parse(l)))).toMatchObject({ ok: true, count: 2 });
+  });
+
+  it('writes outside the async context of the request that recorded first (a logger reads no request id there)', async () => {
+    const requests = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    const trail = new AuditTrail({
+      sinks: [{ name: 's', write: async () => void seen.push(requests.getStore()) }],
+      batchSize: 2,
+    });
+    requests.run('req-1', () => trail.record(event(1)));
+    requests.run('req-2', () => trail.record(event(2))); // fills the batch: written at once
+    await requests.run('req-3', () => trail.recordDurable(event(3)));
+    await trail.close();
+    expect(seen).toEqual([undefined, undefined]);
+  });
+
+  it('logs what an operator reads and no line per allowed request by default (finding 11)', async () => {
+    const lines: string[] = [];
+    const trail = new AuditTrail({ sinks: [new LoggerAuditSink({ log: (line) => lines.push(line) })] });
+    for (let i = 0; i < 100; i++) trail.record(event(i)); // allowed reads
+    trail.record(event(100, { decision: 'deny', status: 403 }));
+    trail.record(
+      event(101, { type: 'authn.failure', decision: undefined, reason: 'invalid-key via api-key' }),
+    );
+    trail.record(event(102, { type: 'privileged', phase: 'completed', action: 'pool:drain' }));
+    await trail.close();
+    const logged = lines.map((l) => JSON.parse(l) as { seq: number; event: AuditEvent });
+    expect(logged.map((r) => [r.seq, r.event.type])).toEqual([
+      [100, 'authz.decision'],
+      [101, 'authn.failure'],
+      [102, 'privileged'],
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { OptionChecker } from '@steward/common';
 import type { AuditEvent, AuditSink } from '../interfaces/audit-event.interface.js';
 import type { AuditChainTail, TailingAuditSink } from './interfaces/audit-chain.interface.js';
@@ -54,6 +55,9 @@ export class AuditTrail {
   // copied the rest of the queue).
   private queue: Pending[] = [];
   private head = 0;
+  // Runs a task in the trail's own async context: batches are written for many requests, so no write
+  // may carry the context (a logger's request id) of the request that happened to start it.
+  private readonly detached = AsyncResource.bind((task: () => void) => task());
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pumping: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -107,7 +111,7 @@ export class AuditTrail {
       return;
     }
     this.queue.push({ event: this.prepare(event) });
-    this.schedule();
+    this.detached(() => this.schedule());
   }
 
   /**
@@ -126,7 +130,7 @@ export class AuditTrail {
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ event: prepared, resolve, reject });
-      this.startPump();
+      this.detached(() => void this.startPump());
     });
   }
 

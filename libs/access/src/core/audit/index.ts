@@ -16,6 +16,11 @@ export {
 } from './audit-chain.js';
 export { AuditTrail, type AuditEventInput } from './audit-trail.js';
 export { AuditWriteError, AuditChainError } from './audit.errors.js';
-export { LoggerAuditSink, type AuditLineLogger } from './logger-audit.sink.js';
+export {
+  LoggerAuditSink,
+  isOperatorEvent,
+  type AuditLineLogger,
+  type LoggerAuditSinkOptions,
+} from './logger-audit.sink.js';
 export { FileAuditSink, type FileAuditSinkOptions } from './file-audit.sink.js';
 export { PostgresAuditSink, type PostgresAuditSinkOptions } from './postgres-audit.sink.js';
