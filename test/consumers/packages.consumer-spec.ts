@@ -18,6 +18,8 @@ const tarballs = join(work, 'tarballs');
 const fixtures = join(here, 'fixtures');
 const NODE_22 = '22.23.3';
 const node24 = process.execPath;
+// Every command the suite runs (npm, tsc, the apps' Jest) runs on this Node 24, whatever the machine has.
+process.env.PATH = `${dirname(node24)}:${process.env.PATH ?? ''}`;
 const npm = 'npm';
 const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const MINUTE = 60_000;

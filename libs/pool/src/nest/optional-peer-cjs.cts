@@ -5,8 +5,9 @@ export async function loadOptionalPeer<T>(name: string): Promise<T | undefined> 
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS build loads peers with require
     return require(name) as T;
   } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    if (code === 'MODULE_NOT_FOUND' && error instanceof Error && error.message.includes(name)) return undefined;
+    // Duck-typed: under Jest the error comes from another realm, so `instanceof Error` is false.
+    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+    if (code === 'MODULE_NOT_FOUND' && String(message).includes(name)) return undefined;
     throw error;
   }
 }

@@ -14,6 +14,7 @@ export async function loadOptionalPeer<T>(name: string): Promise<T | undefined> 
 
 function isNotFound(error: unknown, name: string): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : '';
+  // Duck-typed: under Jest the error comes from another realm, so `instanceof Error` is false.
+  const message = String((error as { message?: unknown } | null)?.message ?? '');
   return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(name);
 }
