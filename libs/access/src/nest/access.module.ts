@@ -1,10 +1,14 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AccessGuard } from './access.guard.js';
 import { register } from 'prom-client';
 import { ACCESS_OPTIONS } from './access.constants.js';
 import { AccessMetrics } from './access.metrics.js';
-import { AccessConfigurableModule } from './access.module-definition.js';
+import {
+  ACCESS_ASYNC_OPTIONS_TYPE,
+  ACCESS_OPTIONS_TYPE,
+  AccessConfigurableModule,
+} from './access.module-definition.js';
 import { AccessRouteReporter } from './access-route.reporter.js';
 import { AccessService } from './access.service.js';
 import type { AccessModuleOptions } from './interfaces/access-options.interface.js';
@@ -38,4 +42,14 @@ function accessMetrics(options: AccessModuleOptions): AccessMetrics {
   ],
   exports: [AccessService, AccessGuard, AccessMetrics, PrivilegedActionInterceptor],
 })
-export class AccessModule extends AccessConfigurableModule {}
+export class AccessModule extends AccessConfigurableModule {
+  /** Configures access control with options known now; bad options fail at startup, all listed at once. */
+  static override forRoot(options: typeof ACCESS_OPTIONS_TYPE): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  /** Configures access control from a factory, class or existing provider (e.g. `ConfigService`). */
+  static override forRootAsync(options: typeof ACCESS_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return super.forRootAsync(options);
+  }
+}
