@@ -3,6 +3,8 @@ import {
   Get,
   HttpException,
   Module,
+  Param,
+  ParseIntPipe,
   Post,
   type DynamicModule,
   type INestApplication,
@@ -83,6 +85,12 @@ class TestController {
   })
   resourceError() {
     return {};
+  }
+
+  @Public()
+  @Get('numbers/:n')
+  number(@Param('n', ParseIntPipe) n: number) {
+    return { n };
   }
 
   @Get('forgotten')
@@ -322,6 +330,29 @@ describe('access (e2e)', () => {
       ['jwt:client:ops-admin', 'jwt', 'deny'],
       ['client:ops-admin', 'api-key', 'allow'],
     ]);
+  });
+
+  it('answers every error as problem+json, access or not, with no log line per denial (finding 12)', async () => {
+    const before = t.logger.lines.length;
+    for (let i = 0; i < 10; i++) await request(t.url).get('/items').expect(401);
+    const cases: [string, number][] = [
+      ['/nope', 404],
+      ['/numbers/abc', 400],
+      ['/items', 401],
+      ['/forgotten', 403],
+    ];
+    for (const [path, status] of cases) {
+      const res = await request(t.url)
+        .get(path)
+        .set('X-API-Key', path === '/forgotten' ? t.keys.reader : '');
+      expect([path, res.status, res.headers['content-type']]).toEqual([
+        path,
+        status,
+        'application/problem+json',
+      ]);
+      expect(res.body).toMatchObject({ type: 'about:blank', status, title: expect.any(String) });
+    }
+    expect(t.logger.lines.slice(before).filter((l) => /content-type|warn/i.test(l))).toEqual([]);
   });
 
   it('lets forbid beat permit on a guarded route', async () => {

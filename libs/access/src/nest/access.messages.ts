@@ -7,6 +7,8 @@ export const ACCESS_MESSAGES = {
     'Credentials are not accepted in the query string; send them in the Authorization or X-API-Key header.',
   ambiguousCredentials:
     'Send exactly one credential: one Authorization header or one X-API-Key header, not several.',
+  malformedBody: 'The request body is not valid JSON.',
+  invalidRequest: 'The request is invalid; see errors.',
   unavailable: 'Access cannot be checked right now; retry later.',
   auditUnavailable: 'The action cannot be audited right now, so it was not performed; retry later.',
   noGlobalGuard:

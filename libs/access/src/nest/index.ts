@@ -7,6 +7,7 @@ export * from './access.errors.js';
 export * from './access.guard.js';
 export * from './access.metrics.js';
 export * from './access-problem.exception.js';
+export * from './problem-details.filter.js';
 export * from './public.decorator.js';
 export * from './requires.decorator.js';
 export * from './principal.decorator.js';

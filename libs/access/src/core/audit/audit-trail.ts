@@ -57,7 +57,7 @@ export class AuditTrail {
   private head = 0;
   // Runs a task in the trail's own async context: batches are written for many requests, so no write
   // may carry the context (a logger's request id) of the request that happened to start it.
-  private readonly detached = AsyncResource.bind((task: () => void) => task());
+  private readonly context = new AsyncResource('StewardAuditTrail');
   private timer: ReturnType<typeof setTimeout> | undefined;
   private pumping: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -111,7 +111,7 @@ export class AuditTrail {
       return;
     }
     this.queue.push({ event: this.prepare(event) });
-    this.detached(() => this.schedule());
+    this.context.runInAsyncScope(() => this.schedule());
   }
 
   /**
@@ -130,7 +130,7 @@ export class AuditTrail {
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ event: prepared, resolve, reject });
-      this.detached(() => void this.startPump());
+      this.context.runInAsyncScope(() => void this.startPump());
     });
   }
 
@@ -165,6 +165,7 @@ export class AuditTrail {
             : undefined,
         ),
       );
+      this.context.emitDestroy();
     })();
     return this.closing;
   }
