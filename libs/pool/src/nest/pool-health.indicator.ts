@@ -11,14 +11,17 @@ export class PoolHealthIndicator {
     private readonly registry: PoolRegistry,
   ) {}
 
-  /** Health of the pool `name` under the key `pool:<name>`: up, degraded (saturated) or down, with its stats. */
+  /**
+   * Health of the pool `name` under the key `pool:<name>`: up, degraded (saturated) or down, and why.
+   * No figures: readiness is public, the numbers stay behind the guarded admin routes.
+   */
   async check(name: string): Promise<HealthIndicatorResult> {
     const key = `pool:${name}`;
     const session = this.indicators.check(key);
     const host = this.registry.get(name);
     if (!host) return session.down({ reason: PoolNestMessages.healthNotRegistered });
-    const { status, reason, stats } = host.health();
-    const data: Record<string, unknown> = reason === undefined ? { stats } : { reason, stats };
+    const { status, reason } = host.health();
+    const data: Record<string, unknown> = reason === undefined ? {} : { reason };
     if (status === 'down') return session.down(data);
     if (status === 'degraded') return session.degraded(data);
     return session.up(data);
