@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { startBlackhole, type Blackhole } from './support/blackhole.js';
@@ -15,10 +16,39 @@ interface App {
   waitFor(pattern: RegExp): Promise<string>;
 }
 
-function startApp(env: Record<string, string>): App {
-  const child = spawn(process.execPath, ['--no-experimental-strip-types', '--import', LOADER, APP], {
+/** Marks every process this file starts, so the cleanup finds whatever they left behind. */
+const SPAWN_MARK = `steward-chaos-${process.pid}-${Math.random().toString(36).slice(2)}`;
+
+/** SIGKILLs every process carrying this file's mark, and its process group. */
+function killMarked(): void {
+  const marker = Buffer.from(`STEWARD_TEST_SPAWN=${SPAWN_MARK}\0`);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`).indexOf(marker) < 0) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      process.kill(-Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]), 'SIGKILL');
+      process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // gone meanwhile, or not ours
+    }
+  }
+}
+
+/** Whether a pid is a live (non-zombie) process. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2)[0]!);
+  } catch {
+    return false;
+  }
+}
+
+function startApp(env: Record<string, string>, app = APP): App {
+  const child = spawn(process.execPath, ['--no-experimental-strip-types', '--import', LOADER, app], {
     cwd: root,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...env, STEWARD_TEST_SPAWN: SPAWN_MARK },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -69,6 +99,7 @@ afterEach(async () => {
   app = undefined;
   await hole?.close();
   hole = undefined;
+  killMarked();
 });
 
 /** Resolves once `check()` is true, polling every 20 ms. */
@@ -153,5 +184,24 @@ describe('lifecycle in a real Nest process', () => {
     const started = app.lines.filter((l) => l.startsWith('start:')).map((l) => l.slice(6));
     const stopped = app.lines.filter((l) => l.startsWith('stop:')).map((l) => l.slice(5));
     expect(stopped).toEqual([...started].reverse());
+  }, 60_000);
+
+  it('issue 12 finding 6: when the service is SIGKILLed, its managed process tree is gone within 2 s, setsid escapes included', async () => {
+    app = startApp({}, 'test/fixtures/lifecycle/process-tree-app.ts');
+    await app.waitFor(/^started$/);
+    const pids = app.lines.flatMap((l) => {
+      const match = /^(child|gc|escapee) (\d+)$/.exec(l);
+      return match ? [Number(match[2])] : [];
+    });
+    expect(pids).toHaveLength(3);
+    expect(pids.every(alive)).toBe(true);
+    const killedAt = performance.now();
+    app.child.kill('SIGKILL');
+    await app.exited;
+    await until(() => !pids.some(alive) || performance.now() - killedAt > 5_000);
+    const goneMs = performance.now() - killedAt;
+    expect(pids.filter(alive)).toEqual([]);
+    expect(goneMs).toBeLessThan(2_000);
+    process.stdout.write(`process tree gone ${Math.round(goneMs)} ms after SIGKILL of the service\n`);
   }, 60_000);
 });

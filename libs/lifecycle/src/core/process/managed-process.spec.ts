@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import type { LifecycleState } from '../state/lifecycle.state.js';
@@ -38,16 +38,47 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((r) => setTimeout(r, 10));
 }
 
+/** Marks every process a test spawns, so the cleanup finds them whatever the code under test did. */
+const SPAWN_MARK = `steward-spec-${process.pid}-${Math.random().toString(36).slice(2)}`;
+
+/** SIGKILLs every process carrying this file's mark, and its process group. */
+function killMarked(): void {
+  const marker = Buffer.from(`STEWARD_TEST_SPAWN=${SPAWN_MARK}\0`);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`).indexOf(marker) < 0) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // gone meanwhile, or not ours
+    }
+    try {
+      process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
 const running: ManagedProcess[] = [];
 function managed(options: ConstructorParameters<typeof ManagedProcess>[0]): ManagedProcess {
-  const proc = new ManagedProcess(options);
+  const proc = new ManagedProcess({
+    ...options,
+    env: { ...process.env, ...options.env, STEWARD_TEST_SPAWN: SPAWN_MARK },
+  });
   running.push(proc);
   return proc;
 }
 
 afterEach(async () => {
   jest.useRealTimers();
-  await Promise.allSettled(running.splice(0).map((p) => p.stop(AbortSignal.abort())));
+  // stop() first: no restart may follow the kills; the kills do not rely on the stop working.
+  const stops = running.splice(0).map((p) => p.stop(AbortSignal.abort()));
+  killMarked();
+  await Promise.allSettled(stops);
+  killMarked();
 });
 
 describe('ManagedProcess', () => {
@@ -78,9 +109,46 @@ describe('ManagedProcess', () => {
       readiness: { type: 'stdout', match: 'ready' },
     });
     await proc.start();
+    const pid = proc.pid!;
     const result = await proc.stopResult();
-    expect(result).toEqual({ forced: false, exit: { kind: 'clean', code: null, signal: 'SIGTERM' } });
+    expect(result).toEqual({
+      forced: false,
+      exit: { kind: 'clean', code: null, signal: 'SIGTERM' },
+      signalled: [pid],
+      killed: [],
+    });
     expect(proc.state).toBe('stopped');
+  });
+
+  it('issue 12 finding 6: a grandchild that left the group with setsid, reparented, is found, killed and reported', async () => {
+    // The subshell starts the escapee in a new session and exits at once: the escapee is reparented
+    // and outside the process group before stop() looks. It ignores SIGTERM.
+    const script = [
+      `(setsid sh -c 'trap "" TERM; echo "escapee $$"; exec sleep 300' &)`,
+      'sleep 0.2',
+      'echo ready',
+      'exec sleep 300',
+    ].join('\n');
+    const proc = managed({
+      name: 'escaping',
+      command: SH,
+      args: ['-c', script],
+      readiness: { type: 'stdout', match: 'ready' },
+      killTimeoutMs: 300,
+      closeTimeoutMs: 200,
+    });
+    await proc.start();
+    const pgid = proc.pid!;
+    const escapee = Number(/escapee (\d+)/.exec(proc.output().stdout)?.[1]);
+    expect(alive(escapee)).toBe(true);
+    expect(groupMembers(pgid)).not.toContain(escapee);
+
+    const result = await proc.stopResult();
+    expect(alive(escapee)).toBe(false);
+    expect(result.forced).toBe(true);
+    expect(result.killed).toEqual([escapee]);
+    expect([...(result.signalled ?? [])].sort()).toEqual([pgid, escapee].sort());
+    expect(result.exit).toEqual({ kind: 'clean', code: null, signal: 'SIGTERM' });
   });
 
   it('item 13: grandchildren spawned through a shell do not survive stop', async () => {

@@ -11,7 +11,9 @@ import { notifyListeners } from '../state/notify-listeners.js';
 import { StateMachine, type TransitionListener } from '../state/state-machine.js';
 import { classifyExit, shouldRestart, type ProcessExit } from './exit-classification.js';
 import { OutputBuffer } from './output-buffer.js';
-import { groupMembers, killGroup } from './process-group.js';
+import { Lifeline } from './lifeline.js';
+import { killGroup } from './process-group.js';
+import { newTreeToken, PROCESS_TREE_ENV, signalEach, treeMembers } from './process-tree.js';
 import { StartAbortedError } from '../state/lifecycle.errors.js';
 import {
   ProcessCrashLoopError,
@@ -20,10 +22,14 @@ import {
   ProcessStartError,
 } from './process.errors.js';
 
-/** The outcome of a `stop()`: `forced` when anything in the group had to be SIGKILLed. */
+/** The outcome of a `stop()`: `forced` when anything of the process tree had to be SIGKILLed. */
 export interface ProcessStopResult {
   readonly forced: boolean;
   readonly exit?: ProcessExit;
+  /** Every process of the tree the stop signalled: the child, its group, descendants that left it. */
+  readonly signalled?: readonly number[];
+  /** The pids that ignored SIGTERM until `killTimeoutMs` (or an abort) and were SIGKILLed. */
+  readonly killed?: readonly number[];
 }
 
 /** A scheduled restart, as `onRestart` listeners see it. */
@@ -38,6 +44,10 @@ export interface RestartEvent {
 /** One spawned child and what we know about it. */
 interface Run {
   readonly child: ChildProcess;
+  /** Marks every process of this run (`PROCESS_TREE_ENV`), escapes from the group included. */
+  readonly token: string;
+  /** Kills what the run left if the service dies abruptly; ended when the run is stopped. */
+  lifeline?: Lifeline;
   /** Resolves on `'exit'`, or with `spawn-error` when the binary never ran. */
   readonly exited: Promise<ProcessExit & { error?: Error }>;
   readonly closed: Promise<void>;
@@ -275,8 +285,8 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
     const state = this.machine.state;
     if (state !== 'ready' && state !== 'draining') return;
     this.last = exit;
-    // Like systemd's KillMode=control-group: what the dead main process left in its group goes too.
-    killGroup(run.child.pid!, 'SIGKILL');
+    // Like systemd's KillMode=control-group: what the dead main process left in its tree goes too.
+    killTree(run);
     void this.settle(run);
     if (!shouldRestart(this.settings.restart, exit.kind)) {
       if (exit.kind === 'clean') this.machine.transition('stopped');
@@ -365,7 +375,7 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
       }
       const exit = await run.exited;
       if (exit.kind !== 'spawn-error') {
-        killGroup(run.child.pid!, 'SIGKILL');
+        killTree(run);
         await this.settle(run);
       }
       return {
@@ -386,11 +396,12 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
     const ipc = this.settings.readiness.type === 'ipc';
     const stdio: StdioOptions = ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
     let child: ChildProcess;
+    const token = newTreeToken();
     try {
       // detached: the child leads a new process group (setsid), so a stop reaches its grandchildren.
       child = spawn(this.settings.command, this.settings.args ?? [], {
         cwd: this.settings.cwd,
-        env: this.settings.env,
+        env: { ...(this.settings.env ?? process.env), [PROCESS_TREE_ENV]: token },
         detached: true,
         stdio,
       });
@@ -398,6 +409,7 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
       const failed = { kind: 'spawn-error' as const, code: null, signal: null, error: error as Error };
       return {
         child: { pid: undefined } as ChildProcess,
+        token,
         exited: Promise.resolve(failed),
         closed: Promise.resolve(),
         exit: failed,
@@ -407,7 +419,8 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
     let resolveExit!: (exit: ProcessExit & { error?: Error }) => void;
     const exited = new Promise<ProcessExit & { error?: Error }>((resolve) => (resolveExit = resolve));
     const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-    const run: Run = { child, exited, closed, partialLine: '' };
+    const run: Run = { child, token, exited, closed, partialLine: '' };
+    if (child.pid !== undefined) run.lifeline = Lifeline.start(child.pid, token);
     child.once('exit', (code, signal) => {
       run.exit = classifyExit(code, signal);
       resolveExit(run.exit);
@@ -415,6 +428,7 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
     // Always listened to: an unhandled 'error' would crash the host process.
     child.on('error', (error) => {
       if (child.pid === undefined && !run.exit) {
+        run.lifeline?.end();
         run.exit = { kind: 'spawn-error', code: null, signal: null };
         resolveExit({ ...run.exit, error });
       }
@@ -468,7 +482,10 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
     }
   }
 
-  /** SIGTERM to the group, SIGKILL after `killTimeoutMs` (or when `signal` aborts) to whatever is left. */
+  /**
+   * SIGTERM to the whole tree (the group, and on Linux descendants that left it), SIGKILL after
+   * `killTimeoutMs` (or when `signal` aborts) to whatever of it is left.
+   */
   private terminate(run: Run, signal: AbortSignal | undefined): Promise<ProcessStopResult> {
     run.terminating ??= this.doTerminate(run, signal);
     return run.terminating;
@@ -477,39 +494,48 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
   private async doTerminate(run: Run, signal: AbortSignal | undefined): Promise<ProcessStopResult> {
     const pgid = run.child.pid;
     if (pgid === undefined) return { forced: false, exit: run.exit };
-    let forced = false;
     let timer: NodeJS.Timeout | undefined;
     const escalate = new AbortController();
     const unlink = linkAbort(signal, escalate);
+    const signalled = new Set<number>();
+    const killed: number[] = [];
     try {
-      if (!run.exit) killGroup(pgid, 'SIGTERM');
-      else if (groupMembers(pgid).length > 0) killGroup(pgid, 'SIGTERM');
+      // Found before signalling: once the child exits, a descendant that left the group is reparented
+      // and only its marker still ties it to this run.
+      const tree = treeMembers(pgid, run.token);
+      if (!run.exit || tree.length > 0) killGroup(pgid, 'SIGTERM');
+      for (const pid of signalEach(tree, 'SIGTERM')) signalled.add(pid);
       const deadline = new Promise<'deadline'>((resolve) => {
         timer = setTimeout(() => resolve('deadline'), this.settings.killTimeoutMs);
         escalate.signal.addEventListener('abort', () => resolve('deadline'), { once: true });
       });
       const first = await Promise.race([run.exited.then(() => 'exit' as const), deadline]);
-      if (first === 'exit' && !(await this.groupGone(pgid, deadline))) {
-        forced = killGroup(pgid, 'SIGKILL') || forced;
-      } else if (first === 'deadline') {
-        forced = true;
+      if (first === 'deadline' || !(await this.treeGone(run, deadline))) {
+        const left = treeMembers(pgid, run.token);
         killGroup(pgid, 'SIGKILL');
-        await run.exited;
+        killed.push(...signalEach(left, 'SIGKILL'));
+        if (!run.exit) {
+          if (!killed.includes(pgid)) killed.push(pgid);
+          await run.exited;
+        }
       }
     } finally {
       clearTimeout(timer);
       unlink();
+      run.lifeline?.end();
     }
+    signalled.add(pgid);
+    for (const pid of killed) signalled.add(pid);
     const exit = run.exit!;
     this.last = exit;
-    return { forced, exit };
+    return { forced: killed.length > 0, exit, signalled: [...signalled], killed };
   }
 
-  /** Waits until no live member of the group remains, or the deadline; true when the group is gone. */
-  private async groupGone(pgid: number, deadline: Promise<'deadline'>): Promise<boolean> {
+  /** Waits until no live process of the run remains, or the deadline; true when the tree is gone. */
+  private async treeGone(run: Run, deadline: Promise<'deadline'>): Promise<boolean> {
     let expired = false;
     void deadline.then(() => (expired = true));
-    while (groupMembers(pgid).length > 0) {
+    while (treeMembers(run.child.pid!, run.token).length > 0) {
       if (expired) return false;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 20);
@@ -534,6 +560,15 @@ export class ManagedProcess implements LifecycleUnit, AsyncDisposable {
     run.child.stderr?.destroy();
     if (run.child.connected) run.child.disconnect();
   }
+}
+
+/** SIGKILL to everything the run left (its group, and on Linux its marked processes); ends the lifeline. */
+function killTree(run: Run): void {
+  const pgid = run.child.pid!;
+  const left = treeMembers(pgid, run.token);
+  killGroup(pgid, 'SIGKILL');
+  signalEach(left, 'SIGKILL');
+  run.lifeline?.end();
 }
 
 function isReadyMessage(message: unknown): boolean {
