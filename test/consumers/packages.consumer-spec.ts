@@ -172,6 +172,36 @@ describe.each(APPS)('$name app', ({ name, format, entry, probe }) => {
     2 * MINUTE,
   );
 
+  it(
+    'runs the CLIs of @steward/access from node_modules/.bin',
+    async () => {
+      const mint = await run(
+        join(dir, 'node_modules/.bin/steward-api-key'),
+        ['mint', '--client', 'ops', '--roles', 'a,b'],
+        {
+          cwd: dir,
+          env: { ...process.env, STEWARD_API_KEY_PEPPER: pepper },
+        },
+      );
+      expect(mint.code).toBe(0);
+      expect(mint.output).toMatch(/^stw_[0-9A-Za-z]{44}$/m);
+      expect(JSON.parse(mint.output.slice(mint.output.indexOf('{')))).toMatchObject({
+        clientId: 'ops',
+        roles: ['a', 'b'],
+      });
+      const verify = await run(
+        join(dir, 'node_modules/.bin/steward-audit'),
+        ['verify', join(dir, 'no-such.jsonl')],
+        {
+          cwd: dir,
+        },
+      );
+      expect(verify.code).toBe(2);
+      expect(verify.output).toContain('ENOENT');
+    },
+    MINUTE,
+  );
+
   describe.each([
     ['24', async () => node24],
     ['22', node22],

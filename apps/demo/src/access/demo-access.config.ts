@@ -43,7 +43,7 @@ export interface DemoAccessConfig {
 
 /**
  * Builds the demo's `AccessModule` options from the environment.
- * - `STEWARD_API_KEY_PEPPER` + `STEWARD_API_KEYS` (JSON array of records from `mint-api-key`) or
+ * - `STEWARD_API_KEY_PEPPER` + `STEWARD_API_KEYS` (JSON array of records from `steward-api-key mint`) or
  *   `STEWARD_API_KEYS_FILE`: production keys, stored as HMACs only.
  * - Neither: development mode. A random pepper and one key per demo role are generated and written to a
  *   0600 file (never to a log line). Refused when `NODE_ENV=production`.

@@ -11,7 +11,7 @@ export const writeTimedOut = (sink: string, ms: number): string =>
 export const chainForked = (sink: string): string =>
   `Audit sink ${sink} was handed records that do not continue its chain (another writer?)`;
 export const fileTailUnreadable = (path: string, reason: string): string =>
-  `Audit file ${path} cannot be continued: its last line ${reason}. Verify it with audit-verify and repair or move it.`;
+  `Audit file ${path} cannot be continued: its last line ${reason}. Verify it with steward-audit verify and repair or move it.`;
 export const badTableName = (table: string): string =>
   `${JSON.stringify(table.slice(0, 80))} must be [schema.]name of lowercase letters, digits and _`;
 export const postgresTarget = 'needs a pool ({ query }) or a connection string';
@@ -29,7 +29,7 @@ export const verify = {
 
 export const cli = {
   usage:
-    'usage: audit-verify <file.jsonl>\nVerifies the hash chain of a Steward JSONL audit file. Exit 0: intact; 1: broken; 2: cannot read.',
+    'usage: steward-audit verify <file.jsonl>\nVerifies the hash chain of a Steward JSONL audit file. Exit 0: intact; 1: broken; 2: cannot read.',
   ok: (path: string, count: number): string =>
     `OK ${path}: ${count} record${count === 1 ? '' : 's'}, chain intact`,
   broken: (path: string, line: number, reason: string): string => `BROKEN ${path}: line ${line} ${reason}`,

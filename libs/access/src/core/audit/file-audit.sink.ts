@@ -21,7 +21,7 @@ const MAX_LINE = 4 * 1024 * 1024;
 /**
  * Append-only JSONL audit file: opened with `'a'`, one canonical record per line. On open it reads
  * the last line so a restarted process continues the same chain; a torn or foreign last line stops
- * it (fail closed) until an operator checks the file with `audit-verify`.
+ * it (fail closed) until an operator checks the file with `steward-audit verify`.
  */
 export class FileAuditSink implements TailingAuditSink, AsyncDisposable {
   /** The sink's name in stats, events and metrics. */

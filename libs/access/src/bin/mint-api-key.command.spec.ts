@@ -1,10 +1,10 @@
 import { Secret } from '@steward/common';
 import { hashApiKey, parseApiKey } from '../core/authn/api-key.js';
-import { PEPPER_ENV, runMintApiKey } from './mint-api-key.js';
+import { PEPPER_ENV, runMintApiKey } from './mint-api-key.command.js';
 
 const pepper = 'cli-pepper-0123456789-0123456789-abc';
 
-describe('mint-api-key CLI', () => {
+describe('steward-api-key mint', () => {
   it('prints the key once and a record holding only its HMAC', () => {
     const now = new Date('2026-01-01T00:00:00Z');
     const result = runMintApiKey(

@@ -1,8 +1,5 @@
-#!/usr/bin/env node
-// Mints one API key: prints the key once (hand it to the client) and the record the service stores.
-// Usage: STEWARD_API_KEY_PEPPER=… node dist/libs/access/src/bin/mint-api-key.js --client ops --roles admin
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// `steward-api-key mint`: prints the key once (hand it to the client) and the record the service stores.
+// Usage: STEWARD_API_KEY_PEPPER=… steward-api-key mint --client ops --roles admin
 import { parseArgs } from 'node:util';
 import { Secret, StewardError } from '@steward/common';
 import { API_KEY_PEPPER_MIN_LENGTH, mintApiKey } from '../core/authn/api-key.js';
@@ -10,8 +7,8 @@ import { API_KEY_PEPPER_MIN_LENGTH, mintApiKey } from '../core/authn/api-key.js'
 /** Environment variable holding the pepper; never a command-line flag (it would land in shell history). */
 export const PEPPER_ENV = 'STEWARD_API_KEY_PEPPER';
 
-const USAGE = `Usage: mint-api-key --client <id> [--roles r1,r2] [--tenant t] [--prefix stw]
-                    [--expires-in-days n] [--label text]
+export const MINT_USAGE = `Usage: steward-api-key mint --client <id> [--roles r1,r2] [--tenant t] [--prefix stw]
+                             [--expires-in-days n] [--label text]
 The pepper is read from ${PEPPER_ENV} (at least ${API_KEY_PEPPER_MIN_LENGTH} characters).
 Prints the key once on stdout, then the JSON record to store (it holds only the HMAC of the key).`;
 
@@ -40,11 +37,11 @@ export function runMintApiKey(argv: readonly string[], env: NodeJS.ProcessEnv, n
       strict: true,
     }));
   } catch (error) {
-    return { code: 2, stdout: '', stderr: `${(error as Error).message}\n${USAGE}\n` };
+    return { code: 2, stdout: '', stderr: `${(error as Error).message}\n${MINT_USAGE}\n` };
   }
-  if (values.help) return { code: 0, stdout: `${USAGE}\n`, stderr: '' };
+  if (values.help) return { code: 0, stdout: `${MINT_USAGE}\n`, stderr: '' };
   if (typeof values.client !== 'string')
-    return { code: 2, stdout: '', stderr: `--client is required\n${USAGE}\n` };
+    return { code: 2, stdout: '', stderr: `--client is required\n${MINT_USAGE}\n` };
   const rawPepper = env[PEPPER_ENV];
   if (!rawPepper) return { code: 2, stdout: '', stderr: `${PEPPER_ENV} is not set\n` };
 
@@ -85,21 +82,4 @@ export function runMintApiKey(argv: readonly string[], env: NodeJS.ProcessEnv, n
     const message = error instanceof StewardError ? error.message : 'could not mint a key';
     return { code: 1, stdout: '', stderr: `${message}\n` };
   }
-}
-
-function isMain(): boolean {
-  try {
-    return (
-      !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
-    );
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  const result = runMintApiKey(process.argv.slice(2), process.env);
-  process.stdout.write(result.stdout);
-  process.stderr.write(result.stderr);
-  process.exitCode = result.code;
 }
