@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import pg from 'pg';
+import type pg from 'pg';
 import { OptionChecker, Secret } from '@steward/common';
 import type { AuditEvent, AuditRecord } from '../interfaces/audit-event.interface.js';
 import type { AuditChainTail, AuditQueryable, TailingAuditSink } from './interfaces/audit-chain.interface.js';
@@ -29,7 +29,7 @@ export class PostgresAuditSink implements TailingAuditSink, AsyncDisposable {
   /** The table, as validated. */
   readonly table: string;
   private readonly pool: AuditQueryable;
-  private readonly ownPool: pg.Pool | undefined;
+  private ownPool: Promise<pg.Pool> | undefined;
   private ready: Promise<void> | undefined;
 
   constructor(options: PostgresAuditSinkOptions) {
@@ -47,10 +47,15 @@ export class PostgresAuditSink implements TailingAuditSink, AsyncDisposable {
         options.connectionString instanceof Secret
           ? options.connectionString.reveal()
           : options.connectionString!;
-      this.ownPool = new pg.Pool({ connectionString, max: 2, idleTimeoutMillis: 10_000 });
-      // An idle client dying must not crash the process; the next query gets a fresh one.
-      this.ownPool.on('error', () => undefined);
-      this.pool = this.ownPool;
+      // pg is an optional peer: loaded on the first query, only by apps that use this sink.
+      const ownPool = () =>
+        (this.ownPool ??= import('pg').then(({ default: driver }) => {
+          const created = new driver.Pool({ connectionString, max: 2, idleTimeoutMillis: 10_000 });
+          // An idle client dying must not crash the process; the next query gets a fresh one.
+          created.on('error', () => undefined);
+          return created;
+        }));
+      this.pool = { query: async (text, values) => (await ownPool()).query(text, values) };
     }
   }
 
@@ -130,7 +135,9 @@ export class PostgresAuditSink implements TailingAuditSink, AsyncDisposable {
 
   /** Ends the pool it created from a connection string; a pool handed in stays the caller's. */
   async close(): Promise<void> {
-    await this.ownPool?.end();
+    const own = this.ownPool;
+    this.ownPool = undefined;
+    await (await own)?.end();
   }
 
   // The pool it owns carries the connection string: never print it.
