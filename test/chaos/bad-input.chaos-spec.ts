@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { demoKeys, withKey } from './support/access.js';
 import { startDemo, stopDemo, type DemoProcess } from './support/demo-process.js';
-import { call, metricValue, STACK_TRACE, waitUntil } from './support/http.js';
+import { call, metricValue, sleep, STACK_TRACE, waitUntil } from './support/http.js';
 import { adminQuery, countBackends, databaseUrl } from './support/postgres.js';
 import { rawHttp, rawRequest, type RawReply } from './support/raw-http.js';
 
@@ -289,4 +289,116 @@ describe('chaos: bad input', () => {
     );
     expect(runs).toBeGreaterThanOrEqual(50);
   }, 90_000);
+
+  describe('attacks on access (issue 14)', () => {
+    const send = (bytes: Buffer | string, client: string) =>
+      rawRequest(port, bytes, { localAddress: client });
+    const items = (headers: Record<string, string>, client: string) =>
+      send(rawHttp('GET', '/items', headers), client);
+    const forge = (key: string) => `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}`;
+    const headerOf = (reply: RawReply, name: string) =>
+      new RegExp(`^${name}: *(.*)$`, 'im').exec(reply.head)?.[1]?.trim();
+    const auditLines = (from: number, client: string) =>
+      demo
+        .output()
+        .slice(from)
+        .split('\n')
+        .filter((line) => line.includes('"context":"Audit"') && line.includes(client));
+
+    it('finding 1: wrong secrets sent with a key id never lock its owner out, and the guesser learns nothing', async () => {
+      const guesser = '127.0.0.31';
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) statuses.push((await items(withKey(forge(keys.reader)), guesser)).status);
+      const wrong = await items(withKey(forge(keys.reader)), guesser);
+      const right = await items(withKey(keys.reader), guesser);
+      console.log(
+        `finding 1: guesser ${statuses.join(',')}; then wrong ${wrong.status}, right ${right.status}`,
+      );
+      expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+      expect([wrong.status, right.status]).toEqual([429, 429]);
+      expect(right.body).toBe(wrong.body);
+      expect(headerOf(right, 'retry-after')).toBe(headerOf(wrong, 'retry-after'));
+      // The owner, from anywhere else, is served.
+      for (const owner of ['127.0.0.32', '127.0.0.33']) {
+        expect((await items(withKey(keys.reader), owner)).status).toBe(200);
+      }
+    }, 30_000);
+
+    it('finding 2: bad keys and anonymous requests from a shared address refuse no valid key, and are not logged one by one', async () => {
+      const shared = '127.0.0.41';
+      const quiet = demo.output().length;
+      const statuses: Record<number, number> = {};
+      for (let i = 0; i < 40; i++) {
+        const reply = await items(i % 2 ? {} : withKey(`stw_${'Z'.repeat(44)}`), shared);
+        statuses[reply.status] = (statuses[reply.status] ?? 0) + 1;
+      }
+      const valid = await items(withKey(keys.reader), shared);
+      await sleep(1_500); // the audit trail writes within its flush interval
+      const lines = auditLines(quiet, shared);
+      console.log(
+        `finding 2: 40 bad requests from one address → ${JSON.stringify(statuses)}; ` +
+          `a valid key from it → ${valid.status}; audit log lines ${lines.length}`,
+      );
+      expect(valid.status).toBe(200);
+      expect(statuses[429]).toBeGreaterThan(0);
+      // The bad keys up to the throttle, one line when it starts; none for anonymous requests.
+      expect(lines.length).toBeLessThanOrEqual(12);
+      expect(lines.filter((l) => l.includes('missing-credentials'))).toEqual([]);
+    }, 30_000);
+
+    it('finding 7: two Authorization headers answer 400 (Node keeps only the first)', async () => {
+      const raw =
+        `GET /items HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n` +
+        `Authorization: ApiKey ${keys.reader}\r\nAuthorization: ApiKey ${keys.admin}\r\n\r\n`;
+      const reply = await send(raw, '127.0.0.51');
+      const split = await send(
+        rawHttp('GET', '/items', { 'X-API-Key': keys.reader, 'x-api-key': keys.admin }),
+        '127.0.0.51',
+      );
+      console.log(`finding 7: two Authorization → ${reply.status}; two X-API-Key → ${split.status}`);
+      expect([reply.status, split.status]).toEqual([400, 400]);
+      expect(headerOf(reply, 'content-type')).toMatch(/^application\/problem\+json/);
+      expectClean(reply, 'two Authorization headers');
+    }, 30_000);
+
+    it('finding 8: public readiness says up or down without the pool figures; no X-Powered-By', async () => {
+      const ready = await send(rawHttp('GET', '/health/ready'), '127.0.0.61');
+      const pools = await send(rawHttp('GET', '/admin/pools', withKey(keys.admin)), '127.0.0.61');
+      console.log(`finding 8: /health/ready ${ready.status} ${ready.body.slice(0, 160)}`);
+      expect(ready.status).toBe(200);
+      expect(ready.body).toContain('"pool:db"');
+      expect(ready.body).not.toMatch(/stats|idle|borrowed|waiting|size|Total/);
+      expect(pools.body).toMatch(/idle/); // the figures, behind pool:list
+      for (const reply of [ready, pools]) expect(headerOf(reply, 'x-powered-by')).toBeUndefined();
+    }, 30_000);
+
+    it('finding 12: every error the demo answers is problem+json', async () => {
+      const json = { 'Content-Type': 'application/json' };
+      const cases: [string, Buffer, number][] = [
+        ['unknown route', rawHttp('GET', '/nope', withKey(keys.admin)), 404],
+        ['validation', rawHttp('POST', '/items', { ...withKey(keys.admin), ...json }, '{"name": 42}'), 400],
+        ['malformed JSON', rawHttp('POST', '/items', { ...withKey(keys.admin), ...json }, '{"name":'), 400],
+        ['non-numeric id', rawHttp('GET', '/items/abc', withKey(keys.reader)), 400],
+        ['no credentials', rawHttp('GET', '/items'), 401],
+        ['no right', rawHttp('GET', '/items', withKey(keys.metrics)), 403],
+        ['key in the query', rawHttp('GET', `/items?api_key=x`), 400],
+      ];
+      const seen: string[] = [];
+      for (const [what, bytes, status] of cases) {
+        const reply = await send(bytes, '127.0.0.71');
+        seen.push(`${what}=${reply.status} ${headerOf(reply, 'content-type')}`);
+        expect({ what, status: reply.status }).toEqual({ what, status });
+        expect({ what, type: headerOf(reply, 'content-type') }).toEqual({
+          what,
+          type: expect.stringMatching(/^application\/problem\+json/),
+        });
+        expect(JSON.parse(reply.body)).toMatchObject({
+          type: expect.any(String),
+          title: expect.any(String),
+          status,
+        });
+      }
+      console.log(`finding 12: ${seen.join('; ')}`);
+    }, 30_000);
+  });
 });
