@@ -2,7 +2,8 @@
 // The `steward-api-key` bin of @steward/access. The work is in api-key.command.ts (tested without a process).
 import { runApiKeyCommand } from './api-key.command.js';
 
-const result = runApiKeyCommand(process.argv.slice(2), process.env);
-process.stdout.write(result.stdout);
-process.stderr.write(result.stderr);
-process.exitCode = result.code;
+void runApiKeyCommand(process.argv.slice(2), process.env).then((result) => {
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  process.exitCode = result.code;
+});
