@@ -1,7 +1,16 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'libs/*/dist/**',
+      'libs/*/.tshy/**',
+      'docs/api/**',
+      'node_modules/**',
+      'coverage/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -15,7 +24,7 @@ export default tseslint.config(
   },
   {
     // core/ is framework-free: nothing from Nest, ever.
-    files: ['libs/*/src/core/**/*.ts'],
+    files: ['libs/*/src/core/**/*.ts', 'libs/*/src/core.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
