@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import request from 'supertest';
 import { AccessService } from '@steward/access';
-import { getPoolToken, Pool, PoolModule, type ResourceFactory } from '@steward/pool';
+import { getPoolToken, Pool, PoolHealthIndicator, PoolModule, type ResourceFactory } from '@steward/pool';
 import { PoolAdminController } from '@steward/pool/admin';
 
 const factory = (): ResourceFactory<{ id: number }> => {
@@ -70,5 +70,45 @@ describe('PoolAdminController (e2e)', () => {
     await expect(pool.acquire()).rejects.toThrow();
     expect((await http.get('/admin/pools/db').expect(200)).body.closed).toBe(true);
     await http.post('/admin/pools/db/resize').send({ min: 1, max: 2 }).expect(409);
+  });
+
+  it('issue 12 finding 9: a drained pool reads not ready and why, and resume serves again through the same injected pool', async () => {
+    const http = request(app.getHttpServer());
+    const pool = app.get<Pool<{ id: number }>>(getPoolToken('db'));
+    const health = app.get(PoolHealthIndicator);
+    // Resume is for a drained pool only.
+    await http.post('/admin/pools/db/resume').expect(409);
+
+    const lease = await pool.acquire();
+    await http.post('/admin/pools/db/drain').expect(202);
+    expect((await health.check('db'))['pool:db']).toMatchObject({
+      status: 'down',
+      reason: 'being drained by an operator: no new acquires',
+    });
+    // Still draining: the lease is out.
+    await http.post('/admin/pools/db/resume').expect(409);
+    lease.release();
+    for (let i = 0; i < 500 && !pool.closed; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await health.check('db'))['pool:db']).toMatchObject({
+      status: 'down',
+      reason: expect.stringMatching(/^drained by an operator; resume it/),
+    });
+
+    const resumed = await http.post('/admin/pools/db/resume').expect(200);
+    expect(resumed.body).toMatchObject({ name: 'db', closed: false });
+    // The object every provider injected serves again.
+    expect(pool.closed).toBe(false);
+    expect(await pool.use((conn) => typeof conn.id)).toBe('number');
+    expect((await health.check('db'))['pool:db'].status).toBe('up');
+    for (let i = 0; i < 500 && pool.stats().size < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(pool.stats().size).toBe(2);
+  });
+
+  it('issue 12 finding 9: reset on a closed pool answers 409, not a 200 for a reset that did nothing', async () => {
+    const http = request(app.getHttpServer());
+    const pool = app.get<Pool<unknown>>(getPoolToken('cache'));
+    await pool.close();
+    const reply = await http.post('/admin/pools/cache/reset').expect(409);
+    expect(reply.body.message).toBe('pool is closed: nothing to reset (resume it first)');
   });
 });

@@ -15,6 +15,7 @@ import { Requires, type ResourceRef } from '@steward/access';
 import { InvalidOptionsError } from '@steward/common';
 import type { PoolStats } from '../core/interfaces/pool-stats.interface.js';
 import { PoolClosedError } from '../core/pool.errors.js';
+import { PoolResumeError } from './pool-host.errors.js';
 import type { PoolHost } from './pool.host.js';
 import { PoolNestMessages } from './pool.messages.js';
 import { PoolRegistry } from './pool.registry.js';
@@ -27,6 +28,7 @@ export const POOL_ADMIN_ACTIONS = [
   'pool:list',
   'pool:read',
   'pool:drain',
+  'pool:resume',
   'pool:resize',
   'pool:reset',
 ] as const;
@@ -38,7 +40,7 @@ const onePool = (request: { params?: Record<string, string> }): ResourceRef => (
 });
 
 /**
- * Operator routes over every registered pool: list, stats, drain, resize, reset. The app mounts it
+ * Operator routes over every registered pool: list, stats, drain, resume, resize, reset. The app mounts it
  * (`controllers: [PoolAdminController]`) behind its global `AccessGuard`; every route requires one of
  * `POOL_ADMIN_ACTIONS`, and the ones that change a pool are privileged (audited, fail closed).
  */
@@ -62,13 +64,31 @@ export class PoolAdminController {
     return publicStats(this.host(name));
   }
 
-  /** Starts a graceful drain (no new acquires, close once every lease is back); answers at once. */
+  /**
+   * Starts a graceful drain (no new acquires, close once every lease is back); answers at once.
+   * Readiness then reports the pool down and why; `resume` serves again.
+   */
   @Post(':name/drain')
   @HttpCode(202)
   @Requires('pool:drain', { resource: onePool, privileged: true })
   drain(@Param('name') name: string): PublicStats {
     const host = this.host(name);
-    host.pool.drain().catch(() => this.logger.warn(PoolNestMessages.shutdownFailed(name)));
+    host.drain().catch(() => this.logger.warn(PoolNestMessages.shutdownFailed(name)));
+    return publicStats(host);
+  }
+
+  /** Serves again after a drain has closed the pool; 409 while it is open, draining or shutting down. */
+  @Post(':name/resume')
+  @HttpCode(200)
+  @Requires('pool:resume', { resource: onePool, privileged: true })
+  resume(@Param('name') name: string): PublicStats {
+    const host = this.host(name);
+    try {
+      host.resume();
+    } catch (error) {
+      if (error instanceof PoolResumeError) throw new ConflictException(error.message);
+      throw error;
+    }
     return publicStats(host);
   }
 
@@ -95,12 +115,14 @@ export class PoolAdminController {
     return publicStats(host);
   }
 
-  /** Replaces every resource: idle ones now, borrowed ones when they come back. */
+  /** Replaces every resource: idle ones now, borrowed ones when they come back; 409 on a closed pool. */
   @Post(':name/reset')
   @HttpCode(200)
   @Requires('pool:reset', { resource: onePool, privileged: true })
   reset(@Param('name') name: string): PublicStats {
     const host = this.host(name);
+    // A closed pool has nothing to reset: answering 200 would audit a reset that did nothing.
+    if (host.pool.closed) throw new ConflictException(PoolNestMessages.resetClosed);
     host.pool.reset();
     return publicStats(host);
   }

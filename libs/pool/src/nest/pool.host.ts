@@ -13,6 +13,8 @@ import type { PoolModuleOptions } from './interfaces/pool-module-options.interfa
 import { DEFAULT_DRAIN_TIMEOUT_MS, DEFAULT_MAINTENANCE_INTERVAL_MS } from './pool.constants.js';
 import { PoolNestMessages } from './pool.messages.js';
 import { getPoolMaintenanceName } from './pool.tokens.js';
+import { poolHandle } from './pool-handle.js';
+import { PoolResumeError } from './pool-host.errors.js';
 import type { MaintenanceScheduler } from './maintenance-scheduler.js';
 
 /** How a pool is doing, as readiness sees it. */
@@ -36,7 +38,7 @@ export class PoolHost<T = unknown>
     OnApplicationShutdown,
     LifecycleUnit
 {
-  /** The engine; what `@InjectPool(name)` resolves to. */
+  /** What `@InjectPool(name)` resolves to: the engine serving now, the same object across a resume. */
   readonly pool: Pool<T>;
   /** The factory's verdict that an error means the resource itself died (e.g. a terminated connection). */
   readonly isBroken: (error: unknown) => boolean;
@@ -55,6 +57,11 @@ export class PoolHost<T = unknown>
   /** True once a lifecycle manager runs this pool: the Nest hooks then leave it alone. */
   private managed = false;
   private readonly afterCloseCallbacks: Array<() => Promise<void> | void> = [];
+  /** The engine serving now; an operator's resume replaces a drained one. */
+  private engine: Pool<T>;
+  private readonly newEngine: () => Pool<T>;
+  private readonly engineListeners: Array<(engine: Pool<T>) => void> = [];
+  private drainedByOperator = false;
 
   constructor(
     readonly name: string,
@@ -64,7 +71,10 @@ export class PoolHost<T = unknown>
     const { factory, warmUp, maintenanceIntervalMs, drainTimeoutMs, degradedWaiting, optional, ...engine } =
       options;
     // The module drives maintenance itself so that it can stop the timer before shutdown.
-    this.pool = new Pool<T>(factory, { ...engine, name, maintenanceIntervalMs: 0 });
+    this.newEngine = () => new Pool<T>(factory, { ...engine, name, maintenanceIntervalMs: 0 });
+    this.engine = this.newEngine();
+    this.watch(this.engine);
+    this.pool = poolHandle(() => this.engine);
     this.isBroken = (error) => factory.isBroken?.(error) === true;
     const min = engine.min ?? 0;
     this.warmUp = warmUp ?? min > 0;
@@ -72,15 +82,54 @@ export class PoolHost<T = unknown>
     this.drainTimeoutMs = drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.degradedWaiting = degradedWaiting;
     this.optional = optional ?? false;
+  }
+
+  /** Calls `listener` with the engine now and with every fresh engine after a resume (metrics attach here). */
+  onEngine(listener: (engine: Pool<T>) => void): void {
+    this.engineListeners.push(listener);
+    listener(this.engine);
+  }
+
+  /**
+   * An operator's drain: no new acquires, the queued ones served, then closed once every lease is
+   * back. Readiness says the pool was drained; `resume()` serves again.
+   */
+  drain(): Promise<void> {
+    this.drainedByOperator = true;
+    this.stopMaintenance();
+    return this.engine.drain();
+  }
+
+  /**
+   * Serves again after an operator's drain, with a fresh engine behind the same injected pool: the
+   * old engine's event listeners stay with it. Throws `PoolResumeError` unless the drain has closed it.
+   */
+  resume(): void {
+    if (this.stopping) throw new PoolResumeError(this.name, 'shutting-down');
+    if (!this.engine.closed) {
+      throw new PoolResumeError(this.name, this.drainedByOperator ? 'draining' : 'open');
+    }
+    this.engine = this.newEngine();
+    this.watch(this.engine);
+    for (const listener of this.engineListeners) listener(this.engine);
+    this.drainedByOperator = false;
+    this.lastCreateFailed = false;
+    this.startMaintenance();
+    // Back to `min` now rather than at the next maintenance pass.
+    void this.runMaintenance();
+  }
+
+  private watch(engine: Pool<T>): void {
+    const name = this.name;
     // The borrower's stack is what finds a leak; it goes to the log, never into a metric label.
-    this.pool.on('leak', ({ heldMs, stack }) => this.logger.warn(PoolNestMessages.leak(name, heldMs, stack)));
+    engine.on('leak', ({ heldMs, stack }) => this.logger.warn(PoolNestMessages.leak(name, heldMs, stack)));
     // One line when creates start failing and one when they work again, not one per retry. The code
     // only: a driver's message can name hosts and users.
-    this.pool.on('createError', ({ error }) => {
+    engine.on('createError', ({ error }) => {
       if (!this.lastCreateFailed) this.logger.warn(PoolNestMessages.createFailing(name, errorCode(error)));
       this.lastCreateFailed = true;
     });
-    this.pool.on('create', () => {
+    engine.on('create', () => {
       if (this.lastCreateFailed) this.logger.log(PoolNestMessages.createRecovered(name));
       this.lastCreateFailed = false;
     });
@@ -152,7 +201,11 @@ export class PoolHost<T = unknown>
   health(): PoolHealth {
     const { lastCreateError: _omitted, ...stats } = this.pool.stats();
     const down = this.optional ? 'degraded' : 'down';
-    if (stats.closed) return { status: down, reason: PoolNestMessages.healthClosed, stats };
+    if (stats.closed) {
+      const reason = this.drainedByOperator ? PoolNestMessages.healthDrained : PoolNestMessages.healthClosed;
+      return { status: down, reason, stats };
+    }
+    if (this.drainedByOperator) return { status: down, reason: PoolNestMessages.healthDraining, stats };
     if (this.lastCreateFailed && stats.size === 0) {
       return { status: down, reason: PoolNestMessages.healthCannotCreate, stats };
     }

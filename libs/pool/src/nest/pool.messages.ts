@@ -16,6 +16,15 @@ export const PoolNestMessages = {
   healthSaturated: 'waiting acquires above the threshold',
   healthCannotCreate: 'no resource alive and the last create failed',
   healthClosed: 'pool is closed',
+  healthDrained: 'drained by an operator; resume it (POST admin/pools/<name>/resume) to serve again',
+  healthDraining: 'being drained by an operator: no new acquires',
+  resetClosed: 'pool is closed: nothing to reset (resume it first)',
+  resumeRefused: (name: string, why: 'open' | 'draining' | 'shutting-down') =>
+    why === 'open'
+      ? `Pool "${name}" is open: only a drained pool can be resumed.`
+      : why === 'draining'
+        ? `Pool "${name}" is still draining: resume it once it has closed.`
+        : `Pool "${name}" is shutting down with the application.`,
   leak: (name: string, heldMs: number, stack: string) =>
     `Pool "${name}": a lease has been held for ${Math.round(heldMs)} ms (leakDetectionMs exceeded); borrowed at:\n${stack}`,
   unavailableTitle: 'Service Unavailable',

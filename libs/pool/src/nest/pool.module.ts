@@ -57,7 +57,8 @@ function withPool(definition: DynamicModule, name: string): DynamicModule {
         // A duplicate name only warns: its pool still runs on the Nest hooks, but it must not write over
         // the first pool's metric series nor make the lifecycle manager refuse a second unit of that name.
         if (!registry.register(host)) return host;
-        host.useMetricsRefresh(metrics.attach(host.pool));
+        // Each engine gets the metrics: an operator's resume replaces the drained one.
+        host.onEngine((engine) => host.useMetricsRefresh(metrics.attach(engine)));
         // With LifecycleModule the pool is a unit of the manager: started before and stopped after every
         // unit that injects it (the pool or its host), inside the shutdown deadline. Nest's hooks step aside.
         if (lifecycle) {
