@@ -100,11 +100,11 @@ function usage(url: string, config: DemoConfig): string {
     `  GET    ${url}/health/live    liveness (public)\n` +
     `  GET    ${url}/health/ready   readiness: every pool and the shutdown state (public)\n` +
     `  GET    ${url}/metrics        Prometheus metrics (metrics:read)\n` +
-    `  GET    ${url}/items          list items (items:read)\n` +
+    `  GET    ${url}/items          list items (items:read); next page: ?after=<last id>\n` +
     `  POST   ${url}/items          create one (items:write)\n` +
     `  GET    ${url}/items/1        one item;  DELETE ${url}/items/1 deletes it (items:write)\n` +
     `  POST   ${url}/hash           scrypt in a worker process, body {"password": "..."} (hash:compute)\n` +
-    `  GET    ${url}/admin/pools    pool stats; POST …/admin/pools/db/drain|resize|reset (admin)\n` +
+    `  GET    ${url}/admin/pools    pool stats; POST …/admin/pools/db/drain|resume|resize|reset (admin)\n` +
     `  GET    ${url}/admin/audit    the audit trail, with STEWARD_AUDIT_FILE (admin)\n` +
     `  Call with -H "X-API-Key: <key>"; see apps/demo/src/access/README.md for keys.`
   );

@@ -1,8 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { Requires } from '@steward/access';
 import { CreateItemDto } from './create-item.dto.js';
 import type { Item } from './interfaces/item.interface.js';
-import { ItemIdPipe } from './item-id.pipe.js';
+import { ItemId } from './item-id.pipe.js';
 import { ItemsService } from './items.service.js';
 import { ListItemsQuery } from './list-items.query.js';
 
@@ -11,15 +11,16 @@ import { ListItemsQuery } from './list-items.query.js';
 export class ItemsController {
   constructor(private readonly items: ItemsService) {}
 
+  /** `GET /items?limit=20&after=<last id of the previous page>`: keyset paging, as fast on page 1 000 as on page 1. */
   @Get()
   @Requires('items:read', { resource: { type: 'items' } })
   list(@Query() query: ListItemsQuery): Promise<Item[]> {
-    return this.items.list(query.limit, query.offset);
+    return this.items.list(query.limit, query.after);
   }
 
   @Get(':id')
   @Requires('items:read', { resource: (req) => ({ type: 'items', id: String(req.params?.id) }) })
-  get(@Param('id', ItemIdPipe) id: number): Promise<Item> {
+  get(@ItemId() id: number): Promise<Item> {
     return this.items.get(id);
   }
 
@@ -32,7 +33,7 @@ export class ItemsController {
   @Delete(':id')
   @HttpCode(204)
   @Requires('items:write', { resource: (req) => ({ type: 'items', id: String(req.params?.id) }) })
-  delete(@Param('id', ItemIdPipe) id: number): Promise<void> {
+  delete(@ItemId() id: number): Promise<void> {
     return this.items.delete(id);
   }
 }

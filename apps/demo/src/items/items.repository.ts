@@ -4,7 +4,8 @@ import type { Item } from './interfaces/item.interface.js';
 export abstract class ItemsRepository {
   /** Creates the table when missing. */
   abstract migrate(): Promise<void>;
-  abstract list(limit: number, offset: number): Promise<Item[]>;
+  /** Up to `limit` items with an id above `after` (0: from the start), by id: one keyset page. */
+  abstract list(limit: number, after: number): Promise<Item[]>;
   abstract get(id: number): Promise<Item | undefined>;
   abstract create(name: string, description: string | null): Promise<Item>;
   /** True when a row was deleted. */

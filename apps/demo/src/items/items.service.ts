@@ -26,8 +26,9 @@ export class ItemsService implements OnModuleInit {
     await this.repository.migrate();
   }
 
-  list(limit = 20, offset = 0): Promise<Item[]> {
-    return this.repository.list(limit, offset);
+  /** One page by id; pass the last id of a page as `after` to get the next one. */
+  list(limit = 20, after = 0): Promise<Item[]> {
+    return this.repository.list(limit, after);
   }
 
   async get(id: number): Promise<Item> {

@@ -4,6 +4,6 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 /** Query of `GET /items`. */
 export class ListItemsQuery {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
-  // Bounded like the ids: a larger offset reached PostgreSQL as "1e+20" and came back as a 500.
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(2_147_483_647) offset?: number;
+  /** The last id of the previous page (keyset cursor); bounded like the ids, so it never reaches the database as "1e+20". */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(2_147_483_647) after?: number;
 }

@@ -34,9 +34,10 @@ export class PostgresItemsRepository extends ItemsRepository {
     );
   }
 
-  async list(limit: number, offset: number): Promise<Item[]> {
+  async list(limit: number, after: number): Promise<Item[]> {
+    // Keyset paging: the primary key index finds the page start; OFFSET would read and drop every row before it.
     const result = await this.pool.use((client) =>
-      client.query<Row>(`SELECT * FROM ${this.table} ORDER BY id LIMIT $1 OFFSET $2`, [limit, offset]),
+      client.query<Row>(`SELECT * FROM ${this.table} WHERE id > $1 ORDER BY id LIMIT $2`, [after, limit]),
     );
     return result.rows.map(toItem);
   }

@@ -34,12 +34,12 @@ export class SqliteItemsRepository extends ItemsRepository {
     );
   }
 
-  list(limit: number, offset: number): Promise<Item[]> {
+  list(limit: number, after: number): Promise<Item[]> {
     return this.pool.use((db) =>
       (
         db
-          .prepare(`SELECT * FROM ${this.table} ORDER BY id LIMIT ? OFFSET ?`)
-          .all(limit, offset) as unknown as Row[]
+          .prepare(`SELECT * FROM ${this.table} WHERE id > ? ORDER BY id LIMIT ?`)
+          .all(after, limit) as unknown as Row[]
       ).map(toItem),
     );
   }
