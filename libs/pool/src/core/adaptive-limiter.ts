@@ -7,29 +7,58 @@ export function heapPressure(): number {
   return heap.used_heap_size / heap.heap_size_limit;
 }
 
+/** Phases per cycle: phase 0 probes up, phase 1 probes down, the other six cruise at the estimate. */
+const CYCLE_PHASES = 16;
+const PROBE_UP = 0;
+const PROBE_DOWN = 1;
+/** Probe steps double while the estimate follows them, up to these fractions of the estimate. */
+const MAX_UP_STEP = 1;
+const MAX_DOWN_STEP = 0.5;
 /**
- * Moves a concurrency limit inside `[min, max]`, TCP-Vegas style as in Netflix concurrency-limits:
- * over a window of leases it compares the lease time with the best seen (no-load) lease time;
- * `inFlight · (1 − minRtt / rtt)` estimates how many leases are queueing inside the resource. Below
- * `alpha` with demand at the limit it grows by one, above `beta` it shrinks by one (the band between
- * them is the hysteresis), timeouts and heap pressure cut it multiplicatively, and when demand stays
- * under half the limit it shrinks back. Never outside `[min, max]`.
+ * A phase's mean lease time is measured to a third of the probe's relative step: precise enough to see
+ * the probe's effect, no more (a probe of ±1 around 2 needs far fewer leases than ±10 % around 30).
+ */
+const PRECISION_PER_STEP = 1 / 4;
+/** A phase never runs longer than this many times `windowSamples` leases, however noisy they are. */
+const MAX_PHASE_FACTOR = 20;
+
+/**
+ * Moves a concurrency limit inside `[min, max]` the way TCP BBR sizes its window: the right number of
+ * leases in flight is the resources' throughput times their no-load lease time (the bandwidth-delay
+ * product; Little's law). Both are measured per phase of `windowSamples` leases, as averages, and kept
+ * in windowed filters over the last `filterPhases` phases: the best throughput (max filter) and the
+ * shortest mean lease time (min filter). One lease is never taken as a no-load time, so variance in
+ * lease times is not read as queueing.
+ *
+ * The limit cycles around the estimate — one phase `probeGain` above it (does throughput grow?), one
+ * below it (does the lease time fall?), six at it — so the estimate follows the resource both ways.
+ * Timeouts and heap pressure cut it multiplicatively. Never outside `[min, max]`. The README of the
+ * pool explains the choice and the parameters.
  */
 export class AdaptiveLimiter {
   limit: number;
   private readonly windowSamples: number;
-  private readonly alpha: number;
-  private readonly beta: number;
+  private readonly probeGain: number;
+  private readonly filterPhases: number;
   private readonly backoffRatio: number;
   private readonly memoryProbe: () => number;
   private readonly memoryHighWatermark: number;
+  /** The estimated best number of leases in flight (a real number; the limit is an integer). */
+  private estimate: number;
+  private phase = 0;
+  /** Leases that began before the current phase ran under another limit: they are not its samples. */
+  private phaseStartedAt = Number.NEGATIVE_INFINITY;
   private samples = 0;
-  private rttSum = 0;
+  private leaseMsSum = 0;
+  private leaseMsSquares = 0;
   private inFlightSum = 0;
-  private peakDemand = 0;
-  private cutThisWindow = false;
-  private minRtt = Number.POSITIVE_INFINITY;
-  private windowMinRtt = Number.POSITIVE_INFINITY;
+  private cutThisPhase = false;
+  /** The current probe step, a fraction of the estimate: `probeGain`, doubled while probes keep moving it. */
+  private step: number;
+  /** Where the current phase's move started: the rounded estimate, or the last probe's limit while probes go on. */
+  private from: number;
+  /** The last `filterPhases` phases, newest last: their limit and sums over their leases. */
+  private readonly phases: PhaseRecord[] = [];
 
   constructor(
     private min: number,
@@ -37,30 +66,51 @@ export class AdaptiveLimiter {
     options: AdaptiveOptions,
   ) {
     this.windowSamples = options.windowSamples ?? 50;
-    this.alpha = options.alpha ?? 2;
-    this.beta = options.beta ?? 4;
+    this.probeGain = options.probeGain ?? 0.1;
+    this.filterPhases = options.filterPhases ?? 2 * CYCLE_PHASES;
     this.backoffRatio = options.backoffRatio ?? 0.8;
     this.memoryProbe = options.memoryProbe ?? heapPressure;
     this.memoryHighWatermark = options.memoryHighWatermark ?? 0.9;
-    this.limit = this.clamp(options.initialLimit ?? Math.ceil(max / 2));
+    // Slow start: small, then probes double while they pay. A large start on a resource that thrashes
+    // would measure slowly (long leases) exactly where measuring matters most.
+    this.limit = this.clamp(options.initialLimit ?? Math.ceil(Math.sqrt(max)));
+    this.estimate = this.limit;
+    this.from = this.limit;
+    this.step = this.probeGain;
+    // Two cruise phases before the first probe: the first fills the pool (not recorded), the second
+    // measures the starting limit, so the first probe has something to compare with.
+    this.phase = CYCLE_PHASES - 2;
   }
 
-  /** Records one finished lease; returns true when the limit changed. */
-  sample(leaseMs: number, inFlight: number, demand: number): boolean {
-    this.samples++;
-    this.rttSum += leaseMs;
-    this.inFlightSum += inFlight;
-    if (demand > this.peakDemand) this.peakDemand = demand;
-    if (leaseMs < this.windowMinRtt) this.windowMinRtt = leaseMs;
-    if (this.samples < this.windowSamples) return false;
-    return this.evaluate();
+  /**
+   * Records one finished lease (clock times of its start and end, and the leases in flight when it
+   * ended, itself included); returns true when the limit changed.
+   */
+  sample(startedAt: number, endedAt: number, inFlight: number): boolean {
+    if (startedAt < this.phaseStartedAt) return false;
+    const leaseMs = endedAt - startedAt;
+    const n = ++this.samples;
+    this.leaseMsSum += leaseMs;
+    this.leaseMsSquares += leaseMs * leaseMs;
+    // Leases still out from a higher limit are not this phase's concurrency.
+    this.inFlightSum += Math.min(inFlight, this.limit);
+    if (n < this.windowSamples) return false;
+    // Noisy lease times need more samples for the same precision of the mean: the standard error is
+    // cv / sqrt(n). A phase lasts until it is precise enough (or MAX_PHASE_FACTOR times windowSamples).
+    if (n < this.windowSamples * MAX_PHASE_FACTOR) {
+      const mean = this.leaseMsSum / n;
+      const variance = this.leaseMsSquares / n - mean * mean;
+      const precision = this.precision;
+      if (variance > precision * precision * mean * mean * n) return false;
+    }
+    return this.endPhase(endedAt);
   }
 
-  /** A waiter timed out: the pool is overloaded or its resources are slow; back off once per window. */
+  /** A waiter timed out: the pool is overloaded or its resources are slow; back off once per phase. */
   onTimeout(): boolean {
-    if (this.cutThisWindow) return false;
-    this.cutThisWindow = true;
-    return this.set(Math.floor(this.limit * this.backoffRatio));
+    if (this.cutThisPhase) return false;
+    this.cutThisPhase = true;
+    return this.cut();
   }
 
   /** Periodic check (from `maintain()`): shrinks under heap pressure. */
@@ -72,7 +122,7 @@ export class AdaptiveLimiter {
       return false;
     }
     if (!(pressure >= this.memoryHighWatermark)) return false;
-    return this.set(Math.floor(this.limit * this.backoffRatio));
+    return this.cut();
   }
 
   /** New bounds after `resize()`. */
@@ -82,26 +132,91 @@ export class AdaptiveLimiter {
     this.limit = this.clamp(this.limit);
   }
 
-  private evaluate(): boolean {
-    const rtt = this.rttSum / this.samples;
-    const inFlight = this.inFlightSum / this.samples;
-    // The no-load lease time: the best seen, and re-learnt (up or down) whenever a window ran
-    // lightly loaded, so a resource that became slower for good is not read as congested forever.
-    if (this.windowMinRtt < this.minRtt || inFlight <= this.alpha) this.minRtt = this.windowMinRtt;
-    const queued = rtt > 0 ? inFlight * (1 - this.minRtt / rtt) : 0;
-    const demand = this.peakDemand;
+  private endPhase(now: number): boolean {
+    // The first phase filled an empty pool: its leases ran under a concurrency that was still rising.
+    if (this.leaseMsSum > 0 && this.phaseStartedAt !== Number.NEGATIVE_INFINITY) {
+      push(
+        this.phases,
+        { limit: this.limit, samples: this.samples, leaseMs: this.leaseMsSum, inFlight: this.inFlightSum },
+        this.filterPhases,
+      );
+    }
     this.samples = 0;
-    this.rttSum = 0;
+    this.leaseMsSum = 0;
+    this.leaseMsSquares = 0;
     this.inFlightSum = 0;
-    this.peakDemand = 0;
-    this.windowMinRtt = Number.POSITIVE_INFINITY;
-    const cut = this.cutThisWindow;
-    this.cutThisWindow = false;
-    if (cut) return false;
-    if (queued > this.beta) return this.set(this.limit - 1);
-    if (queued < this.alpha && demand >= this.limit) return this.set(this.limit + 1);
-    if (demand < this.limit / 2) return this.set(this.limit - 1);
-    return false;
+    this.cutThisPhase = false;
+    this.phaseStartedAt = now;
+    const before = this.estimate;
+    this.estimate = this.bandwidthDelay() ?? before;
+    // How far the estimate followed this phase's move away from where it started (1: all the way).
+    const distance = this.limit - this.from;
+    const followed = distance === 0 ? 0 : (this.estimate - before) / distance;
+    const probing = this.phase === PROBE_UP || this.phase === PROBE_DOWN;
+    if (probing && followed >= 1 / 4) {
+      // Up: the resource took the extra leases. Down: fewer leases gave the same throughput, they were
+      // queueing. Either way probe on from here, twice as far while it follows at least half the way.
+      if (followed >= 1 / 2) {
+        this.step = Math.min(this.phase === PROBE_UP ? MAX_UP_STEP : MAX_DOWN_STEP, 2 * this.step);
+      }
+      this.from = this.limit;
+    } else {
+      if (probing) this.step = this.probeGain;
+      if (this.phase === PROBE_UP) this.phase = PROBE_DOWN;
+      else if (this.phase === CYCLE_PHASES - 1 || (!probing && Math.abs(this.estimate - before) >= 1))
+        this.phase = PROBE_UP; // the cycle is over, or the resource changed while cruising
+      else this.phase++;
+      this.from = Math.max(1, Math.round(this.estimate));
+    }
+    return this.set(this.phaseLimit());
+  }
+
+  /**
+   * Best throughput times no-load lease time over the phases remembered. Phases run at the same limit
+   * are pooled first (one mean per limit). The no-load lease time is that of the lowest limit tried:
+   * the least loaded, and chosen by its limit, not by its noise (the shortest of several noisy means
+   * would be biased low by the noise itself).
+   */
+  private bandwidthDelay(): number | undefined {
+    const levels = new Map<number, { leaseMs: number; inFlight: number; samples: number }>();
+    for (const p of this.phases) {
+      const level = levels.get(p.limit);
+      if (level === undefined) levels.set(p.limit, { ...p });
+      else {
+        level.leaseMs += p.leaseMs;
+        level.inFlight += p.inFlight;
+        level.samples += p.samples;
+      }
+    }
+    let bestRate = 0;
+    let lowest = Number.POSITIVE_INFINITY;
+    let noLoadLeaseMs = 0;
+    for (const [limit, level] of levels) {
+      // Little's law: throughput = leases in flight / lease time.
+      bestRate = Math.max(bestRate, level.inFlight / level.leaseMs);
+      if (limit < lowest) [lowest, noLoadLeaseMs] = [limit, level.leaseMs / level.samples];
+    }
+    return bestRate > 0 ? bestRate * noLoadLeaseMs : undefined;
+  }
+
+  /** The relative standard error a phase needs: a fraction of the relative size of a probe step. */
+  private get precision(): number {
+    return PRECISION_PER_STEP * Math.max(this.probeGain, 1 / this.from);
+  }
+
+  /** The limit of the current phase: the estimate, or one probe step above or below where it starts. */
+  private phaseLimit(): number {
+    const from = this.from;
+    if (this.phase === PROBE_UP) return Math.max(from + 1, Math.round(from * (1 + this.step)));
+    if (this.phase === PROBE_DOWN) return Math.min(from - 1, Math.round(from * (1 - this.step)));
+    return from;
+  }
+
+  /** Multiplicative decrease; the estimate follows so the next phase does not undo it. */
+  private cut(): boolean {
+    this.estimate = Math.max(1, this.estimate * this.backoffRatio);
+    for (const p of this.phases) p.inFlight *= this.backoffRatio; // the throughput remembered, cut alike
+    return this.set(Math.floor(this.limit * this.backoffRatio));
   }
 
   private set(limit: number): boolean {
@@ -114,4 +229,17 @@ export class AdaptiveLimiter {
   private clamp(limit: number): number {
     return Math.max(Math.max(1, this.min), Math.min(this.max, limit));
   }
+}
+
+interface PhaseRecord {
+  limit: number;
+  samples: number;
+  leaseMs: number;
+  inFlight: number;
+}
+
+/** Appends to a bounded window, dropping the oldest. */
+function push<V>(window: V[], value: V, size: number): void {
+  window.push(value);
+  if (window.length > size) window.shift();
 }

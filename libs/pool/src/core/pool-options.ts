@@ -89,11 +89,8 @@ export function validatePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     else {
       check.integer('adaptive.initialLimit', a.initialLimit, 1);
       check.integer('adaptive.windowSamples', a.windowSamples, 1);
-      check.number('adaptive.alpha', a.alpha, 0);
-      check.number('adaptive.beta', a.beta, 0);
-      if (typeof a.alpha === 'number' && typeof a.beta === 'number' && a.alpha > a.beta) {
-        check.add('adaptive.alpha', 'must not exceed adaptive.beta');
-      }
+      check.number('adaptive.probeGain', a.probeGain, 0.01, 0.5);
+      check.integer('adaptive.filterPhases', a.filterPhases, 2);
       check.number('adaptive.backoffRatio', a.backoffRatio, 0.1, 0.99);
       check.number('adaptive.memoryHighWatermark', a.memoryHighWatermark, 0, 1);
       if (a.memoryProbe !== undefined && typeof a.memoryProbe !== 'function') {

@@ -564,9 +564,9 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   }
 
   private leaseEnded(lease: PoolLease<T>): void {
-    const leaseMs = Math.max(0, this.clock.now() - lease.acquiredAt);
-    this.events.emit('release', { leaseMs });
-    if (this.limiter?.sample(leaseMs, this.borrowed + 1, this.borrowed + this.queue.size)) this.applyLimit();
+    const now = this.clock.now();
+    this.events.emit('release', { leaseMs: Math.max(0, now - lease.acquiredAt) });
+    if (this.limiter?.sample(lease.acquiredAt, now, this.borrowed + 1)) this.applyLimit();
   }
 
   private applyLimit(): void {

@@ -15,12 +15,12 @@ export interface CreateRetryOptions {
 export interface AdaptiveOptions {
   /** Effective max at start (default `max(min, ceil(max / 2))`). */
   initialLimit?: number;
-  /** Lease samples per evaluation window (default 50). */
+  /** Leases measured per phase; each phase yields one throughput and one mean lease time (default 50). */
   windowSamples?: number;
-  /** Queued leases (Vegas estimate) below which the limit grows (default 2). */
-  alpha?: number;
-  /** Queued leases above which the limit shrinks (default 4); the gap to `alpha` is the hysteresis. */
-  beta?: number;
+  /** How far a probe phase moves the limit above and below the estimate, as a fraction (default 0.1). */
+  probeGain?: number;
+  /** Phases the max-throughput and min-lease-time filters remember: two cycles of eight (default 16). */
+  filterPhases?: number;
   /** Multiplier applied on timeouts and memory pressure (default 0.8). */
   backoffRatio?: number;
   /** Heap pressure in [0, 1]; defaults to `heapUsed / heap_size_limit` of this process. */
