@@ -12,10 +12,12 @@ export interface MaintenanceScheduler {
  * The app's `SchedulerRegistry` when it imports `ScheduleModule.forRoot()`, else `undefined`.
  * @nestjs/schedule is an optional peer: it is loaded here, at runtime, only if the app installed it.
  */
-export async function findMaintenanceScheduler(moduleRef: ModuleRef): Promise<MaintenanceScheduler | undefined> {
-  const schedule = await loadOptionalPeer<{ SchedulerRegistry: new (...args: never[]) => MaintenanceScheduler }>(
-    '@nestjs/schedule',
-  );
+export async function findMaintenanceScheduler(
+  moduleRef: ModuleRef,
+): Promise<MaintenanceScheduler | undefined> {
+  const schedule = await loadOptionalPeer<{
+    SchedulerRegistry: new (...args: never[]) => MaintenanceScheduler;
+  }>('@nestjs/schedule');
   if (!schedule) return undefined;
   try {
     return moduleRef.get(schedule.SchedulerRegistry, { strict: false });
