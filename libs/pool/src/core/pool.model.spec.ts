@@ -124,6 +124,7 @@ type Op =
   | { op: 'resize'; min: number; max: number }
   | { op: 'reset' }
   | { op: 'maintain' }
+  | { op: 'pressure'; high: boolean }
   | { op: 'drain'; deadline: number | undefined }
   | { op: 'close' };
 
@@ -169,6 +170,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.constant({ op: 'reset' as const }) },
   { weight: 3, arbitrary: fc.constant({ op: 'maintain' as const }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('pressure' as const), high: fc.boolean() }) },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -194,6 +196,8 @@ describe('Pool model', () => {
           keepalive: fc.boolean(),
           reset: fc.boolean(),
           maxUses: fc.constantFrom(0, 2),
+          // Adaptive sizing: tiny phases so the limit moves within a short run; memory pressure cuts it.
+          adaptive: fc.boolean(),
           validity: fc.array(fc.oneof(fc.boolean(), fc.constant('hang' as const)), {
             minLength: 1,
             maxLength: 5,
@@ -201,6 +205,7 @@ describe('Pool model', () => {
         }),
         async (script, ops, initialMax, config) => {
           let max = initialMax;
+          let pressure = 0;
           const factory = new ScriptedFactory(script, () => max, config.validity);
           if (config.reset) factory.reset = factory.failingReset;
           const pool = new Pool<Resource>(factory, {
@@ -216,6 +221,7 @@ describe('Pool model', () => {
             maintenanceIntervalMs: 70,
             idleTimeoutMs: 300,
             maxLifetimeMs: 1_000,
+            adaptive: config.adaptive && { windowSamples: 2, memoryProbe: () => pressure },
           });
           const failures: string[] = [];
           const waiters: WaiterModel[] = [];
@@ -329,6 +335,9 @@ describe('Pool model', () => {
                 maintains++;
                 void pool.maintain().then(() => maintainsSettled++);
                 break;
+              case 'pressure':
+                pressure = step.high ? 1 : 0;
+                break;
               case 'drain':
                 drains++;
                 void pool.drain({ deadline: step.deadline }).then(() => drainsSettled++);
@@ -366,7 +375,10 @@ describe('Pool model', () => {
             }
             if (stats.idle + stats.borrowed > stats.size) failures.push('idle + borrowed > size');
             if (stats.waiting > 0 && stats.idle > 0 && stats.borrowed < stats.effectiveMax) {
-              failures.push('a waiter waits while a resource sits idle');
+              failures.push('a waiter is queued while a resource is idle and there is room under the limit');
+            }
+            if (stats.effectiveMax > stats.max || stats.effectiveMax < 1) {
+              failures.push(`effective max ${stats.effectiveMax} outside [1, ${stats.max}]`);
             }
             failures.push(...factory.violations.splice(0));
             if (failures.length > 0) break;
