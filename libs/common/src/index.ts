@@ -6,3 +6,5 @@ export * from './core/clock.js';
 export * from './core/secret.js';
 export * from './core/option.errors.js';
 export * from './core/abort.js';
+export * from './core/optional-peer.js';
+export * from './core/optional-peer.errors.js';

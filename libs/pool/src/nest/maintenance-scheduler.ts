@@ -1,5 +1,5 @@
 import type { ModuleRef } from '@nestjs/core';
-import { loadOptionalPeer } from './optional-peer.js';
+import { loadOptionalPeer } from '@steward/common';
 
 /** The part of @nestjs/schedule's `SchedulerRegistry` a pool uses to register its maintenance interval. */
 export interface MaintenanceScheduler {

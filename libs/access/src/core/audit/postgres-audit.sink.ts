@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type pg from 'pg';
-import { OptionChecker, Secret } from '@steward/common';
+import { OptionChecker, Secret, requireOptionalPeer } from '@steward/common';
 import type { AuditEvent, AuditRecord } from '../interfaces/audit-event.interface.js';
 import type { AuditChainTail, AuditQueryable, TailingAuditSink } from './interfaces/audit-chain.interface.js';
 import { badTableName, postgresTarget } from './audit.messages.js';
@@ -49,12 +49,14 @@ export class PostgresAuditSink implements TailingAuditSink, AsyncDisposable {
           : options.connectionString!;
       // pg is an optional peer: loaded on the first query, only by apps that use this sink.
       const ownPool = () =>
-        (this.ownPool ??= import('pg').then(({ default: driver }) => {
-          const created = new driver.Pool({ connectionString, max: 2, idleTimeoutMillis: 10_000 });
-          // An idle client dying must not crash the process; the next query gets a fresh one.
-          created.on('error', () => undefined);
-          return created;
-        }));
+        (this.ownPool ??= requireOptionalPeer<typeof import('pg')>('pg', 'PostgresAuditSink').then(
+          ({ default: driver }) => {
+            const created = new driver.Pool({ connectionString, max: 2, idleTimeoutMillis: 10_000 });
+            // An idle client dying must not crash the process; the next query gets a fresh one.
+            created.on('error', () => undefined);
+            return created;
+          },
+        ));
       this.pool = { query: async (text, values) => (await ownPool()).query(text, values) };
     }
   }

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type pg from 'pg';
-import { OptionChecker, Secret } from '@steward/common';
+import { OptionChecker, Secret, requireOptionalPeer } from '@steward/common';
 import { ApiKeyConflictError, ApiKeyLimitError, ApiKeyNotFoundError } from './authn.errors.js';
 import { MAX_ACTIVE_KEYS_PER_CLIENT } from './in-memory-api-key.store.js';
 import type { ApiKeyRecord, ApiKeyStore } from './interfaces/api-key-store.interface.js';
@@ -110,12 +110,14 @@ export class PostgresApiKeyStore implements ApiKeyStore, AsyncDisposable {
       const connectionString = cs instanceof Secret ? cs.reveal() : cs;
       // pg is an optional peer: loaded on the first query, only by apps that use this store.
       const ownPool = () =>
-        (this.ownPool ??= import('pg').then(({ default: driver }) => {
-          const created = new driver.Pool({ connectionString, max: 4, idleTimeoutMillis: 10_000 });
-          // An idle client dying must not crash the process; the next query gets a fresh one.
-          created.on('error', () => undefined);
-          return created;
-        }));
+        (this.ownPool ??= requireOptionalPeer<typeof import('pg')>('pg', 'PostgresApiKeyStore').then(
+          ({ default: driver }) => {
+            const created = new driver.Pool({ connectionString, max: 4, idleTimeoutMillis: 10_000 });
+            // An idle client dying must not crash the process; the next query gets a fresh one.
+            created.on('error', () => undefined);
+            return created;
+          },
+        ));
       this.pool = { query: async (text, values) => (await ownPool()).query(text, values) };
     }
   }
