@@ -2,10 +2,14 @@ import pg from 'pg';
 import { inspect } from 'node:util';
 import { Secret } from '@steward/common';
 import {
+  AuditCheckpointSigner,
   AuditTrail,
   AuditWriteError,
+  FileAuditSink,
   PostgresAuditSink,
+  PostgresCheckpointAnchor,
   verifyAuditChain,
+  verifyAuditFile,
   type AuditEvent,
 } from '@steward/access';
 import { databaseUrl } from './services.js';
@@ -102,5 +106,55 @@ describe('PostgresAuditSink against PostgreSQL', () => {
     ].join('\n');
     expect(printed).not.toContain(password);
     expect(inspect(sink, { depth: 5 }) + JSON.stringify(sink)).not.toContain(password);
+  });
+});
+
+describe('PostgresCheckpointAnchor against PostgreSQL', () => {
+  const table = `steward_anchor_it_${process.pid}_${Date.now()}`;
+  let pool: pg.Pool;
+  beforeAll(() => {
+    pool = new pg.Pool({ connectionString: databaseUrl(), max: 2 });
+  });
+  afterAll(async () => {
+    await pool.query(`drop table if exists ${table}`);
+    await pool.end();
+  });
+
+  it('mirrors every checkpoint of a file trail and makes a restart on a cut file fail closed', async () => {
+    const { mkdtemp, readFile, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'steward-anchor-it-'));
+    try {
+      const path = join(dir, 'audit.jsonl');
+      const signer = new AuditCheckpointSigner('k1', new Secret('anchor-it-hmac-0123456789-0123456789'));
+      const anchor = new PostgresCheckpointAnchor({ pool, table });
+      const trail = new AuditTrail({
+        sinks: [new FileAuditSink({ path })],
+        checkpoints: { signer, everyRecords: 3, anchor },
+      });
+      for (let i = 0; i < 7; i++) await trail.recordDurable(event(i));
+      await trail.close();
+      const { rows } = await pool.query(`select seq from ${table} where sink = 'file' order by seq`);
+      expect(rows.map((r: { seq: string }) => Number(r.seq))).toEqual([2, 5, 6]);
+      const latest = await anchor.latest('file');
+      const keys = { k1: new Secret('anchor-it-hmac-0123456789-0123456789') };
+      expect(await verifyAuditFile(path, { keys, anchor: latest })).toMatchObject({
+        ok: true,
+        count: 7,
+      });
+
+      const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+      await writeFile(path, `${lines.slice(0, 4).join('\n')}\n`);
+      const restarted = new AuditTrail({
+        sinks: [new FileAuditSink({ path })],
+        checkpoints: { signer, anchor },
+      });
+      await expect(restarted.recordDurable(event(8))).rejects.toBeInstanceOf(AuditWriteError);
+      await restarted.close();
+      expect(await verifyAuditFile(path, { anchor: latest })).toMatchObject({ ok: false });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

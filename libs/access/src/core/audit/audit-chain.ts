@@ -7,6 +7,13 @@ import type {
   AuditChainVerification,
   AuditFileVerification,
 } from './interfaces/audit-chain.interface.js';
+import {
+  hasKeys,
+  isCheckpoint,
+  verifyCheckpoint,
+  type AuditCheckpoint,
+  type AuditCheckpointKeys,
+} from './audit-checkpoint.js';
 import { verify } from './audit.messages.js';
 import { canonicalJson } from './canonical-json.js';
 
@@ -69,11 +76,33 @@ export function verifyAuditChain(
   return { ok: true, count: index, ...(verifier.tail && { tail: verifier.tail }) };
 }
 
-/** Streams a JSONL audit file and names the first broken line (1-based). An empty last line is allowed. */
-export async function verifyAuditFile(path: string): Promise<AuditFileVerification> {
+/** Options of `verifyAuditFile`. */
+export interface AuditFileVerifyOptions {
+  /** Keys by key id to check checkpoint signatures with; without them signatures go unchecked (and said so). */
+  readonly keys?: AuditCheckpointKeys;
+  /** The last checkpoint an anchor holds for this file's sink: the file must contain it. */
+  readonly anchor?: AuditCheckpoint;
+}
+
+/**
+ * Streams a JSONL audit file and names the first broken line (1-based). Every line must be the
+ * canonical form of its value (a duplicate key, an added field or whitespace is a change); records
+ * must chain; checkpoints must seal the chain where they stand, link to the previous checkpoint, and
+ * carry a valid signature (when keys are given). Records after the last checkpoint are reported as
+ * unsealed: nothing shows whether more followed them. With the anchor's last checkpoint, a file cut
+ * before it is reported as truncated. An empty last line is allowed.
+ */
+export async function verifyAuditFile(
+  path: string,
+  options: AuditFileVerifyOptions = {},
+): Promise<AuditFileVerification> {
   const stream = createReadStream(path, { encoding: 'utf8' });
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   const verifier = new ChainVerifier(undefined);
+  const anchor = options.anchor;
+  let last: AuditCheckpoint | undefined;
+  let checkpoints = 0;
+  let anchorSeen = false;
   let line = 0;
   let pendingEmpty = 0;
   try {
@@ -84,20 +113,68 @@ export async function verifyAuditFile(path: string): Promise<AuditFileVerificati
         continue;
       }
       if (pendingEmpty) return { ok: false, line: pendingEmpty, reason: verify.emptyLine };
-      let record: unknown;
+      let value: unknown;
       try {
-        record = JSON.parse(text);
+        value = JSON.parse(text);
       } catch {
         return { ok: false, line, reason: verify.notJson };
       }
-      const reason = verifier.next(record);
+      // JSON.parse keeps the last of two equal keys and ignores what is not data: only the canonical
+      // form of the value is what the hash and the signature covered.
+      if (canonicalJson(value) !== text) return { ok: false, line, reason: verify.notCanonical };
+      if (isCheckpoint(value)) {
+        const reason = checkCheckpoint(value, verifier, last, options.keys);
+        if (reason !== undefined) return { ok: false, line, reason };
+        if (
+          anchor &&
+          value.checkpoint.sink === anchor.checkpoint.sink &&
+          value.checkpoint.seq === anchor.checkpoint.seq
+        ) {
+          if (value.sig !== anchor.sig) return { ok: false, line, reason: verify.anchorMismatch };
+          anchorSeen = true;
+        }
+        last = value;
+        checkpoints++;
+        continue;
+      }
+      if (!hasKeys(value, RECORD_KEYS)) return { ok: false, line, reason: verify.unexpectedFields };
+      const reason = verifier.next(value);
       if (reason !== undefined) return { ok: false, line, reason };
     }
   } finally {
     lines.close();
     stream.destroy();
   }
-  return { ok: true, count: verifier.count };
+  if (anchor && !anchorSeen) {
+    return { ok: false, line: line + 1, reason: verify.truncated(anchor.checkpoint.seq) };
+  }
+  const sealed = last ? last.checkpoint.seq + 1 : 0;
+  return {
+    ok: true,
+    count: verifier.count,
+    checkpoints,
+    unsealed: verifier.count - sealed,
+    signaturesChecked: options.keys !== undefined && checkpoints > 0,
+    ...(last && { lastCheckpoint: last.checkpoint }),
+  };
+}
+
+const RECORD_KEYS = ['event', 'hash', 'prevHash', 'seq'];
+
+/** Why a checkpoint line does not seal the chain where it stands, or undefined. */
+function checkCheckpoint(
+  value: AuditCheckpoint,
+  chain: ChainVerifier,
+  previous: AuditCheckpoint | undefined,
+  keys: AuditCheckpointKeys | undefined,
+): string | undefined {
+  const body = value.checkpoint;
+  const head = chain.tail ?? { seq: -1, hash: AUDIT_GENESIS_HASH };
+  if (body.seq !== head.seq || body.hash !== head.hash) return verify.checkpointMisplaced(body.seq, head.seq);
+  if (previous !== undefined && body.sink !== previous.checkpoint.sink) return verify.checkpointSink;
+  if (body.prev !== (previous?.sig ?? null)) return verify.checkpointUnlinked;
+  if (keys !== undefined && !verifyCheckpoint(value, keys)) return verify.badSignature(body.keyId);
+  return undefined;
 }
 
 class ChainVerifier {

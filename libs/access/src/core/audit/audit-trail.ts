@@ -1,15 +1,21 @@
 import { AsyncResource } from 'node:async_hooks';
 import { OptionChecker } from '@steward/common';
 import type { AuditEvent, AuditSink } from '../interfaces/audit-event.interface.js';
-import type { AuditChainTail, TailingAuditSink } from './interfaces/audit-chain.interface.js';
+import type {
+  AuditChainTail,
+  CheckpointingAuditSink,
+  TailingAuditSink,
+} from './interfaces/audit-chain.interface.js';
+import type { AuditCheckpointAnchor } from './checkpoint-anchor.js';
+import type { AuditCheckpointSigner } from './audit-checkpoint.js';
 import type {
   AuditTrailEvents,
   AuditTrailOptions,
   AuditTrailStats,
 } from './interfaces/audit-trail-options.interface.js';
 import { chainAuditEvents } from './audit-chain.js';
-import { AuditWriteError } from './audit.errors.js';
-import { auditOptionsSubject, queueFull, trailClosed, writeTimedOut } from './audit.messages.js';
+import { AuditChainError, AuditWriteError } from './audit.errors.js';
+import { anchorAhead, auditOptionsSubject, queueFull, trailClosed, writeTimedOut } from './audit.messages.js';
 import { sanitizeAuditEvent } from './audit-sanitizer.js';
 
 /** An event as callers hand it in; `time` defaults to now (as does an unparseable one). */
@@ -27,6 +33,12 @@ interface SinkState {
   tail: AuditChainTail | undefined | null;
   written: number;
   failed: number;
+  /** The sink stores checkpoints (and the trail signs them). */
+  readonly checkpointing: boolean;
+  /** The last sealed seq (-1: none), its signature, and when it was sealed (ms). */
+  sealed: number;
+  sig: string | null;
+  sealedAt: number;
 }
 
 type Listener<K extends keyof AuditTrailEvents> = (payload: AuditTrailEvents[K]) => void;
@@ -45,6 +57,12 @@ export class AuditTrail {
   private readonly maxFieldLength: number;
   private readonly maxEventLength: number;
   private readonly now: () => number;
+  private readonly signer?: AuditCheckpointSigner;
+  private readonly anchor?: AuditCheckpointAnchor;
+  private readonly checkpointEvery: number;
+  private readonly checkpointMs: number;
+  private checkpointTimer: ReturnType<typeof setInterval> | undefined;
+  private sealDue = false;
   private readonly listeners: { [K in keyof AuditTrailEvents]: Set<Listener<K>> } = {
     written: new Set(),
     failed: new Set(),
@@ -92,9 +110,35 @@ export class AuditTrail {
     checker.integer('maxEventLength', options?.maxEventLength, 256, 1_048_576);
     if (options?.now !== undefined && typeof options.now !== 'function')
       checker.add('now', 'must be a function');
+    const checkpoints = options?.checkpoints;
+    if (checkpoints !== undefined) {
+      if (typeof checkpoints?.signer?.sign !== 'function') {
+        checker.add('checkpoints.signer', 'must be an AuditCheckpointSigner');
+      }
+      checker.integer('checkpoints.everyRecords', checkpoints?.everyRecords, 1, 10_000_000);
+      checker.integer('checkpoints.everyMs', checkpoints?.everyMs, 100, 86_400_000);
+      if (checkpoints?.anchor !== undefined && typeof checkpoints.anchor?.latest !== 'function') {
+        checker.add('checkpoints.anchor', 'must be an AuditCheckpointAnchor { store(), latest() }');
+      }
+    }
     checker.throwIfAny();
 
-    this.sinks = options.sinks.map((sink) => ({ sink, tail: null, written: 0, failed: 0 }));
+    this.signer = checkpoints?.signer;
+    this.anchor = checkpoints?.anchor;
+    this.checkpointEvery = checkpoints?.everyRecords ?? 1_000;
+    this.checkpointMs = checkpoints?.everyMs ?? 60_000;
+    this.sinks = options.sinks.map((sink) => ({
+      sink,
+      tail: null,
+      written: 0,
+      failed: 0,
+      checkpointing:
+        this.signer !== undefined &&
+        typeof (sink as Partial<CheckpointingAuditSink>).writeCheckpoint === 'function',
+      sealed: -1,
+      sig: null,
+      sealedAt: 0,
+    }));
     this.queueSize = options.queueSize ?? 10_000;
     this.batchSize = options.batchSize ?? 100;
     this.flushIntervalMs = options.flushIntervalMs ?? 1_000;
@@ -102,6 +146,14 @@ export class AuditTrail {
     this.maxFieldLength = options.maxFieldLength ?? 512;
     this.maxEventLength = options.maxEventLength ?? 4_096;
     this.now = options.now ?? Date.now;
+    if (this.sinks.some((s) => s.checkpointing)) {
+      // Seals what was written since the last checkpoint, also while no new event arrives.
+      this.checkpointTimer = setInterval(() => {
+        this.sealDue = true;
+        void this.startPump(true);
+      }, this.checkpointMs);
+      this.checkpointTimer.unref?.();
+    }
   }
 
   /** Queues an event (sanitized now, so later changes to the object do not leak in). Drops and counts it when the queue is full. */
@@ -151,6 +203,11 @@ export class AuditTrail {
       const budget = setTimeout(() => this.abandonQueue(), this.writeTimeoutMs);
       try {
         await this.flush();
+        // A cleanly closed sink ends with a checkpoint sealing everything it holds.
+        if (this.checkpointTimer !== undefined) clearInterval(this.checkpointTimer);
+        for (const state of this.sinks) {
+          if (state.checkpointing && state.tail && state.tail.seq > state.sealed) await this.seal(state);
+        }
       } finally {
         clearTimeout(budget);
       }
@@ -248,10 +305,10 @@ export class AuditTrail {
     this.timer = undefined;
   }
 
-  private startPump(): Promise<void> {
+  private startPump(seal = false): Promise<void> {
     this.clearTimer();
     if (this.pumping) return this.pumping;
-    if (this.queued === 0) return Promise.resolve();
+    if (this.queued === 0 && !seal) return Promise.resolve();
     this.pumping = this.pump();
     return this.pumping;
   }
@@ -261,6 +318,12 @@ export class AuditTrail {
     await Promise.resolve();
     try {
       while (this.queued > 0) await this.writeBatch();
+      if (this.sealDue) {
+        this.sealDue = false;
+        for (const state of this.sinks) {
+          if (state.checkpointing && state.tail && state.tail.seq > state.sealed) await this.seal(state);
+        }
+      }
     } finally {
       // Cleared in the same tick that saw the queue empty: an event queued right after starts a new pump.
       this.pumping = undefined;
@@ -304,12 +367,19 @@ export class AuditTrail {
     try {
       if (state.tail === null) {
         const tailing = sink as Partial<TailingAuditSink>;
-        state.tail =
+        const found =
           typeof tailing.tail === 'function' ? await this.bounded(sink.name, tailing.tail()) : undefined;
+        if (state.checkpointing) await this.checkAnchor(state, found);
+        state.sealed = found?.checkpoint?.seq ?? -1;
+        state.sig = found?.checkpoint?.sig ?? null;
+        state.sealedAt = this.now();
+        state.tail = found;
       }
       const { records, tail } = chainAuditEvents(events, state.tail);
       await this.bounded(sink.name, sink.write(records));
       state.tail = tail;
+      if (state.checkpointing && tail && tail.seq - state.sealed >= this.checkpointEvery)
+        await this.seal(state);
       state.written += records.length;
       this.writtenCount += records.length;
       this.emit('written', { sink: sink.name, count: records.length });
@@ -322,6 +392,55 @@ export class AuditTrail {
       const error = cause instanceof Error ? cause : new Error(String(cause));
       this.emit('failed', { sink: sink.name, count: events.length, error });
       return { sink: sink.name, error };
+    }
+  }
+
+  /** Signs a checkpoint sealing the sink's chain where it ends, stores it in the sink, then in the anchor. */
+  private async seal(state: SinkState): Promise<void> {
+    const tail = state.tail;
+    if (!tail || !this.signer) return;
+    const sink = state.sink as CheckpointingAuditSink;
+    const checkpoint = this.signer.sign({
+      sink: sink.name,
+      seq: tail.seq,
+      count: tail.seq + 1,
+      hash: tail.hash,
+      time: new Date(this.now()).toISOString(),
+      prev: state.sig,
+    });
+    try {
+      await this.bounded(sink.name, sink.writeCheckpoint(checkpoint));
+    } catch (cause) {
+      state.tail = null; // read the sink again before the next write
+      const error = cause instanceof Error ? cause : new Error(String(cause));
+      this.emit('failed', { sink: sink.name, count: 0, error });
+      return;
+    }
+    state.sealed = tail.seq;
+    state.sig = checkpoint.sig;
+    state.sealedAt = this.now();
+    if (!this.anchor) return;
+    try {
+      await this.bounded(this.anchor.name, this.anchor.store(checkpoint));
+    } catch (cause) {
+      // The checkpoint is in the sink; a missing anchor copy only weakens the truncation check.
+      const error = cause instanceof Error ? cause : new Error(String(cause));
+      this.emit('failed', { sink: this.anchor.name, count: 0, error });
+    }
+  }
+
+  /**
+   * Refuses to continue a sink whose stored chain ends before the anchor's last checkpoint for it (a
+   * shortened or replaced file): writing on would hide the removal. Fails closed until an operator looks.
+   */
+  private async checkAnchor(state: SinkState, found: AuditChainTail | undefined): Promise<void> {
+    if (!this.anchor) return;
+    const latest = await this.bounded(this.anchor.name, this.anchor.latest(state.sink.name));
+    if (!latest) return;
+    const own = found?.checkpoint;
+    const sealed = latest.checkpoint.seq;
+    if (own === undefined || own.seq < sealed || (own.seq === sealed && own.sig !== latest.sig)) {
+      throw new AuditChainError(anchorAhead(state.sink.name, sealed, found?.seq ?? -1));
     }
   }
 

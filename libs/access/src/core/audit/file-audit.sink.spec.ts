@@ -33,7 +33,7 @@ describe('FileAuditSink', () => {
     const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
     expect(lines.map((l) => JSON.parse(l).event.principal)).toEqual(['admin-0', 'admin-1']);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
-    expect(await verifyAuditFile(path)).toEqual({ ok: true, count: 2 });
+    expect(await verifyAuditFile(path)).toMatchObject({ ok: true, count: 2 });
   });
 
   it('continues the chain from the last line after a restart', async () => {
@@ -44,7 +44,7 @@ describe('FileAuditSink', () => {
       await trail.recordDurable(event(run * 2 + 1));
       await trail.close();
     }
-    expect(await verifyAuditFile(path)).toEqual({ ok: true, count: 6 });
+    expect(await verifyAuditFile(path)).toMatchObject({ ok: true, count: 6 });
     const sink = new FileAuditSink({ path });
     expect(await sink.tail()).toMatchObject({ seq: 5 });
     await sink.close();
@@ -57,7 +57,7 @@ describe('FileAuditSink', () => {
     await expect(sink.write(chainAuditEvents([event(1)], undefined).records)).rejects.toMatchObject({
       code: 'ACCESS_AUDIT_WRITE_FAILED',
     });
-    expect(await verifyAuditFile(path)).toEqual({ ok: true, count: 1 });
+    expect(await verifyAuditFile(path)).toMatchObject({ ok: true, count: 1 });
   });
 
   it('fails closed on a torn or edited last line instead of extending a broken chain', async () => {

@@ -1,7 +1,9 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { AuditRecord } from '../interfaces/audit-event.interface.js';
-import type { AuditChainTail, TailingAuditSink } from './interfaces/audit-chain.interface.js';
+import type { AuditChainTail, CheckpointingAuditSink } from './interfaces/audit-chain.interface.js';
 import { AUDIT_GENESIS_HASH, auditRecordLine, verifyAuditChain } from './audit-chain.js';
+import { isCheckpoint, type AuditCheckpoint } from './audit-checkpoint.js';
+import { canonicalJson } from './canonical-json.js';
 import { AuditChainError, AuditWriteError } from './audit.errors.js';
 import { chainForked, fileTailUnreadable } from './audit.messages.js';
 
@@ -17,13 +19,16 @@ export interface FileAuditSinkOptions {
 
 const TAIL_CHUNK = 64 * 1024;
 const MAX_LINE = 4 * 1024 * 1024;
+// How far back a restart looks for the last checkpoint (checkpoints come every N records or T seconds).
+const MAX_CHECKPOINT_SCAN = 64 * 1024 * 1024;
 
 /**
- * Append-only JSONL audit file: opened with `'a'`, one canonical record per line. On open it reads
- * the last line so a restarted process continues the same chain; a torn or foreign last line stops
- * it (fail closed) until an operator checks the file with `steward-audit verify`.
+ * Append-only JSONL audit file: opened with `'a'`, one canonical record per line, and the trail's
+ * signed checkpoints in line. On open it reads the end of the file so a restarted process continues
+ * the same chain and links its next checkpoint to the last one; a torn or foreign last line stops it
+ * (fail closed) until an operator checks the file with `steward-audit verify`.
  */
-export class FileAuditSink implements TailingAuditSink, AsyncDisposable {
+export class FileAuditSink implements CheckpointingAuditSink, AsyncDisposable {
   /** The sink's name in stats, events and metrics. */
   readonly name: string;
   private handle: FileHandle | undefined;
@@ -58,7 +63,22 @@ export class FileAuditSink implements TailingAuditSink, AsyncDisposable {
       await handle.appendFile(records.map((r) => `${auditRecordLine(r)}\n`).join(''), 'utf8');
       if (this.options.sync !== false) await handle.datasync();
       const last = records[records.length - 1]!;
-      this.last = { seq: last.seq, hash: last.hash };
+      const checkpoint = this.last?.checkpoint;
+      this.last = { seq: last.seq, hash: last.hash, ...(checkpoint && { checkpoint }) };
+    });
+  }
+
+  /** Appends a signed checkpoint; it must seal the chain where the file ends. */
+  writeCheckpoint(checkpoint: AuditCheckpoint): Promise<void> {
+    return this.serial(async () => {
+      const handle = await this.ensureOpen();
+      const head = this.last ?? { seq: -1, hash: AUDIT_GENESIS_HASH };
+      if (checkpoint.checkpoint.seq !== head.seq || checkpoint.checkpoint.hash !== head.hash) {
+        throw new AuditWriteError([this.name], chainForked(this.name));
+      }
+      await handle.appendFile(`${canonicalJson(checkpoint)}\n`, 'utf8');
+      if (this.options.sync !== false) await handle.datasync();
+      this.last = { seq: head.seq, hash: head.hash, checkpoint: { seq: head.seq, sig: checkpoint.sig } };
     });
   }
 
@@ -108,36 +128,60 @@ export class FileAuditSink implements TailingAuditSink, AsyncDisposable {
   }
 }
 
-/** Reads the file's last line backwards in chunks and returns its chain position. */
+/** The file's lines from the last one backwards, read in chunks; at most `maxBytes` are read. */
+async function* linesBackwards(handle: FileHandle, size: number, maxBytes: number): AsyncGenerator<string> {
+  let end = size;
+  let carry = Buffer.alloc(0);
+  while (end > 0 && size - end < maxBytes) {
+    const from = Math.max(0, end - TAIL_CHUNK);
+    const chunk = Buffer.alloc(end - from);
+    await handle.read(chunk, 0, chunk.length, from);
+    let buffer = Buffer.concat([chunk, carry]);
+    end = from;
+    let newline = buffer.lastIndexOf(0x0a);
+    while (newline >= 0) {
+      yield buffer.subarray(newline + 1).toString('utf8');
+      buffer = buffer.subarray(0, newline);
+      newline = buffer.lastIndexOf(0x0a);
+    }
+    if (buffer.length > MAX_LINE) return;
+    carry = buffer;
+  }
+  if (end === 0 && carry.length > 0) yield carry.toString('utf8');
+}
+
+/**
+ * The file's chain position from its last line (a record, or a checkpoint sealing the chain there),
+ * and its last checkpoint, looked for up to MAX_CHECKPOINT_SCAN bytes back.
+ */
 async function readTail(handle: FileHandle, path: string): Promise<AuditChainTail | undefined> {
   const { size } = await handle.stat();
   if (size === 0) return undefined;
   const last = Buffer.alloc(1);
   await handle.read(last, 0, 1, size - 1);
   if (last[0] !== 0x0a) throw new AuditChainError(fileTailUnreadable(path, 'is incomplete (no newline)'));
-  const end = size - 1; // exclude the final newline
-  let start = end;
-  const chunks: Buffer[] = [];
-  while (start > 0 && end - start < MAX_LINE) {
-    const from = Math.max(0, start - TAIL_CHUNK);
-    const chunk = Buffer.alloc(start - from);
-    await handle.read(chunk, 0, chunk.length, from);
-    const newline = chunk.lastIndexOf(0x0a);
-    if (newline >= 0) {
-      chunks.unshift(chunk.subarray(newline + 1));
-      start = from + newline + 1;
-      break;
+  let head: AuditChainTail | undefined;
+  for await (const line of linesBackwards(handle, size - 1, MAX_CHECKPOINT_SCAN)) {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      if (head === undefined) throw new AuditChainError(fileTailUnreadable(path, 'is not JSON'));
+      continue;
     }
-    chunks.unshift(chunk);
-    start = from;
+    if (isCheckpoint(value)) {
+      const { seq, hash } = value.checkpoint;
+      const checkpoint = { seq, sig: value.sig };
+      // A checkpoint as the last line seals the chain where it ends.
+      return head === undefined ? { seq, hash, checkpoint } : { ...head, checkpoint };
+    }
+    if (head === undefined) head = recordTail(value, path);
   }
-  const line = Buffer.concat(chunks).toString('utf8');
-  let record: unknown;
-  try {
-    record = JSON.parse(line);
-  } catch {
-    throw new AuditChainError(fileTailUnreadable(path, 'is not JSON'));
-  }
+  if (head === undefined) throw new AuditChainError(fileTailUnreadable(path, 'is not a valid audit record'));
+  return head;
+}
+
+function recordTail(record: unknown, path: string): AuditChainTail {
   const r = record as Partial<AuditRecord>;
   const check = verifyAuditChain([record], { after: { seq: (r.seq ?? 0) - 1, hash: r.prevHash ?? '' } });
   if (!check.ok || !check.tail)

@@ -13,8 +13,21 @@ export {
   chainAuditEvents,
   verifyAuditChain,
   verifyAuditFile,
+  type AuditFileVerifyOptions,
 } from './audit-chain.js';
 export { AuditTrail, type AuditEventInput } from './audit-trail.js';
+export {
+  AuditCheckpointSigner,
+  verifyCheckpoint,
+  type AuditCheckpoint,
+  type AuditCheckpointBody,
+  type AuditCheckpointKeys,
+} from './audit-checkpoint.js';
+export {
+  FileCheckpointAnchor,
+  PostgresCheckpointAnchor,
+  type AuditCheckpointAnchor,
+} from './checkpoint-anchor.js';
 export { AuditWriteError, AuditChainError } from './audit.errors.js';
 export {
   LoggerAuditSink,

@@ -1,4 +1,17 @@
 import type { AuditSink } from '../../interfaces/audit-event.interface.js';
+import type { AuditCheckpointSigner } from '../audit-checkpoint.js';
+import type { AuditCheckpointAnchor } from '../checkpoint-anchor.js';
+
+/** Signed checkpoints (see `AuditCheckpointSigner`), for the sinks that store them (`FileAuditSink`). */
+export interface AuditCheckpointOptions {
+  readonly signer: AuditCheckpointSigner;
+  /** A checkpoint after this many records of a sink (default 1 000). */
+  readonly everyRecords?: number;
+  /** And at least this often while records arrive (default 60 000 ms); always one at close. */
+  readonly everyMs?: number;
+  /** Where every checkpoint is mirrored (e.g. `PostgresCheckpointAnchor`); a sink cut before it is refused. */
+  readonly anchor?: AuditCheckpointAnchor;
+}
 
 /** Options of `new AuditTrail(...)`. */
 export interface AuditTrailOptions {
@@ -21,6 +34,8 @@ export interface AuditTrailOptions {
   readonly maxEventLength?: number;
   /** Wall-clock time in epoch ms, used for events recorded without `time` (default `Date.now`). */
   readonly now?: () => number;
+  /** Signed checkpoints every N records or T ms and at close, mirrored to an anchor. */
+  readonly checkpoints?: AuditCheckpointOptions;
 }
 
 /** Counters of an audit trail; `written` and `failed` count records per sink write, summed over sinks. */
