@@ -50,9 +50,10 @@ export class LifecycleStopError extends StewardError {
   constructor(readonly errors: readonly UnitStopError[]) {
     super(
       'LIFECYCLE_STOP_FAILED',
+      // Each unit with its reason, so the one log line says what hung and why.
       lifecycleMessages.stopAggregate(
         errors.length,
-        errors.map((e) => e.unit),
+        errors.map((e) => e.message),
       ),
       { cause: errors[0]?.cause },
     );

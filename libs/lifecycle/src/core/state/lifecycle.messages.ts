@@ -7,8 +7,8 @@ export const lifecycleMessages = {
   stopTimeout: (unit: string, ms: number) => `unit '${unit}' did not stop within ${ms} ms`,
   stopDeadline: (unit: string, ms: number) => `unit '${unit}' was cut off by the ${ms} ms stop deadline`,
   stopFailed: (unit: string, cause: string) => `unit '${unit}' failed to stop: ${cause}`,
-  stopAggregate: (count: number, units: readonly string[]) =>
-    `${count} unit${count === 1 ? '' : 's'} failed to stop: ${units.join(', ')}`,
+  stopAggregate: (count: number, causes: readonly string[]) =>
+    `${count} unit${count === 1 ? '' : 's'} failed to stop: ${causes.join('; ')}`,
   startAborted: (reason: string) => `start aborted: ${reason}`,
   duplicateUnit: (unit: string) => `a unit named '${unit}' is already registered`,
   unknownDependency: (unit: string, dependency: string) =>
