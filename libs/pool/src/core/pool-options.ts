@@ -62,13 +62,13 @@ export function validatePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   check.integer('createTimeoutMs', o.createTimeoutMs, 1, MS);
   check.integer('validateTimeoutMs', o.validateTimeoutMs, 1, MS);
   check.integer('destroyTimeoutMs', o.destroyTimeoutMs, 1, MS);
-  check.integer('idleTimeoutMs', o.idleTimeoutMs, 0);
+  check.integer('idleTimeoutMs', o.idleTimeoutMs, 0, MS);
   check.integer('maxLifetimeMs', o.maxLifetimeMs, 0);
   check.number('lifetimeJitter', o.lifetimeJitter, 0, 1);
   check.integer('maxUses', o.maxUses, 0);
-  check.integer('keepaliveIntervalMs', o.keepaliveIntervalMs, 0);
+  check.integer('keepaliveIntervalMs', o.keepaliveIntervalMs, 0, MS);
   boolean(check, 'validateOnBorrow', o.validateOnBorrow);
-  check.integer('validateSkipWindowMs', o.validateSkipWindowMs, 0);
+  check.integer('validateSkipWindowMs', o.validateSkipWindowMs, 0, MS);
   if (o.maxWaiting !== Number.POSITIVE_INFINITY) check.integer('maxWaiting', o.maxWaiting, 0);
   check.oneOf('idleOrder', o.idleOrder, ['lifo', 'fifo']);
   if (o.createRetry !== undefined) {
