@@ -41,8 +41,8 @@ describe('demo POST /hash through the worker-process pool (e2e)', () => {
     expect(JSON.stringify(a.body)).not.toContain('hunter2');
 
     const ready = await http.get('/health/ready').expect(200);
-    expect(ready.body.details['pool:hash']).toMatchObject({ status: 'up', stats: { name: 'hash' } });
-    expect(ready.body.details['pool:hash'].stats.size).toBeGreaterThanOrEqual(1);
+    // Readiness is public: it says up and why not, the figures stay behind the guarded admin routes.
+    expect(ready.body.details['pool:hash']).toEqual({ status: 'up' });
   });
 
   it('rejects bad bodies with a 400', async () => {

@@ -82,7 +82,13 @@ describe('demo (e2e)', () => {
       .set('content-type', 'application/json')
       .send('hunter2-must-not-echo')
       .expect(400);
-    expect(response.body.message).toBe(MALFORMED_BODY_MESSAGE);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toEqual({
+      type: 'about:blank',
+      title: 'Bad Request',
+      status: 400,
+      detail: MALFORMED_BODY_MESSAGE,
+    });
     expect(response.text).not.toContain('hunter2');
   });
 
