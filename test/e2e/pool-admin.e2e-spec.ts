@@ -2,9 +2,19 @@ import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import request from 'supertest';
-import { AccessService } from '@steward/access';
+import {
+  AccessModule,
+  AccessService,
+  ApiKeyAuthenticator,
+  AuditTrail,
+  InMemoryApiKeyStore,
+  mintApiKey,
+  type AuditRecord,
+  type AuditSink,
+} from '@steward/access';
+import { Secret } from '@steward/common';
 import { getPoolToken, Pool, PoolHealthIndicator, PoolModule, type ResourceFactory } from '@steward/pool';
-import { PoolAdminController } from '@steward/pool/admin';
+import { POOL_ADMIN_ACTIONS, PoolAdminController } from '@steward/pool/admin';
 
 const factory = (): ResourceFactory<{ id: number }> => {
   let next = 0;
@@ -110,5 +120,61 @@ describe('PoolAdminController (e2e)', () => {
     await pool.close();
     const reply = await http.post('/admin/pools/cache/reset').expect(409);
     expect(reply.body.message).toBe('pool is closed: nothing to reset (resume it first)');
+  });
+});
+
+describe('PoolAdminController behind the access guard (e2e)', () => {
+  /** Keeps every audit record. */
+  class CapturingSink implements AuditSink {
+    readonly name = 'capture';
+    readonly records: AuditRecord[] = [];
+    async write(records: readonly AuditRecord[]): Promise<void> {
+      this.records.push(...records);
+    }
+  }
+
+  it('issue 12 finding 9: a reset on a closed pool is audited as failed (409), not as completed', async () => {
+    const pepper = new Secret('p'.repeat(32), { minLength: 32 });
+    const store = new InMemoryApiKeyStore();
+    const admin = mintApiKey({ pepper, clientId: 'ops', roles: ['admin'] });
+    store.add(admin.record);
+    const sink = new CapturingSink();
+    const trail = new AuditTrail({ sinks: [sink], flushIntervalMs: 5 });
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AccessModule.forRoot({
+          authenticators: [new ApiKeyAuthenticator({ pepper, store })],
+          policy: {
+            actions: [...POOL_ADMIN_ACTIONS],
+            resourceTypes: ['pool'],
+            policies: [
+              { id: 'admins', effect: 'permit', principal: { roles: ['admin'] }, actions: ['pool:*'] },
+            ],
+          },
+          audit: trail,
+        }),
+        PoolModule.forRoot({ name: 'db', factory: factory(), min: 1 }),
+      ],
+      controllers: [PoolAdminController],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      const http = request(app.getHttpServer());
+      await app.get<Pool<unknown>>(getPoolToken('db')).close();
+      await http.post('/admin/pools/db/reset').set('x-api-key', admin.key).expect(409);
+      // Privileged events are stored durably before the answer goes out.
+      const phases = sink.records
+        .map((r) => r.event as { type?: string; action?: string; phase?: string; status?: number })
+        .filter((e) => e.type === 'privileged' && e.action === 'pool:reset')
+        .map((e) => [e.phase, e.status]);
+      expect(phases).toEqual([
+        ['requested', undefined],
+        ['failed', 409],
+      ]);
+    } finally {
+      await app.close();
+      await trail.close();
+    }
   });
 });
