@@ -49,7 +49,7 @@ export class PostgresAuditSink implements TailingAuditSink, AsyncDisposable {
           : options.connectionString!;
       // pg is an optional peer: loaded on the first query, only by apps that use this sink.
       const ownPool = () =>
-        (this.ownPool ??= requireOptionalPeer<typeof import('pg')>('pg', 'PostgresAuditSink').then(
+        (this.ownPool ??= requireOptionalPeer<{ default: typeof pg }>('pg', 'PostgresAuditSink').then(
           ({ default: driver }) => {
             const created = new driver.Pool({ connectionString, max: 2, idleTimeoutMillis: 10_000 });
             // An idle client dying must not crash the process; the next query gets a fresh one.

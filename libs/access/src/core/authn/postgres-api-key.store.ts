@@ -110,7 +110,7 @@ export class PostgresApiKeyStore implements ApiKeyStore, AsyncDisposable {
       const connectionString = cs instanceof Secret ? cs.reveal() : cs;
       // pg is an optional peer: loaded on the first query, only by apps that use this store.
       const ownPool = () =>
-        (this.ownPool ??= requireOptionalPeer<typeof import('pg')>('pg', 'PostgresApiKeyStore').then(
+        (this.ownPool ??= requireOptionalPeer<{ default: typeof pg }>('pg', 'PostgresApiKeyStore').then(
           ({ default: driver }) => {
             const created = new driver.Pool({ connectionString, max: 4, idleTimeoutMillis: 10_000 });
             // An idle client dying must not crash the process; the next query gets a fresh one.
