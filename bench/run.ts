@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   'pool-waiters': () => import('./pool-waiters.bench.js'),
   'pool-resize': () => import('./pool-resize.bench.js'),
   adaptive: () => import('./adaptive.bench.js'),
+  'pool-pg-adaptive': () => import('./pool-pg-adaptive.bench.js'),
   'pg-pool': () => import('./pg-pool.bench.js'),
   'access-policy': () => import('./access-policy.bench.js'),
   http: () => import('./http.bench.js'),
