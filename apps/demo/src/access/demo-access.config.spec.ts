@@ -38,7 +38,10 @@ describe('demoAccessConfig', () => {
       const keys = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
       expect(Object.keys(keys).sort()).toEqual(['admin', 'metrics', 'reader']);
       const result = await authenticate(config.options.authenticators[0]!, keys.admin!);
-      expect(result).toMatchObject({ kind: 'success', principal: { id: 'client:dev-admin', roles: ['admin'] } });
+      expect(result).toMatchObject({
+        kind: 'success',
+        principal: { id: 'client:dev-admin', roles: ['admin'] },
+      });
     } finally {
       await close(config);
     }

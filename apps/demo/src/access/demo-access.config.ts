@@ -8,11 +8,13 @@ import {
   AuditTrail,
   FileAuditSink,
   InMemoryApiKeyStore,
+  PostgresApiKeyStore,
   LoggerAuditSink,
   mintApiKey,
   PolicyEngine,
   type AccessModuleOptions,
   type ApiKeyRecord,
+  type ApiKeyStore,
   type Authenticator,
   type AuditSink,
   type PolicyDefinition,
@@ -33,12 +35,58 @@ export const DEMO_ACCESS_ENV = {
   jwtSecret: 'STEWARD_JWT_SECRET',
   auditFile: 'STEWARD_AUDIT_FILE',
   policyFile: 'STEWARD_POLICY_FILE',
+  databaseUrl: 'DATABASE_URL',
+  keysTable: 'STEWARD_API_KEYS_TABLE',
 } as const;
 
 /** The options plus, in development mode, where the generated keys were written. */
 export interface DemoAccessConfig {
   readonly options: AccessModuleOptions;
   readonly devKeysFile?: string;
+  /** With DATABASE_URL: creates the key table and stores the configured (or development) keys in it. */
+  readonly prepare?: () => Promise<void>;
+  /** Releases what the configuration opened (the key store's connections). */
+  readonly close?: () => Promise<void>;
+}
+
+/**
+ * Where the keys live: with DATABASE_URL the PostgreSQL key store (revocations reach every replica
+ * within its 5 s cache), seeded with the configured records; otherwise memory.
+ */
+interface KeyPlacement {
+  store: ApiKeyStore;
+  prepare?: () => Promise<void>;
+  close?: () => Promise<void>;
+}
+
+function placeKeys(
+  env: NodeJS.ProcessEnv,
+  records: readonly ApiKeyRecord[],
+  development: boolean,
+): KeyPlacement {
+  const url = env[DEMO_ACCESS_ENV.databaseUrl];
+  if (!url) return { store: new InMemoryApiKeyStore(records) };
+  const store = new PostgresApiKeyStore({
+    connectionString: new Secret(url),
+    table: env[DEMO_ACCESS_ENV.keysTable] ?? 'steward_api_keys',
+  });
+  return {
+    store,
+    close: () => store.close(),
+    prepare: async () => {
+      await store.ensureTable();
+      for (const record of records) {
+        if (development) {
+          // Keys of earlier development runs (another pepper) go first: revoked, not deleted.
+          for (const old of await store.list({ clientId: record.clientId })) {
+            if (old.label === 'development' && old.revokedAt === undefined) await store.revoke(old.keyId);
+          }
+        }
+        // The configured records are the operator's: stored as given, beside keys minted with the CLI.
+        await store.add(record, { ignoreLimit: true });
+      }
+    },
+  };
 }
 
 /**
@@ -55,6 +103,7 @@ export function demoAccessConfig(env: NodeJS.ProcessEnv = process.env): DemoAcce
   const authenticators: Authenticator[] = [];
   let devKeysFile: string | undefined;
 
+  let placement: KeyPlacement | undefined;
   const before = issues.length;
   const keys = loadKeys(env, issues);
   // Keys that are there but unreadable were reported by loadKeys: not also "missing".
@@ -65,9 +114,10 @@ export function demoAccessConfig(env: NodeJS.ProcessEnv = process.env): DemoAcce
         minLength: 32,
         name: DEMO_ACCESS_ENV.pepper,
       });
-      if (keys)
-        authenticators.push(new ApiKeyAuthenticator({ pepper, store: new InMemoryApiKeyStore(keys) }));
-      else if (!keysReported)
+      if (keys) {
+        placement = placeKeys(env, keys, false);
+        authenticators.push(new ApiKeyAuthenticator({ pepper, store: placement.store }));
+      } else if (!keysReported)
         issues.push({
           path: DEMO_ACCESS_ENV.keys,
           message: `or ${DEMO_ACCESS_ENV.keysFile} is required with a pepper`,
@@ -86,14 +136,18 @@ export function demoAccessConfig(env: NodeJS.ProcessEnv = process.env): DemoAcce
     const dev = developmentKeys(
       env[DEMO_ACCESS_ENV.devKeysFile] ?? join(tmpdir(), 'steward-demo-dev-keys.json'),
     );
-    authenticators.push(dev.authenticator);
+    placement = placeKeys(env, dev.records, true);
+    authenticators.push(new ApiKeyAuthenticator({ pepper: dev.pepper, store: placement.store }));
     devKeysFile = dev.file;
   }
 
   const policies = loadPolicies(env, issues);
   const jwt = jwtAuthenticator(env, issues);
   if (jwt) authenticators.push(jwt);
-  if (issues.length > 0) throw new InvalidOptionsError('demo access', issues);
+  if (issues.length > 0) {
+    void placement?.close?.();
+    throw new InvalidOptionsError('demo access', issues);
+  }
 
   const sinks: AuditSink[] = [new LoggerAuditSink(new Logger('Audit'))];
   if (env[DEMO_ACCESS_ENV.auditFile])
@@ -106,6 +160,8 @@ export function demoAccessConfig(env: NodeJS.ProcessEnv = process.env): DemoAcce
       audit: new AuditTrail({ sinks }),
     },
     ...(devKeysFile !== undefined && { devKeysFile }),
+    ...(placement?.prepare && { prepare: placement.prepare }),
+    ...(placement?.close && { close: placement.close }),
   };
 }
 
@@ -182,9 +238,9 @@ function loadPolicies(env: NodeJS.ProcessEnv, issues: OptionIssue[]): readonly P
   return parsed as PolicyDefinition[];
 }
 
-function developmentKeys(file: string): { authenticator: Authenticator; file: string } {
+function developmentKeys(file: string): { pepper: Secret; records: ApiKeyRecord[]; file: string } {
   const pepper = new Secret(randomBytes(32).toString('base64url'));
-  const store = new InMemoryApiKeyStore();
+  const records: ApiKeyRecord[] = [];
   const keys: Record<string, string> = {};
   for (const role of Object.values(DEMO_ROLES)) {
     const { key, record } = mintApiKey({
@@ -193,7 +249,7 @@ function developmentKeys(file: string): { authenticator: Authenticator; file: st
       roles: [role],
       label: 'development',
     });
-    store.add(record);
+    records.push(record);
     keys[role] = key;
   }
   // Written with mode 0600 and renamed into place: the keys never pass through a log line. The temp
@@ -201,7 +257,7 @@ function developmentKeys(file: string): { authenticator: Authenticator; file: st
   const temp = `${file}.${randomBytes(8).toString('hex')}.tmp`;
   writeFileSync(temp, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   renameSync(temp, file);
-  return { authenticator: new ApiKeyAuthenticator({ pepper, store }), file };
+  return { pepper, records, file };
 }
 
 const JWT_OPTION_ENV: Record<string, string> = {

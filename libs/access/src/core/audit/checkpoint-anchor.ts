@@ -1,7 +1,7 @@
 import { appendFile, open, readFile } from 'node:fs/promises';
 import { inspect } from 'node:util';
 import type pg from 'pg';
-import { OptionChecker, Secret } from '@steward/common';
+import { OptionChecker, Secret, requireOptionalPeer } from '@steward/common';
 import { isCheckpoint, type AuditCheckpoint } from './audit-checkpoint.js';
 import { canonicalJson } from './canonical-json.js';
 import type { AuditQueryable } from './interfaces/audit-chain.interface.js';
@@ -90,11 +90,13 @@ export class PostgresCheckpointAnchor implements AuditCheckpointAnchor, AsyncDis
       const connectionString = cs instanceof Secret ? cs.reveal() : cs;
       // pg is an optional peer: loaded on the first query.
       const ownPool = () =>
-        (this.ownPool ??= import('pg').then(({ default: driver }) => {
-          const created = new driver.Pool({ connectionString, max: 1, idleTimeoutMillis: 10_000 });
-          created.on('error', () => undefined);
-          return created;
-        }));
+        (this.ownPool ??= requireOptionalPeer<{ default: typeof pg }>('pg', 'PostgresCheckpointAnchor').then(
+          ({ default: driver }) => {
+            const created = new driver.Pool({ connectionString, max: 1, idleTimeoutMillis: 10_000 });
+            created.on('error', () => undefined);
+            return created;
+          },
+        ));
       this.pool = { query: async (text, values) => (await ownPool()).query(text, values) };
     }
   }
