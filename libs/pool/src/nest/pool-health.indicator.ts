@@ -23,7 +23,12 @@ export class PoolHealthIndicator {
     const { status, reason } = host.health();
     const data: Record<string, unknown> = reason === undefined ? {} : { reason };
     if (status === 'down') return session.down(data);
-    if (status === 'degraded') return session.degraded(data);
+    if (status === 'degraded') {
+      // Terminus 12 knows 'degraded' (still 200); Terminus 11 has only up and down: up, with the reason.
+      return typeof session.degraded === 'function'
+        ? session.degraded(data)
+        : session.up({ ...data, degraded: true });
+    }
     return session.up(data);
   }
 
