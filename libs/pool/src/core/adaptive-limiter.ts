@@ -7,7 +7,7 @@ export function heapPressure(): number {
   return heap.used_heap_size / heap.heap_size_limit;
 }
 
-/** Phases per cycle: phase 0 probes up, phase 1 probes down, the other six cruise at the estimate. */
+/** Phases per cycle: phase 0 probes up, phase 1 probes down, the other fourteen cruise at the estimate. */
 const CYCLE_PHASES = 16;
 const PROBE_UP = 0;
 const PROBE_DOWN = 1;
@@ -15,7 +15,7 @@ const PROBE_DOWN = 1;
 const MAX_UP_STEP = 1;
 const MAX_DOWN_STEP = 0.5;
 /**
- * A phase's mean lease time is measured to a third of the probe's relative step: precise enough to see
+ * A phase's mean lease time is measured to a quarter of the probe's relative step: precise enough to see
  * the probe's effect, no more (a probe of ±1 around 2 needs far fewer leases than ±10 % around 30).
  */
 const PRECISION_PER_STEP = 1 / 4;
@@ -24,16 +24,15 @@ const MAX_PHASE_FACTOR = 20;
 
 /**
  * Moves a concurrency limit inside `[min, max]` the way TCP BBR sizes its window: the right number of
- * leases in flight is the resources' throughput times their no-load lease time (the bandwidth-delay
- * product; Little's law). Both are measured per phase of `windowSamples` leases, as averages, and kept
- * in windowed filters over the last `filterPhases` phases: the best throughput (max filter) and the
- * shortest mean lease time (min filter). One lease is never taken as a no-load time, so variance in
- * lease times is not read as queueing.
+ * leases in flight is the resource's throughput times its no-load lease time (the bandwidth-delay
+ * product; Little's law). Both are measured per phase as means, pooled per limit, and filtered over the
+ * last `filterPhases` phases: the best throughput of any limit, the mean lease time of the lowest limit.
+ * One lease is never taken as the no-load time, so variance in lease times is not read as queueing.
  *
- * The limit cycles around the estimate — one phase `probeGain` above it (does throughput grow?), one
- * below it (does the lease time fall?), six at it — so the estimate follows the resource both ways.
- * Timeouts and heap pressure cut it multiplicatively. Never outside `[min, max]`. The README of the
- * pool explains the choice and the parameters.
+ * The limit cycles around the estimate — one phase above it (does throughput grow?), one below it (does
+ * the lease time fall?), fourteen at it — and probes on, doubling, while the estimate follows. Timeouts
+ * and heap pressure cut it multiplicatively. Never outside `[max(1, min), max]`. The pool's README
+ * (core/README.md, "Adaptive sizing") gives the reasons and the measurements.
  */
 export class AdaptiveLimiter {
   limit: number;
