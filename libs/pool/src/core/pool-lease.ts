@@ -21,7 +21,9 @@ export class PoolLease<T> implements Lease<T> {
   constructor(
     readonly owner: LeaseOwner<T>,
     readonly entry: PooledResource<T>,
-    /** Clock time of the loan; 0 when no feature needed it. */
+    /** True when a feature (events, leak detection, adaptive sizing) needed the loan time. */
+    readonly timed: boolean,
+    /** Clock time of the loan when `timed`. */
     readonly acquiredAt: number,
     /** The borrower's stack, captured only with leak detection on. */
     readonly stack: string | undefined,

@@ -27,8 +27,8 @@ export class PoolWaiter<T> {
   /** The borrower's stack, with leak detection only. */
   stack: string | undefined = undefined;
   /**
-   * Set by the deadline tick that first sees the waiter; 0 until then. Whole milliseconds keep it a small
-   * integer: a double field would cost a boxed number per waiter.
+   * Set by the deadline tick that first sees the waiter (`timing` says whether it has). Whole milliseconds
+   * keep it a small integer: a double field would cost a boxed number per waiter.
    */
   deadline = 0;
 
@@ -37,7 +37,9 @@ export class PoolWaiter<T> {
     readonly priority: number,
     /** Infinity when the waiter waits without a deadline. */
     readonly timeoutMs: number,
-    /** Clock time of the call; -1 unless a feature measures waits (the hot path reads no clock). */
+    /** True when a feature measures waits; the hot path reads no clock. */
+    readonly measured: boolean,
+    /** Clock time of the call when `measured`. */
     readonly enqueuedAt: number,
     readonly signal: AbortSignal | undefined,
   ) {}

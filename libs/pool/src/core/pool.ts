@@ -206,7 +206,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     const entry = lease.entry;
     entry.lease = undefined;
     this.borrowed--;
-    if (lease.acquiredAt !== 0) this.leaseEnded(lease);
+    if (lease.timed) this.leaseEnded(lease);
     if (this.validateOnBorrow) entry.lastUsedAt = this.clock.now();
     if (this.resets && this.retireReason(entry) === undefined) {
       this.resetThenOffer(entry);
@@ -411,7 +411,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   private takeIdle(stack: string | undefined): PoolLease<T> | undefined {
     const entry = this.popIdle();
-    return entry === undefined ? undefined : this.lend(entry, -1, stack);
+    return entry === undefined ? undefined : this.lend(entry, undefined, stack);
   }
 
   /** The next idle resource ready to lend; those due for validation are sent to it on the way. */
@@ -429,19 +429,23 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     return undefined;
   }
 
-  /** `enqueuedAt` is -1 on the fast path (no wait, no clock read). */
-  private lend(entry: PooledResource<T>, enqueuedAt: number, stack: string | undefined): PoolLease<T> {
+  /** `waiter` is undefined on the fast path (no wait, no clock read). */
+  private lend(
+    entry: PooledResource<T>,
+    waiter: PoolWaiter<PoolLease<T>> | undefined,
+    stack: string | undefined,
+  ): PoolLease<T> {
     entry.state = ResourceState.Borrowed;
     entry.uses++;
     this.borrowed++;
     this.acquiredTotal++;
     const events = this.events;
-    const stamped = this.timeLeases || events.hasRelease || (enqueuedAt >= 0 && events.hasAcquire);
-    const now = stamped ? this.clock.now() || Number.MIN_VALUE : 0;
-    const lease = new PoolLease<T>(this, entry, now, stack);
+    const waited = waiter !== undefined && waiter.measured;
+    const timed = this.timeLeases || events.hasRelease || (waited && events.hasAcquire);
+    const now = timed ? this.clock.now() : 0;
+    const lease = new PoolLease<T>(this, entry, timed, now, stack);
     entry.lease = lease;
-    if (events.hasAcquire)
-      events.emit('acquire', { waitMs: enqueuedAt >= 0 ? Math.max(0, now - enqueuedAt) : 0 });
+    if (events.hasAcquire) events.emit('acquire', { waitMs: waited ? Math.max(0, now - waiter.enqueuedAt) : 0 });
     return lease;
   }
 
@@ -453,8 +457,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     const priority = options?.priority ?? 0;
     const signal = options?.signal;
     const measured = this.timeLeases || this.events.hasAcquire;
-    const enqueuedAt = measured ? this.clock.now() : -1;
-    const waiter = new PoolWaiter<PoolLease<T>>(this, priority, timeoutMs, enqueuedAt, signal);
+    const enqueuedAt = measured ? this.clock.now() : 0;
+    const waiter = new PoolWaiter<PoolLease<T>>(this, priority, timeoutMs, measured, enqueuedAt, signal);
     if (this.captureStacks) waiter.stack = borrowerStack();
     const promise = new Promise<Lease<T>>((resolve) => {
       waiter.resolve = resolve;
@@ -492,7 +496,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   private grant(waiter: PoolWaiter<PoolLease<T>>, entry: PooledResource<T>): void {
     this.unlistenAbort(waiter);
-    waiter.resolve(this.lend(entry, waiter.enqueuedAt, waiter.stack));
+    waiter.resolve(this.lend(entry, waiter, waiter.stack));
   }
 
   /** Serves waiters from idle resources after the effective max grew. */
@@ -537,7 +541,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       this.queue.remove(waiter);
       this.unlistenAbort(waiter);
       this.timeoutsTotal++;
-      const waitMs = now - (waiter.enqueuedAt >= 0 ? waiter.enqueuedAt : waiter.deadline - waiter.timeoutMs);
+      const waitMs = now - (waiter.measured ? waiter.enqueuedAt : waiter.deadline - waiter.timeoutMs);
       if (this.limiter?.onTimeout()) this.applyLimit();
       this.events.emit('timeout', { waitMs });
       waiter.fail(new PoolTimeoutError(snapshot, waitMs, this.currentCreateError()));
@@ -555,7 +559,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     lease.state = LeaseState.Destroyed;
     lease.entry.lease = undefined;
     this.borrowed--;
-    if (lease.acquiredAt !== 0) this.leaseEnded(lease);
+    if (lease.timed) this.leaseEnded(lease);
     const done = this.destroy(lease.entry, reason);
     // Room under the limit: an idle resource (kept idle while the limit was reached) serves first.
     this.serveFromIdle();
@@ -843,7 +847,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   private checkLeak(entry: PooledResource<T>, now: number, work: Promise<void>[]): void {
     const lease = entry.lease;
-    if (lease === undefined || lease.leakReported || lease.acquiredAt === 0) return;
+    if (lease === undefined || lease.leakReported || !lease.timed) return;
     const heldMs = now - lease.acquiredAt;
     if (heldMs < this.options.leakDetectionMs) return;
     lease.leakReported = true;
