@@ -1,4 +1,4 @@
-import { backoffDelay, type Clock } from '@steward/common';
+import type { Clock } from '@steward/common';
 import { AdaptiveLimiter } from './adaptive-limiter.js';
 import { IdleList } from './idle-list.js';
 import type { Lease } from './interfaces/lease.interface.js';
@@ -28,13 +28,9 @@ import {
   PoolExhaustedError,
   PoolTimeoutError,
   ResourceCreateError,
-  ResourceCreateTimeoutError,
-  ResourceDestroyTimeoutError,
-  ResourceResetTimeoutError,
-  ResourceValidateTimeoutError,
 } from './pool.errors.js';
 import { poolMessages } from './pool.messages.js';
-import { invoke, withTimeout } from './with-timeout.js';
+import { ResourceLife } from './resource-life.js';
 import { WaiterQueue } from './waiter-queue.js';
 
 /** The caller's stack for leak reports (costly: only with `leakDetectionMs`). */
@@ -69,10 +65,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   private readonly queue = new WaiterQueue<PoolLease<T>>();
   /** Every alive resource (idle, borrowed or busy). */
   private readonly all = new Set<PooledResource<T>>();
-  /** Creates, checks (validate, reset) and destroys in flight; `close()` waits for them. */
-  private readonly pending = new Set<Promise<void>>();
-  /** Signals of the creates and checks in flight; `close()` aborts them. */
-  private readonly controllers = new Set<AbortController>();
+  /** Creates, validations, resets and destroys: the factory's side, bounded and counted. */
+  private readonly life: ResourceLife<T>;
   /** True when a feature needs the loan time on every lease. */
   private readonly timeLeases: boolean;
   /** Leak detection records where each lease was asked for. */
@@ -88,25 +82,16 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   private effectiveMax: number;
   private borrowed = 0;
   private busy = 0;
-  private creating = 0;
-  /** Destroys in flight: the resource may still hold a connection, so it counts against `max`. */
-  private destroying = 0;
-  /** Creates past their timeout that have not settled: they still hold a slot but will serve nobody. */
-  private abandonedCreates = 0;
   private generation = 0;
-  private createFailures = 0;
-  private lastCreateError: string | undefined = undefined;
   private createdTotal = 0;
   private destroyedTotal = 0;
   private acquiredTotal = 0;
   private timeoutsTotal = 0;
-  private createErrorsTotal = 0;
   private leaksTotal = 0;
 
   /** Keeps acquire deadlines; runs only while some waiter has a timeout. */
   private ticker: ReturnType<typeof setInterval> | undefined = undefined;
   private tickMs = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private maintenanceTimer: ReturnType<typeof setInterval> | undefined = undefined;
   private drainTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private readyWaiters: ReadyWaiter[] = [];
@@ -126,6 +111,15 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     this.min = o.min;
     this.max = o.max;
     this.events = new PoolEventEmitter<T>(o.onListenerError);
+    this.life = new ResourceLife(o.name, factory, o, {
+      created: (resource, generation, late) => {
+        this.adopt(resource, generation, late ? 'create-timeout' : undefined);
+        if (!late) this.settleReady();
+      },
+      createFailed: (error) => this.createFailed(error),
+      destroyFailed: (error) => this.events.emit('destroyError', { error }),
+      slotFreed: () => this.pump(),
+    });
     this.limiter = o.adaptive ? new AdaptiveLimiter(o.min, o.max, o.adaptive) : undefined;
     this.effectiveMax = this.limiter ? this.limiter.limit : o.max;
     this.lifo = o.idleOrder === 'lifo';
@@ -241,7 +235,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
         waiter.timer = setTimeout(() => {
           this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
           reject(
-            new PoolTimeoutError(this.stats(), this.options.acquireTimeoutMs, this.currentCreateError()),
+            new PoolTimeoutError(this.stats(), this.options.acquireTimeoutMs, this.life.currentCreateError),
           );
         }, this.options.acquireTimeoutMs);
       }
@@ -375,17 +369,17 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       size: this.all.size,
       idle: this.idle.length,
       borrowed: this.borrowed,
-      creating: this.creating,
-      destroying: this.destroying,
+      creating: this.life.creating,
+      destroying: this.life.destroying,
       waiting: this.queue.size,
       createdTotal: this.createdTotal,
       destroyedTotal: this.destroyedTotal,
       acquiredTotal: this.acquiredTotal,
       timeoutsTotal: this.timeoutsTotal,
-      createErrorsTotal: this.createErrorsTotal,
+      createErrorsTotal: this.life.createErrorsTotal,
       leaksTotal: this.leaksTotal,
       listenerErrorsTotal: this.events.listenerErrors,
-      ...(this.lastCreateError === undefined ? {} : { lastCreateError: this.lastCreateError }),
+      ...(this.life.lastCreateError === undefined ? {} : { lastCreateError: this.life.lastCreateError }),
       closed: this.state === CLOSED,
     };
   }
@@ -544,7 +538,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       const waitMs = now - (waiter.measured ? waiter.enqueuedAt : waiter.deadline - waiter.timeoutMs);
       if (this.limiter?.onTimeout()) this.applyLimit();
       this.events.emit('timeout', { waitMs });
-      waiter.fail(new PoolTimeoutError(snapshot, waitMs, this.currentCreateError()));
+      waiter.fail(new PoolTimeoutError(snapshot, waitMs, this.life.currentCreateError));
       waiter = this.queue.deadlineHead;
     }
     if (!this.queue.hasTimed && this.ticker !== undefined) {
@@ -608,68 +602,16 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   /** Starts the creates that demand needs: queued waiters the limit lets in, then refill to `min`. */
   private pump(): void {
-    if (this.state === CLOSED || this.retryTimer !== undefined) return;
+    const life = this.life;
+    if (this.state === CLOSED || life.backingOff) return;
     // A resource counts against max until its destroy settles: a database budget can rely on max.
-    const total = this.all.size + this.creating + this.destroying;
+    const total = this.all.size + life.creating + life.destroying;
     if (total >= this.max) return; // full, the common case under load
-    const coming = this.creating - this.abandonedCreates + this.busy;
+    const coming = life.creating - life.abandonedCreates + this.busy;
     const forWaiters = Math.min(this.queue.size, this.effectiveMax - this.borrowed) - coming;
-    const forMin = this.state === OPEN ? this.min - this.all.size - this.creating : 0;
+    const forMin = this.state === OPEN ? this.min - this.all.size - life.creating : 0;
     let need = Math.min(Math.max(forWaiters, forMin), this.max - total);
-    while (need-- > 0) this.startCreate();
-  }
-
-  private startCreate(): void {
-    this.creating++;
-    const generation = this.generation;
-    const controller = new AbortController();
-    this.controllers.add(controller);
-    let timedOut = false;
-    let untrack!: () => void;
-    const tracked = new Promise<void>((resolve) => (untrack = resolve));
-    this.pending.add(tracked);
-    const stopTracking = (): void => {
-      this.pending.delete(tracked);
-      this.controllers.delete(controller);
-      untrack();
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      this.abandonedCreates++;
-      const error = new ResourceCreateTimeoutError(this.name, this.options.createTimeoutMs);
-      controller.abort(error);
-      stopTracking();
-      this.createFailed(error);
-    }, this.options.createTimeoutMs);
-
-    invoke(() => this.factory.create(controller.signal)).then(
-      (resource) => {
-        this.creating--;
-        if (timedOut) {
-          this.abandonedCreates--;
-          this.adopt(resource, generation, 'create-timeout');
-          this.pump();
-          return;
-        }
-        clearTimeout(timer);
-        stopTracking();
-        this.createFailures = 0;
-        this.adopt(resource, generation, undefined);
-        this.settleReady();
-        this.pump();
-      },
-      (error: unknown) => {
-        this.creating--;
-        if (timedOut) {
-          this.abandonedCreates--;
-          this.pump();
-          return;
-        }
-        clearTimeout(timer);
-        stopTracking();
-        this.createFailed(error);
-      },
-    );
+    while (need-- > 0) life.create(this.generation);
   }
 
   /** Takes a new resource in; `doom` destroys it at once (it came too late). */
@@ -693,20 +635,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     this.offer(entry);
   }
 
-  /**
-   * The create error a timeout should name: the last one while creates keep failing, none once a create
-   * succeeded (as HikariCP does: a stale error would send the reader after a cause that is gone).
-   */
-  private currentCreateError(): string | undefined {
-    return this.createFailures > 0 ? this.lastCreateError : undefined;
-  }
-
+  /** A create failed (the backoff is running): report it, and fail `ready()` when it must fail fast. */
   private createFailed(error: unknown): void {
-    // A create that close() aborted (or that timed out after it) is no failure of the resource.
-    if (this.state === CLOSED) return;
-    this.createErrorsTotal++;
-    this.createFailures++;
-    this.lastCreateError = error instanceof Error ? error.message : String(error);
     this.events.emit('createError', { error });
     if (this.options.initialization === 'fail-fast' && this.readyWaiters.length > 0) {
       const waiters = this.readyWaiters;
@@ -717,17 +647,6 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
         waiter.reject(failure);
       }
     }
-    this.scheduleRetry();
-  }
-
-  /** Backs off before the next create; a retry nobody needs any more is skipped when it fires. */
-  private scheduleRetry(): void {
-    if (this.state === CLOSED || this.retryTimer !== undefined) return;
-    const delay = backoffDelay(this.createFailures - 1, this.options.createRetry, this.options.random);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.pump();
-    }, delay);
   }
 
   private settleReady(): void {
@@ -742,10 +661,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   /** Validates a busy resource: a live one becomes available, a dead or silent one is replaced. */
   private validate(entry: PooledResource<T>): Promise<void> {
-    return this.check(
-      (signal) => this.factory.validate!(entry.resource, signal),
-      (timeoutMs) => new ResourceValidateTimeoutError(this.name, timeoutMs),
-    ).then(
+    return this.life.validate(entry.resource).then(
       (ok) => {
         if (entry.state !== ResourceState.Busy) return; // closed or reset meanwhile
         if (ok === false) return this.discardBusy(entry, 'validation-failed');
@@ -760,43 +676,10 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   private resetThenOffer(entry: PooledResource<T>): void {
     entry.state = ResourceState.Busy;
     this.busy++;
-    void this.check(
-      () => this.factory.reset!(entry.resource),
-      (timeoutMs) => new ResourceResetTimeoutError(this.name, timeoutMs),
-    ).then(
+    void this.life.reset(entry.resource).then(
       () => this.leaveBusy(entry),
       () => this.discardBusy(entry, 'broken'),
     );
-  }
-
-  /**
-   * Runs a validate or reset bounded by `validateTimeoutMs`; `close()` aborts it, so no timer outlives
-   * the pool. Tracked in `pending` so `close()` also waits for its bookkeeping.
-   */
-  private check<R>(run: (signal: AbortSignal) => Promise<R>, onTimeout: (ms: number) => Error): Promise<R> {
-    const controller = new AbortController();
-    this.controllers.add(controller);
-    const timeoutMs = this.options.validateTimeoutMs;
-    const result = withTimeout(
-      invoke(() => run(controller.signal)),
-      timeoutMs,
-      () => {
-        const error = onTimeout(timeoutMs);
-        controller.abort(error); // tells a factory that honours the signal to stop
-        return error;
-      },
-      controller.signal,
-    );
-    const done = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.pending.add(done);
-    void done.then(() => {
-      this.pending.delete(done);
-      this.controllers.delete(controller);
-    });
-    return result;
   }
 
   /** A check failed: the resource goes, unless close or another path already took it. */
@@ -822,24 +705,9 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     }
     entry.state = ResourceState.Destroyed;
     this.all.delete(entry);
-    this.destroying++;
     this.destroyedTotal++;
     this.events.emit('destroy', { resource: entry.resource, reason });
-    const timeoutMs = this.options.destroyTimeoutMs;
-    const done = withTimeout(
-      invoke(() => this.factory.destroy(entry.resource)),
-      timeoutMs,
-      () => new ResourceDestroyTimeoutError(this.name, timeoutMs),
-    ).then(
-      () => undefined,
-      (error: unknown) => this.events.emit('destroyError', { error }),
-    );
-    this.pending.add(done);
-    void done.then(() => {
-      this.pending.delete(done);
-      this.destroying--;
-      this.pump(); // the slot is free now: a waiter may need a create
-    });
+    const done = this.life.destroy(entry.resource);
     // A lease that came back to be retired, a failed reset, a reclaimed leak: the drain may be over.
     this.checkDrained();
     return done;
@@ -870,9 +738,9 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   private async shutdown(): Promise<void> {
     this.state = CLOSED;
-    for (const timer of [this.retryTimer, this.drainTimer]) if (timer !== undefined) clearTimeout(timer);
+    if (this.drainTimer !== undefined) clearTimeout(this.drainTimer);
     for (const timer of [this.ticker, this.maintenanceTimer]) if (timer !== undefined) clearInterval(timer);
-    this.ticker = this.retryTimer = this.drainTimer = this.maintenanceTimer = undefined;
+    this.ticker = this.drainTimer = this.maintenanceTimer = undefined;
 
     const closedError = new PoolClosedError(this.name);
     for (let waiter = this.queue.shift(); waiter !== undefined; waiter = this.queue.shift()) {
@@ -885,10 +753,10 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       if (waiter.timer !== undefined) clearTimeout(waiter.timer);
       waiter.reject(closedError);
     }
-    for (const controller of this.controllers) controller.abort(closedError);
+    this.life.close(closedError);
     for (const entry of [...this.all]) void this.destroy(entry, 'closed');
     this.drained?.();
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    await this.life.settled();
     this.events.clear();
   }
 }
