@@ -33,7 +33,13 @@ function serviceTime(s: Scenario, inFlight: number, random: () => number): numbe
   const shape = s.shape === 'knee' ? Math.max(1, load) : Math.max(1, load * load);
   const u = random();
   const noise =
-    s.noise === 'none' ? 1 : s.noise === '±20%' ? 0.8 + 0.4 * u : s.noise === '±50%' ? 0.5 + u : -Math.log(1 - u);
+    s.noise === 'none'
+      ? 1
+      : s.noise === '±20%'
+        ? 0.8 + 0.4 * u
+        : s.noise === '±50%'
+          ? 0.5 + u
+          : -Math.log(1 - u);
   return BASE_MS * shape * noise;
 }
 
@@ -102,7 +108,12 @@ export async function simulate(
     const closed = pool.close();
     await vt.run(vt.now + 60_000);
     await closed;
-    return { throughput: completed / (measureMs / 1000), meanLimit: limitArea / measureMs, minLimit, maxLimit };
+    return {
+      throughput: completed / (measureMs / 1000),
+      meanLimit: limitArea / measureMs,
+      minLimit,
+      maxLimit,
+    };
   } finally {
     vt.uninstall();
   }
@@ -112,7 +123,8 @@ export async function simulate(
 function sweepSizes(s: Scenario): number[] {
   const k = s.knee;
   const sizes = new Set<number>([1, 100, s.clients]);
-  for (const f of [0.5, 0.75, 0.85, 0.9, 1, 1.1, 1.15, 1.25, 1.5, 2, 3]) sizes.add(Math.max(1, Math.round(k * f)));
+  for (const f of [0.5, 0.75, 0.85, 0.9, 1, 1.1, 1.15, 1.25, 1.5, 2, 3])
+    sizes.add(Math.max(1, Math.round(k * f)));
   for (const d of [-1, 0, 1]) sizes.add(Math.max(1, k + d));
   return [...sizes].filter((n) => n <= 100).sort((a, b) => a - b);
 }
@@ -178,7 +190,20 @@ export async function run(): Promise<void> {
   }
   printTable(
     `adaptive sizing, fake time (base ${BASE_MS} ms; learn ${LEARN_MS / 1000} s, measure ${MEASURE_MS / 1000} s; { max: 100, adaptive: true } vs the best fixed max)`,
-    ['backend', 'noise', 'K', 'clients', 'best fixed', 'fixed req/s', 'adaptive req/s', 'ratio', 'target', '', 'settled limit (mean)', 'range'],
+    [
+      'backend',
+      'noise',
+      'K',
+      'clients',
+      'best fixed',
+      'fixed req/s',
+      'adaptive req/s',
+      'ratio',
+      'target',
+      '',
+      'settled limit (mean)',
+      'range',
+    ],
     rows,
   );
   if (failures > 0) {

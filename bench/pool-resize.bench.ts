@@ -54,7 +54,13 @@ export async function run(): Promise<void> {
     }
     const r = median(resize);
     const e = median(evict);
-    rows.push([size, r.toFixed(2), ((r * 1000) / size).toFixed(3), e.toFixed(2), ((e * 1000) / size).toFixed(3)]);
+    rows.push([
+      size,
+      r.toFixed(2),
+      ((r * 1000) / size).toFixed(3),
+      e.toFixed(2),
+      ((e * 1000) / size).toFixed(3),
+    ]);
   }
   printTable(
     `shrinking N idle resources (median of ${ROUNDS}; linear when µs per resource stays flat)`,

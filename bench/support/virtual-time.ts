@@ -28,7 +28,9 @@ export class VirtualTime {
   /** Replaces the global timer functions until `uninstall()`. */
   install(): this {
     const g = globalThis as Record<string, unknown>;
-    const saved = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'].map((k) => [k, g[k]] as const);
+    const saved = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'].map(
+      (k) => [k, g[k]] as const,
+    );
     g.setTimeout = (fn: () => void, ms = 0) => this.schedule(fn, ms, 0);
     g.setInterval = (fn: () => void, ms = 0) => this.schedule(fn, ms, Math.max(1, ms));
     g.clearTimeout = g.clearInterval = (timer: VirtualTimer | undefined) => {

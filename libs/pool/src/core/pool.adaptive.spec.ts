@@ -118,7 +118,8 @@ describe('Pool adaptive sizing', () => {
     };
     const noisy = (inFlight: number) => linear(inFlight) * (0.5 + random());
     const sweep: number[] = [];
-    for (const max of [8, 12, 16, 24, 64]) sweep.push((await simulate(make({ max }), CLIENTS, noisy)).throughput);
+    for (const max of [8, 12, 16, 24, 64])
+      sweep.push((await simulate(make({ max }), CLIENTS, noisy)).throughput);
     const best = Math.max(...sweep);
     const pool = make({ max: 64, adaptive: true });
     await simulate(pool, CLIENTS, noisy);

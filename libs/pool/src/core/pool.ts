@@ -153,7 +153,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       // Checked on every call, so a bad option fails the same way with or without an idle resource.
       const invalid = checkAcquireOptions(options);
       if (invalid !== undefined) return Promise.reject(invalid);
-      if (options.signal?.aborted) return Promise.reject(new PoolAbortedError(this.name, options.signal.reason));
+      if (options.signal?.aborted)
+        return Promise.reject(new PoolAbortedError(this.name, options.signal.reason));
     }
     // Fast path: an idle resource and nobody ahead in the line; no timer, no queue work.
     if (this.queue.size === 0 && this.idle.length > 0 && this.borrowed < this.effectiveMax) {
@@ -439,7 +440,8 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     const now = timed ? this.clock.now() : 0;
     const lease = new PoolLease<T>(this, entry, timed, now, stack);
     entry.lease = lease;
-    if (events.hasAcquire) events.emit('acquire', { waitMs: waited ? Math.max(0, now - waiter.enqueuedAt) : 0 });
+    if (events.hasAcquire)
+      events.emit('acquire', { waitMs: waited ? Math.max(0, now - waiter.enqueuedAt) : 0 });
     return lease;
   }
 

@@ -4,7 +4,10 @@ import { validatePoolOptions } from '../core/pool-options.js';
 import type { PoolModuleOptions } from './interfaces/pool-module-options.interface.js';
 import { validatePoolModuleOptions } from './pool-module-options.schema.js';
 
-const factory: ResourceFactory<object> = { create: () => Promise.resolve({}), destroy: () => Promise.resolve() };
+const factory: ResourceFactory<object> = {
+  create: () => Promise.resolve({}),
+  destroy: () => Promise.resolve(),
+};
 
 /** Paths of the issues a registration reports, or [] when it passes. */
 function issuesOf(options: Partial<PoolModuleOptions<object>>): string[] {
