@@ -31,8 +31,8 @@ const UNSET = Symbol('unset');
  * audit needs neither, and Express's `request.ip` parses `X-Forwarded-For` on every read.
  */
 export class GuardedCall {
-  /** When the guard saw the request, as ISO 8601. */
-  readonly time = new Date().toISOString();
+  /** When the guard saw the request, in ms since epoch: read once, here. */
+  readonly at = Date.now();
   private id?: string;
   private address: string | undefined | typeof UNSET = UNSET;
 
@@ -45,6 +45,15 @@ export class GuardedCall {
     readonly action: string | undefined,
     private readonly requestIdHeader: string,
   ) {}
+
+  /**
+   * `at` as ISO 8601, formatted when an audit event or a policy asks: formatting took about a fifth of
+   * the guard's time on an allowed request (0.8 of 4 µs, measured in process), and most requests are
+   * neither audited nor read by a time condition.
+   */
+  get time(): string {
+    return new Date(this.at).toISOString();
+  }
 
   /** The caller's `X-Request-Id` when it is well-formed, else a fresh UUID. */
   get requestId(): string {
