@@ -107,7 +107,11 @@ export function postgresFactory(options: PostgresFactoryOptions = {}): ResourceF
     async reset(client: pg.Client): Promise<void> {
       if (broken.has(client)) throw new PostgresResetError('broken');
       try {
-        if (client.getTransactionStatus() !== 'I') await client.query('ROLLBACK');
+        // Not idle, or still waiting for the server's ReadyForQuery (pg rejects a failed query before
+        // it comes, so the status may be stale): roll back to be sure. Outside a transaction ROLLBACK is
+        // a harmless warning.
+        const idle = (client as unknown as { readyForQuery?: boolean }).readyForQuery === true;
+        if (!idle || client.getTransactionStatus() !== 'I') await client.query('ROLLBACK');
         if (resetQuery) {
           await client.query(resetQuery);
           // DISCARD ALL / DEALLOCATE drop the server's prepared statements; pg must parse them again.
