@@ -1,7 +1,13 @@
 import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mintApiKey, PolicyEngine, type Authenticator } from '@steward/access';
+import {
+  FileCheckpointAnchor,
+  mintApiKey,
+  PolicyEngine,
+  verifyAuditFile,
+  type Authenticator,
+} from '@steward/access';
 import { InvalidOptionsError, Secret } from '@steward/common';
 import { DEMO_ACCESS_ENV, demoAccessConfig } from './demo-access.config.js';
 import { DEMO_ACTIONS, DEMO_POLICIES, DEMO_RESOURCE_TYPES } from './demo-access.policies.js';
@@ -163,5 +169,44 @@ describe('demoAccessConfig', () => {
       ]),
     );
     expect((caught as Error).message).not.toMatch(/short-pepper-value|tiny-jwt-secret/);
+  });
+});
+
+describe('demoAccessConfig audit checkpoints', () => {
+  it('signs checkpoints of STEWARD_AUDIT_FILE with STEWARD_AUDIT_SIGNING_KEY, anchored beside it, and refuses a short key', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-demo-audit-'));
+    try {
+      const file = join(dir, 'audit.jsonl');
+      const env = {
+        [DEMO_ACCESS_ENV.devKeysFile]: join(dir, 'keys.json'),
+        [DEMO_ACCESS_ENV.auditFile]: file,
+        STEWARD_AUDIT_SIGNING_KEY: 'demo-audit-signing-key-0123456789-0123456789',
+      };
+      const config = demoAccessConfig(env);
+      config.options.audit!.record({
+        time: new Date().toISOString(),
+        type: 'authz.decision',
+        decision: 'deny',
+      });
+      await config.options.audit!.close!();
+      const verified = await verifyAuditFile(file, {
+        keys: { 'demo-1': new Secret(env.STEWARD_AUDIT_SIGNING_KEY) },
+        anchor: await new FileCheckpointAnchor(`${file}.checkpoints`).latest('file'),
+      });
+      expect(verified).toMatchObject({ ok: true, count: 1, unsealed: 0, signaturesChecked: true });
+
+      let caught: unknown;
+      try {
+        demoAccessConfig({ ...env, STEWARD_AUDIT_SIGNING_KEY: 'short' });
+      } catch (error) {
+        caught = error;
+      }
+      expect((caught as InvalidOptionsError).issues.map((i) => i.path)).toEqual([
+        'STEWARD_AUDIT_SIGNING_KEY',
+      ]);
+      expect((caught as Error).message).not.toContain('short');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

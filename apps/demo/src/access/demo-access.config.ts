@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import {
   ApiKeyAuthenticator,
+  AuditCheckpointSigner,
+  FileCheckpointAnchor,
+  PostgresCheckpointAnchor,
+  type AuditCheckpointOptions,
   AuditTrail,
   FileAuditSink,
   InMemoryApiKeyStore,
@@ -35,6 +39,8 @@ export const DEMO_ACCESS_ENV = {
   jwtSecret: 'STEWARD_JWT_SECRET',
   auditFile: 'STEWARD_AUDIT_FILE',
   policyFile: 'STEWARD_POLICY_FILE',
+  auditSigningKey: 'STEWARD_AUDIT_SIGNING_KEY',
+  auditSigningKeyId: 'STEWARD_AUDIT_SIGNING_KEY_ID',
   databaseUrl: 'DATABASE_URL',
   keysTable: 'STEWARD_API_KEYS_TABLE',
 } as const;
@@ -150,19 +156,52 @@ export function demoAccessConfig(env: NodeJS.ProcessEnv = process.env): DemoAcce
   }
 
   const sinks: AuditSink[] = [new LoggerAuditSink(new Logger('Audit'))];
-  if (env[DEMO_ACCESS_ENV.auditFile])
-    sinks.push(new FileAuditSink({ path: env[DEMO_ACCESS_ENV.auditFile]!, name: 'file' }));
+  const auditFile = env[DEMO_ACCESS_ENV.auditFile];
+  if (auditFile) sinks.push(new FileAuditSink({ path: auditFile, name: 'file' }));
+  const checkpoints = auditFile ? auditCheckpoints(env, auditFile, issues) : undefined;
+  if (issues.length > 0) {
+    void placement?.close?.();
+    throw new InvalidOptionsError('demo access', issues);
+  }
 
   return {
     options: {
       authenticators,
       policy: { actions: DEMO_ACTIONS, resourceTypes: DEMO_RESOURCE_TYPES, policies },
-      audit: new AuditTrail({ sinks }),
+      audit: new AuditTrail({ sinks, ...(checkpoints && { checkpoints }) }),
     },
     ...(devKeysFile !== undefined && { devKeysFile }),
     ...(placement?.prepare && { prepare: placement.prepare }),
     ...(placement?.close && { close: placement.close }),
   };
+}
+
+/**
+ * Signed checkpoints for the audit file when STEWARD_AUDIT_SIGNING_KEY holds an HMAC secret (key id
+ * STEWARD_AUDIT_SIGNING_KEY_ID, default 'demo-1'), mirrored to PostgreSQL with DATABASE_URL, else to
+ * `<file>.checkpoints` (put it on another volume in earnest).
+ */
+function auditCheckpoints(
+  env: NodeJS.ProcessEnv,
+  file: string,
+  issues: OptionIssue[],
+): AuditCheckpointOptions | undefined {
+  const key = env[DEMO_ACCESS_ENV.auditSigningKey];
+  if (!key) return undefined;
+  try {
+    const signer = new AuditCheckpointSigner(
+      env[DEMO_ACCESS_ENV.auditSigningKeyId] ?? 'demo-1',
+      new Secret(key, { minLength: 32, name: DEMO_ACCESS_ENV.auditSigningKey }),
+    );
+    const url = env[DEMO_ACCESS_ENV.databaseUrl];
+    const anchor = url
+      ? new PostgresCheckpointAnchor({ connectionString: new Secret(url) })
+      : new FileCheckpointAnchor(`${file}.checkpoints`);
+    return { signer, anchor };
+  } catch (error) {
+    issues.push({ path: DEMO_ACCESS_ENV.auditSigningKey, message: (error as Error).message });
+    return undefined;
+  }
 }
 
 function loadKeys(env: NodeJS.ProcessEnv, issues: OptionIssue[]): ApiKeyRecord[] | undefined {

@@ -212,8 +212,9 @@ export class AuditTrail {
         clearTimeout(budget);
       }
       // Bounded like a write: a sink that never finishes closing must not hold up the app's shutdown.
-      await Promise.allSettled(
-        this.sinks.map(({ sink }) =>
+      const anchor = this.anchor;
+      await Promise.allSettled([
+        ...this.sinks.map(({ sink }) =>
           sink.close
             ? this.bounded(
                 sink.name,
@@ -221,7 +222,14 @@ export class AuditTrail {
               )
             : undefined,
         ),
-      );
+        // The anchor is closed like a sink: the trail owns what it was given.
+        anchor?.close
+          ? this.bounded(
+              anchor.name,
+              Promise.resolve().then(() => anchor.close!()),
+            )
+          : undefined,
+      ]);
       this.context.emitDestroy();
     })();
     return this.closing;
