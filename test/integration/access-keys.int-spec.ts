@@ -9,6 +9,7 @@ import {
   apiKeyTableMigration,
   mintApiKey,
 } from '@steward/access';
+import { runApiKeyCommand } from '../../libs/access/src/bin/api-key.command.js';
 import { databaseUrl } from './services.js';
 
 const pepper = new Secret('integration-pepper-0123456789-0123456789');
@@ -121,5 +122,45 @@ describe('PostgresApiKeyStore against PostgreSQL', () => {
     const store = new PostgresApiKeyStore({ connectionString: new Secret(databaseUrl()), table });
     expect(await store.findByKeyId('absent000000')).toBeUndefined();
     await store.close();
+  });
+});
+
+describe('steward-api-key against PostgreSQL', () => {
+  const table = `steward_keys_cli_${process.pid}_${Date.now()}`;
+  const env = { DATABASE_URL: databaseUrl(), STEWARD_API_KEY_PEPPER: pepper.reveal() };
+  let pool: pg.Pool;
+  beforeAll(() => {
+    pool = new pg.Pool({ connectionString: databaseUrl(), max: 1 });
+  });
+  afterAll(async () => {
+    await pool.query(`drop table if exists ${table}`);
+    await pool.end();
+  });
+
+  it('migrates, rotates, lists and revokes through the real key store', async () => {
+    const run = (...argv: string[]) => runApiKeyCommand([...argv, '--table', table], env);
+    expect(await run('migrate')).toMatchObject({ code: 0 });
+    const { key, record } = mintApiKey({ pepper, clientId: 'cli', roles: ['reader'] });
+    await new PostgresApiKeyStore({ pool, table }).add(record);
+
+    const rotated = await run('rotate', record.keyId);
+    expect(rotated.code).toBe(0);
+    const successor = rotated.stdout.match(/^stw_[0-9A-Za-z]{44}$/m)![0];
+    const listed = await run('list', '--client', 'cli', '--json');
+    expect((JSON.parse(listed.stdout) as { keyId: string }[]).map((r) => r.keyId).sort()).toEqual(
+      [record.keyId, successor.slice(4, 16)].sort(),
+    );
+    expect((await run('revoke', record.keyId)).code).toBe(0);
+
+    const authenticator = new ApiKeyAuthenticator({
+      pepper,
+      store: new PostgresApiKeyStore({ pool, table, cacheMs: 0 }),
+    });
+    const reason = async (k: string) => {
+      const result = await authenticator.authenticate({ apiKey: k }, {});
+      return result.kind === 'failure' ? result.reason : result.kind;
+    };
+    expect([await reason(key), await reason(successor)]).toEqual(['revoked', 'success']);
+    expect(rotated.stdout + listed.stdout).not.toContain(databaseUrl());
   });
 });
