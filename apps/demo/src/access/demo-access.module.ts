@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { AccessModule } from '@steward/access';
+import { InvalidOptionsError, StewardError } from '@steward/common';
 import { demoAccessConfig, type DemoAccessConfig } from './demo-access.config.js';
 import { assertJwksReachable } from './jwks-reachable.js';
 
@@ -16,6 +17,26 @@ export class DemoAccessResources implements OnApplicationShutdown {
   }
 }
 
+/**
+ * Creates the key table and stores the configured keys. A database that refuses or never answers
+ * (bounded by the store's 5 s connect timeout) stops the boot with one line naming DATABASE_URL and
+ * the error code: never the URL, which may hold a password, nor a stack.
+ */
+async function prepareKeyStore(config: DemoAccessConfig): Promise<void> {
+  try {
+    await config.prepare?.();
+  } catch (error) {
+    if (error instanceof StewardError) throw error;
+    const code = (error as { code?: unknown } | null)?.code;
+    throw new InvalidOptionsError('demo access', [
+      {
+        path: 'DATABASE_URL',
+        message: `the API key store could not be prepared (${typeof code === 'string' ? code : 'no answer'})`,
+      },
+    ]);
+  }
+}
+
 @Module({
   providers: [
     {
@@ -25,7 +46,7 @@ export class DemoAccessResources implements OnApplicationShutdown {
         try {
           const jwksUrl = process.env.STEWARD_JWT_JWKS_URL;
           if (jwksUrl) await assertJwksReachable(jwksUrl);
-          await config.prepare?.();
+          await prepareKeyStore(config);
         } catch (error) {
           await config.close?.();
           throw error;

@@ -92,7 +92,12 @@ export class PostgresCheckpointAnchor implements AuditCheckpointAnchor, AsyncDis
       const ownPool = () =>
         (this.ownPool ??= requireOptionalPeer<{ default: typeof pg }>('pg', 'PostgresCheckpointAnchor').then(
           ({ default: driver }) => {
-            const created = new driver.Pool({ connectionString, max: 1, idleTimeoutMillis: 10_000 });
+            const created = new driver.Pool({
+              connectionString,
+              max: 1,
+              idleTimeoutMillis: 10_000,
+              connectionTimeoutMillis: 5_000,
+            });
             created.on('error', () => undefined);
             return created;
           },

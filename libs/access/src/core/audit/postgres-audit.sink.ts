@@ -51,7 +51,12 @@ export class PostgresAuditSink implements TailingAuditSink, AsyncDisposable {
       const ownPool = () =>
         (this.ownPool ??= requireOptionalPeer<{ default: typeof pg }>('pg', 'PostgresAuditSink').then(
           ({ default: driver }) => {
-            const created = new driver.Pool({ connectionString, max: 2, idleTimeoutMillis: 10_000 });
+            const created = new driver.Pool({
+              connectionString,
+              max: 2,
+              idleTimeoutMillis: 10_000,
+              connectionTimeoutMillis: 5_000,
+            });
             // An idle client dying must not crash the process; the next query gets a fresh one.
             created.on('error', () => undefined);
             return created;

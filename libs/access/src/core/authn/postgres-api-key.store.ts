@@ -112,7 +112,12 @@ export class PostgresApiKeyStore implements ApiKeyStore, AsyncDisposable {
       const ownPool = () =>
         (this.ownPool ??= requireOptionalPeer<{ default: typeof pg }>('pg', 'PostgresApiKeyStore').then(
           ({ default: driver }) => {
-            const created = new driver.Pool({ connectionString, max: 4, idleTimeoutMillis: 10_000 });
+            const created = new driver.Pool({
+              connectionString,
+              max: 4,
+              idleTimeoutMillis: 10_000,
+              connectionTimeoutMillis: 5_000,
+            });
             // An idle client dying must not crash the process; the next query gets a fresh one.
             created.on('error', () => undefined);
             return created;
