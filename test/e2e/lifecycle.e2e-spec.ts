@@ -1,4 +1,4 @@
-import { Controller, Get, Injectable, Module, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Module, type INestApplication } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
 import { Agent, get } from 'node:http';
@@ -384,6 +384,51 @@ describe('pools are units of the one lifecycle (issue 12)', () => {
     const manager = app.get(LifecycleManager);
     expect(manager.units().find((u) => u.name === 'journal')?.dependsOn).toEqual(['pool:db']);
     await app.close();
+  });
+
+  it('finding 2: a unit that injects a managed process added by a factory provider depends on it', async () => {
+    const WORKER = 'worker-process';
+    @ManagedUnit({ name: 'dispatcher' })
+    @Injectable()
+    class Dispatcher {
+      constructor(@Inject(WORKER) readonly worker: ManagedProcess) {}
+      async stop(): Promise<void> {
+        log.push(`dispatcher:stop:${this.worker.state}`);
+      }
+    }
+    @Module({
+      imports: [
+        LifecycleModule.forRoot({
+          shutdown: { delayMs: 0, drainTimeoutMs: 100, stopTimeoutMs: 2_000, deadlineMs: 5_000 },
+        }),
+      ],
+      providers: [
+        Dispatcher,
+        {
+          provide: WORKER,
+          inject: [LifecycleManager],
+          useFactory: (manager: LifecycleManager) => {
+            const worker = new ManagedProcess({
+              name: 'worker',
+              command: '/bin/sh',
+              args: ['-c', 'exec sleep 30'],
+            });
+            manager.add(worker);
+            return worker;
+          },
+        },
+      ],
+    })
+    class ProcessAppModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [ProcessAppModule] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    const manager = app.get(LifecycleManager);
+    expect(manager.units().find((u) => u.name === 'dispatcher')?.dependsOn).toEqual(['worker']);
+    await app.close();
+    // The dispatcher stopped while its worker still ran, then the worker stopped.
+    expect(log).toEqual(['dispatcher:stop:ready']);
+    expect(manager.stateOf('worker')).toBe('stopped');
   });
 
   it('finding 1: the pool stops inside the manager, after the unit that writes through it', async () => {
