@@ -1,0 +1,284 @@
+import { CedarEvaluationError } from './cedar.errors.js';
+import { load } from './cedar.messages.js';
+import {
+  compileExpression,
+  UnsupportedConstruct,
+  type CedarEnv,
+  type Evaluator,
+} from './cedar-expression.js';
+import { uidFromJson, type EntityUid } from './cedar-value.js';
+
+/** A scope constraint on the principal or the resource. */
+export type ScopeConstraint =
+  | { readonly op: 'All' }
+  | { readonly op: '=='; readonly entity: EntityUid }
+  | { readonly op: 'in'; readonly entity: EntityUid }
+  | { readonly op: 'is'; readonly type: string; readonly in?: EntityUid };
+
+/** The action's scope constraint: `==` one action, `in` one or several, or any. */
+export type ActionConstraint =
+  | { readonly op: 'All' }
+  | { readonly op: '=='; readonly entity: EntityUid }
+  | { readonly op: 'in'; readonly entities: readonly EntityUid[] };
+
+/** One policy, compiled. */
+export interface CompiledCedarPolicy {
+  readonly id: string;
+  /** Position in the set: results list policies in this order. */
+  readonly index: number;
+  readonly forbid: boolean;
+  readonly principal: ScopeConstraint;
+  readonly action: ActionConstraint;
+  readonly resource: ScopeConstraint;
+  /** The `when` / `unless` clauses in order; undefined when there are none. */
+  readonly condition: Evaluator | undefined;
+  /** True for `action in [A, B, …]`: filed under several actions, so a request may reach it twice. */
+  readonly manyActions: boolean;
+}
+
+/** Cedar's answer: the decision, the policies that determined it, the policies that errored. */
+export interface CedarResponse {
+  readonly decision: 'allow' | 'deny';
+  /** On allow the satisfied permits; on deny the satisfied forbids (empty when none). In set order. */
+  readonly determining: readonly string[];
+  /** Policies whose evaluation failed (skipped, as in Cedar), with why. In set order. */
+  readonly errors: readonly { readonly policyId: string; readonly message: string }[];
+}
+
+/** A request in Cedar's terms. */
+export type CedarRequest = CedarEnv;
+
+/**
+ * Compiles one policy from Cedar's JSON form (`policyToJson`). Throws `UnsupportedConstruct` naming
+ * what it refuses.
+ */
+export function compilePolicy(id: string, index: number, json: unknown): CompiledCedarPolicy {
+  const policy = json as {
+    effect?: unknown;
+    principal?: unknown;
+    action?: unknown;
+    resource?: unknown;
+    conditions?: unknown;
+  };
+  if (
+    policy === null ||
+    typeof policy !== 'object' ||
+    (policy.effect !== 'permit' && policy.effect !== 'forbid')
+  ) {
+    throw new UnsupportedConstruct(load.notPolicyJson);
+  }
+  const clauses = Array.isArray(policy.conditions) ? policy.conditions : [];
+  const compiled = clauses.map((clause: { kind?: unknown; body?: unknown }) => {
+    if (clause?.kind !== 'when' && clause?.kind !== 'unless')
+      throw new UnsupportedConstruct(load.notPolicyJson);
+    return { when: clause.kind === 'when', body: compileExpression(clause.body) };
+  });
+  return {
+    id,
+    index,
+    forbid: policy.effect === 'forbid',
+    principal: scope(policy.principal),
+    action: actionScope(policy.action),
+    resource: scope(policy.resource),
+    condition: compiled.length === 0 ? undefined : conditionOf(compiled),
+    manyActions:
+      Array.isArray((policy.action as { entities?: unknown }).entities) &&
+      (policy.action as { entities: unknown[] }).entities.length > 1,
+  };
+}
+
+function conditionOf(clauses: readonly { when: boolean; body: Evaluator }[]): Evaluator {
+  // Cedar joins the clauses with `&&` in order: `when { a } unless { b }` is `a && !b`.
+  return (env) => {
+    for (const clause of clauses) {
+      const value = clause.body(env);
+      if (typeof value !== 'boolean')
+        throw new CedarEvaluationError(`type error: expected bool, got ${typeof value}`);
+      if (value !== clause.when) return false;
+    }
+    return true;
+  };
+}
+
+function uid(value: unknown): EntityUid {
+  const parsed = uidFromJson(value);
+  if (parsed) return parsed;
+  if (value !== null && typeof value === 'object' && Object.hasOwn(value, 'slot')) {
+    throw new UnsupportedConstruct(load.templates);
+  }
+  throw new UnsupportedConstruct(load.notPolicyJson);
+}
+
+function scope(value: unknown): ScopeConstraint {
+  const c = value as { op?: unknown; entity?: unknown; entity_type?: unknown; in?: { entity?: unknown } };
+  if (c?.op === 'All') return { op: 'All' };
+  if (c?.op === '==' || c?.op === 'in') {
+    if (Object.hasOwn(c, 'slot')) throw new UnsupportedConstruct(load.templates);
+    return { op: c.op, entity: uid(c.entity) };
+  }
+  if (c?.op === 'is' && typeof c.entity_type === 'string') {
+    if (c.in === undefined) return { op: 'is', type: c.entity_type };
+    if (Object.hasOwn(c.in, 'slot')) throw new UnsupportedConstruct(load.templates);
+    return { op: 'is', type: c.entity_type, in: uid(c.in.entity) };
+  }
+  throw new UnsupportedConstruct(load.notPolicyJson);
+}
+
+function actionScope(value: unknown): ActionConstraint {
+  const c = value as { op?: unknown; entity?: unknown; entities?: unknown };
+  if (c?.op === 'All') return { op: 'All' };
+  if (c?.op === '==') return { op: '==', entity: uid(c.entity) };
+  if (c?.op === 'in' && c.entity !== undefined) return { op: 'in', entities: [uid(c.entity)] };
+  if (c?.op === 'in' && Array.isArray(c.entities)) return { op: 'in', entities: c.entities.map(uid) };
+  throw new UnsupportedConstruct(load.notPolicyJson);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The index. A decision visits only the policies whose scope can match: policies are filed under the
+// entity their principal constraint names (`==` apart from `in`), then under the resource's, then the
+// action's; a constraint without an entity (`All`, `is T`) files under `any`. A request looks up its
+// own uid under `==` and `in`, each of its ancestors under `in`, and `any`, at each level. Every policy
+// found that way matches its entity constraints by construction; the `is` types are checked per policy.
+
+interface Level<Next> {
+  readonly eq: Map<string, Map<string, Next>>;
+  readonly inn: Map<string, Map<string, Next>>;
+  any: Next | undefined;
+}
+
+type Leaf = CompiledCedarPolicy[];
+type ActionLevel = Level<Leaf>;
+type ResourceLevel = Level<ActionLevel>;
+type PrincipalLevel = Level<ResourceLevel>;
+
+function level<Next>(): Level<Next> {
+  return { eq: new Map(), inn: new Map(), any: undefined };
+}
+
+function slot<Next>(
+  lvl: Level<Next>,
+  kind: 'eq' | 'in' | 'any',
+  entity: EntityUid | undefined,
+  make: () => Next,
+): Next {
+  if (kind === 'any') return (lvl.any ??= make());
+  const table = kind === 'eq' ? lvl.eq : lvl.inn;
+  let ids = table.get(entity!.type);
+  if (!ids) table.set(entity!.type, (ids = new Map()));
+  let next = ids.get(entity!.id);
+  if (next === undefined) ids.set(entity!.id, (next = make()));
+  return next;
+}
+
+function scopeKey(c: ScopeConstraint): ['eq' | 'in' | 'any', EntityUid | undefined] {
+  if (c.op === '==') return ['eq', c.entity];
+  if (c.op === 'in') return ['in', c.entity];
+  if (c.op === 'is' && c.in !== undefined) return ['in', c.in];
+  return ['any', undefined];
+}
+
+/** Visits `next` for the uid itself (`==`, `in`), each ancestor (`in`) and `any`. */
+function visit<Next>(
+  lvl: Level<Next>,
+  uid: EntityUid,
+  ancestors: () => readonly EntityUid[],
+  each: (next: Next) => void,
+): void {
+  if (lvl.eq.size > 0) {
+    const next = lvl.eq.get(uid.type)?.get(uid.id);
+    if (next !== undefined) each(next);
+  }
+  if (lvl.inn.size > 0) {
+    const own = lvl.inn.get(uid.type)?.get(uid.id);
+    if (own !== undefined) each(own);
+    for (const a of ancestors()) {
+      const next = lvl.inn.get(a.type)?.get(a.id);
+      if (next !== undefined) each(next);
+    }
+  }
+  if (lvl.any !== undefined) each(lvl.any);
+}
+
+function typeMatches(c: ScopeConstraint, uid: EntityUid): boolean {
+  return c.op !== 'is' || c.type === uid.type;
+}
+
+const NO_ERRORS: CedarResponse['errors'] = Object.freeze([]);
+const NO_IDS: readonly string[] = Object.freeze([]);
+
+/** A compiled, indexed, immutable policy set. */
+export class CedarPolicySet {
+  private readonly root: PrincipalLevel = level();
+
+  constructor(readonly policies: readonly CompiledCedarPolicy[]) {
+    for (const policy of policies) {
+      const [pk, pe] = scopeKey(policy.principal);
+      const [rk, re] = scopeKey(policy.resource);
+      const resources = slot(this.root, pk, pe, () => level<ActionLevel>());
+      const actions = slot(resources, rk, re, () => level<Leaf>());
+      const a = policy.action;
+      if (a.op === 'All') slot(actions, 'any', undefined, () => []).push(policy);
+      else if (a.op === '==') slot(actions, 'eq', a.entity, () => []).push(policy);
+      else for (const e of a.entities) slot(actions, 'in', e, () => []).push(policy);
+    }
+  }
+
+  /** Decides a request: Cedar's semantics, every candidate policy evaluated, errors skipped and reported. */
+  authorize(request: CedarRequest): CedarResponse {
+    const { principal, action, resource, entities } = request;
+    let principalAncestors: readonly EntityUid[] | undefined;
+    let resourceAncestors: readonly EntityUid[] | undefined;
+    let actionAncestors: readonly EntityUid[] | undefined;
+    const pa = (): readonly EntityUid[] => (principalAncestors ??= entities.ancestors(principal));
+    const ra = (): readonly EntityUid[] => (resourceAncestors ??= entities.ancestors(resource));
+    const aa = (): readonly EntityUid[] => (actionAncestors ??= entities.ancestors(action));
+
+    let forbids: CompiledCedarPolicy[] | undefined;
+    let permits: CompiledCedarPolicy[] | undefined;
+    let errors: { policy: CompiledCedarPolicy; message: string }[] | undefined;
+    let seen: Set<CompiledCedarPolicy> | undefined;
+    const check = (leaf: Leaf): void => {
+      for (let i = 0; i < leaf.length; i++) {
+        const policy = leaf[i]!;
+        if (policy.manyActions) {
+          if ((seen ??= new Set()).has(policy)) continue;
+          seen.add(policy);
+        }
+        if (!typeMatches(policy.principal, principal) || !typeMatches(policy.resource, resource)) continue;
+        if (policy.condition !== undefined) {
+          try {
+            if (policy.condition(request) !== true) continue;
+          } catch (error) {
+            (errors ??= []).push({ policy, message: messageOf(error) });
+            continue;
+          }
+        }
+        if (policy.forbid) (forbids ??= []).push(policy);
+        else (permits ??= []).push(policy);
+      }
+    };
+    visit(this.root, principal, pa, (resources) =>
+      visit(resources, resource, ra, (actions) => visit(actions, action, aa, check)),
+    );
+
+    const errorList =
+      errors === undefined
+        ? NO_ERRORS
+        : errors
+            .sort((a, b) => a.policy.index - b.policy.index)
+            .map((e) => ({ policyId: e.policy.id, message: e.message }));
+    if (forbids !== undefined) return { decision: 'deny', determining: ids(forbids), errors: errorList };
+    if (permits !== undefined) return { decision: 'allow', determining: ids(permits), errors: errorList };
+    return { decision: 'deny', determining: NO_IDS, errors: errorList };
+  }
+}
+
+function ids(policies: CompiledCedarPolicy[]): readonly string[] {
+  if (policies.length === 1) return [policies[0]!.id];
+  return policies.sort((a, b) => a.index - b.index).map((p) => p.id);
+}
+
+function messageOf(error: unknown): string {
+  // A hostile getter in entity data may throw anything; it still only makes this policy error.
+  return error instanceof Error ? error.message : 'evaluation failed';
+}

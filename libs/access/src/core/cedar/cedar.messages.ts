@@ -1,0 +1,47 @@
+// User-facing text of the Cedar engine. Messages name files, positions, policy ids and Cedar constructs,
+// never request data beyond the value that failed.
+
+/** Why an expression could not be evaluated; the policy is then reported as erroring. */
+export const evaluation = {
+  type: (expected: string, got: string): string => `type error: expected ${expected}, got ${got}`,
+  overflow: (what: string): string => `integer overflow while attempting to ${what}`,
+  noEntity: (uid: string): string => `entity ${uid} does not exist`,
+  noAttribute: (attr: string): string => `attribute ${JSON.stringify(attr)} does not exist`,
+  noTag: (uid: string, tag: string): string => `${uid} does not have the tag ${JSON.stringify(tag)}`,
+  badData: (what: string): string => `entity or context data is not a Cedar value: ${what}`,
+  extension: (fn: string, input: string): string => `${fn}: invalid input ${JSON.stringify(input)}`,
+  unmappedPrincipal: (namespace: string): string =>
+    `no Cedar entity type for principals of namespace ${JSON.stringify(namespace)}`,
+} as const;
+
+/** Heading of a rejected policy set; the issues follow one per line. */
+export const cedarInvalid = (count: number): string =>
+  `Cedar policy set rejected: ${count} issue${count === 1 ? '' : 's'} (the previous set stays live)`;
+
+/** One issue as a line: `file:line:column (policy id): message`. */
+export const cedarIssueLine = (issue: {
+  file?: string;
+  line?: number;
+  column?: number;
+  policyId?: string;
+  message: string;
+}): string =>
+  `${issue.file ?? '(inline)'}${issue.line !== undefined ? `:${issue.line}:${issue.column ?? 1}` : ''}` +
+  `${issue.policyId !== undefined ? ` (${issue.policyId})` : ''}: ${issue.message}`;
+
+export const load = {
+  unsupported: (what: string): string => `unsupported: ${what}`,
+  templates: 'templates (policies with ?principal or ?resource slots) are not supported yet',
+  unsafeLong: (value: number): string =>
+    `the integer literal ${value} is past ±(2^53-1), which this engine refuses (it cannot be read exactly)`,
+  duplicateId: (id: string): string => `duplicate policy id ${JSON.stringify(id)}`,
+  badId: 'the @id annotation must be 1-128 characters of letters, digits, and . _ : / -',
+  schemaInvalid: 'schema rejected',
+  notPolicyJson: 'not a Cedar policy in JSON form',
+  tooMany: (max: number): string => `more than ${max} policies`,
+  fileUnreadable: (path: string, cause: string): string => `cannot read ${path}: ${cause}`,
+  fileTooLarge: (path: string, max: number): string => `${path} is larger than ${max} bytes`,
+  fileKind: (path: string): string =>
+    `${path}: expected a .cedar or .cedar.json policy file (or .cedarschema / .cedarschema.json schema)`,
+  notJson: (cause: string): string => `not valid JSON: ${cause}`,
+} as const;
