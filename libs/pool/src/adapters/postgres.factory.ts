@@ -8,10 +8,6 @@ import { closeGracefully } from './graceful-close.js';
 import { PostgresResetError } from './postgres.errors.js';
 import type { PostgresFactoryOptions } from './interfaces/postgres-factory-options.interface.js';
 
-// Part of the @steward/pool/postgres entry point, which exports this file.
-export { withTransaction, type TransactionOptions } from './postgres.transaction.js';
-export { PostgresResetError };
-
 // SQLSTATE classes/codes that mean the session is gone, not that the statement was wrong.
 const BROKEN_SQLSTATES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
 const BROKEN_MESSAGES = [
