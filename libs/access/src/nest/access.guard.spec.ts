@@ -477,6 +477,43 @@ describe('AccessGuard throttling', () => {
     expect(Number(right.headers['Retry-After'])).toBeGreaterThan(0);
   });
 
+  it('refuses a throttled pair before checking the key: no HMAC for the right or a wrong secret', () => {
+    const reveals = { count: 0 };
+    class CountingSecret extends Secret {
+      override reveal(): string {
+        reveals.count++;
+        return super.reveal();
+      }
+    }
+    const counting = new CountingSecret(pepper.reveal());
+    const service = new AccessService(
+      {
+        authenticators: [
+          apiKeys({ pepper: counting, store: new InMemoryApiKeyStore([owner.record]), verifiedCacheMs: 0 }),
+        ],
+        policy,
+        throttle: { maxFailures: 2 },
+      },
+      new AccessMetrics(),
+    );
+    const guard = new AccessGuard(new Reflector(), service);
+    const status = (key: string) => {
+      const request = { method: 'GET', url: '/items', headers: { 'x-api-key': key }, ip: '203.0.113.5' };
+      const context = new ExecutionContextHost([request, { setHeader() {} }], Items, Items.prototype.item);
+      context.setType('http');
+      try {
+        guard.canActivate(context);
+        return 200;
+      } catch (error) {
+        return (error as AccessProblemException).getStatus();
+      }
+    };
+    expect([status(forged), status(forged)]).toEqual([401, 401]);
+    const before = reveals.count;
+    expect([status(forged), status(owner.key), status(forged)]).toEqual([429, 429, 429]);
+    expect(reveals.count).toBe(before);
+  });
+
   it('lets valid keys through from a source that sent bad ones (finding 2)', () => {
     const { send } = setup({ sourceMaxFailures: 5 });
     for (let i = 0; i < 8; i++) send('192.0.2.1', { 'x-api-key': `stw_${'x'.repeat(44)}` });

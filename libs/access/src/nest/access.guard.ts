@@ -152,6 +152,10 @@ export class AccessGuard implements CanActivate {
     const extraction = extractCredentials(request.headers, request.user, request.rawHeaders);
     if (!extraction.ok) return this.failed(call, 'none', extraction.reason);
     if (!extraction.present) return this.failed(call, 'none', 'missing-credentials');
+    // A throttled pair is refused before any check: no HMAC to spend, and no timing to tell right from wrong.
+    if (this.access.throttle?.tracksPairs) {
+      this.refuseThrottledPair(call, this.access.subjectOf(extraction.credentials));
+    }
 
     const outcome = this.access.authenticate(extraction.credentials, new CallFacts(call));
     return isPromiseLike(outcome)

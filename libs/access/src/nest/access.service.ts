@@ -95,6 +95,19 @@ export class AccessService implements OnApplicationShutdown {
     return this.authenticateFrom(0, credentials, context);
   }
 
+  /** The throttling handle the first authenticator that knows one gives these credentials, unchecked. */
+  subjectOf(credentials: Credentials): string | undefined {
+    for (const authenticator of this.options.authenticators) {
+      try {
+        const subject = authenticator.subjectOf?.(credentials);
+        if (subject !== undefined) return subject;
+      } catch {
+        // A broken subjectOf only loses the early refusal; the check after the answer still applies.
+      }
+    }
+    return undefined;
+  }
+
   /** Evaluates a request; an engine that throws is a deny, never an error. */
   decide(request: AccessRequest): Decision {
     try {

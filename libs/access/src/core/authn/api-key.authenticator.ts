@@ -92,6 +92,14 @@ export class ApiKeyAuthenticator implements Authenticator {
       : this.check(key, keyId, found);
   }
 
+  /** `key:<key id>` for a well-formed key of this prefix, read without checking it. */
+  subjectOf(credentials: Credentials): string | undefined {
+    const candidate = credentials.apiKey ?? credentials.bearer;
+    if (candidate === undefined || !candidate.startsWith(this.keyStart)) return undefined;
+    const parsed = parseApiKey(candidate);
+    return parsed === undefined ? undefined : `key:${parsed.keyId}`;
+  }
+
   private check(key: string, keyId: string, record: ApiKeyRecord | undefined): AuthnResult {
     const now = this.now();
     // Digest and lookup happen for unknown ids too, so unknown and wrong keys still cost the same.

@@ -73,4 +73,10 @@ export interface Authenticator {
   readonly scheme?: string;
   /** May answer synchronously (no I/O needed): the guard then decides without a Promise. */
   authenticate(credentials: Credentials, context: AuthnContext): AuthnResult | Promise<AuthnResult>;
+  /**
+   * The throttling handle (`subject`) these credentials would carry, read without checking them (an
+   * API key's id): a throttled pair is then refused before any check, so the right and a wrong secret
+   * cost and answer the same.
+   */
+  subjectOf?(credentials: Credentials): string | undefined;
 }
