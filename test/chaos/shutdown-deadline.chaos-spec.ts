@@ -55,6 +55,8 @@ describe('chaos: shutdown deadline with a lease held', () => {
     // Cut at the unit's stop timeout: well before the pool's own 10 s drain, let alone the lease's 20 s.
     expect(ms).toBeGreaterThanOrEqual(DELAY_MS + DRAIN_MS + STOP_MS - 100);
     expect(ms).toBeLessThan(DELAY_MS + DRAIN_MS + STOP_MS + 3_000);
-    expect(demo.output()).toMatch(/unit 'pool:db' failed to stop: unit 'pool:db' did not stop within 2000 ms/);
+    expect(demo.output()).toMatch(
+      /unit 'pool:db' failed to stop: unit 'pool:db' did not stop within 2000 ms/,
+    );
   }, 60_000);
 });
