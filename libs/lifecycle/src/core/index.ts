@@ -7,3 +7,4 @@ export * from './manager/lifecycle-manager.js';
 export * from './process/exit-classification.js';
 export * from './process/process.errors.js';
 export * from './process/managed-process.js';
+export { PROCESS_TREE_ENV } from './process/process-tree.js';
