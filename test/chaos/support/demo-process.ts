@@ -90,7 +90,10 @@ export async function runDemoToExit(
   return { ...exit, output: output(), listened: /listening on http/.test(output()) };
 }
 
-/** Pids of every live descendant of `pid` (children of children too), read from /proc. */
+/**
+ * Pids of every live descendant of `pid` (children of children too), read from /proc; the lifeline
+ * watchdogs the service keeps beside each managed process (and their own children) are left out.
+ */
 export function descendants(pid: number): number[] {
   const parents = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
@@ -109,12 +112,22 @@ export function descendants(pid: number): number[] {
   const found: number[] = [];
   const visit = (p: number): void => {
     for (const child of parents.get(p) ?? []) {
+      if (isLifeline(child)) continue;
       found.push(child);
       visit(child);
     }
   };
   visit(pid);
   return found;
+}
+
+/** The watchdog `@steward/lifecycle` starts for each managed process: `/bin/sh -c … steward-lifeline`. */
+function isLifeline(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('steward-lifeline');
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a pid is still running (a zombie counts as gone). */
