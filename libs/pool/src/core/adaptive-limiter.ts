@@ -132,13 +132,19 @@ export class AdaptiveLimiter {
   }
 
   private endPhase(now: number): boolean {
+    let shifted = 0;
     // The first phase filled an empty pool: its leases ran under a concurrency that was still rising.
     if (this.leaseMsSum > 0 && this.phaseStartedAt !== Number.NEGATIVE_INFINITY) {
-      push(
-        this.phases,
-        { limit: this.limit, samples: this.samples, leaseMs: this.leaseMsSum, inFlight: this.inFlightSum },
-        this.filterPhases,
-      );
+      const phase = {
+        limit: this.limit,
+        samples: this.samples,
+        leaseMs: this.leaseMsSum,
+        inFlight: this.inFlightSum,
+      };
+      shifted = this.shift(phase);
+      // What the filters remember describes a resource that is gone: start over from this phase.
+      if (shifted !== 0) this.phases.length = 0;
+      push(this.phases, phase, this.filterPhases);
     }
     this.samples = 0;
     this.leaseMsSum = 0;
@@ -148,6 +154,11 @@ export class AdaptiveLimiter {
     this.phaseStartedAt = now;
     const before = this.estimate;
     this.estimate = this.bandwidthDelay() ?? before;
+    if (shifted !== 0) {
+      // Slower: probe down first (leases may now queue inside it); faster: probe up first.
+      [this.phase, this.step, this.from] = [shifted > 0 ? PROBE_DOWN : PROBE_UP, this.probeGain, this.limit];
+      return this.set(this.phaseLimit());
+    }
     // How far the estimate followed this phase's move away from where it started (1: all the way).
     const distance = this.limit - this.from;
     const followed = distance === 0 ? 0 : (this.estimate - before) / distance;
@@ -168,6 +179,26 @@ export class AdaptiveLimiter {
       this.from = Math.max(1, Math.round(this.estimate));
     }
     return this.set(this.phaseLimit());
+  }
+
+  /**
+   * Whether the resource itself changed: this phase's mean lease time is off the mean of the earlier
+   * phases at the same limit by more than twice a probe step (eight times the precision a phase is
+   * measured to, so noise does not trip it). 1 when slower, -1 when faster, 0 when the same or unknown.
+   */
+  private shift(phase: PhaseRecord): number {
+    let leaseMs = 0;
+    let samples = 0;
+    for (const p of this.phases) {
+      if (p.limit !== phase.limit) continue;
+      leaseMs += p.leaseMs;
+      samples += p.samples;
+    }
+    if (samples === 0) return 0;
+    const before = leaseMs / samples;
+    const change = (phase.leaseMs / phase.samples - before) / before;
+    const threshold = 2 * Math.max(this.probeGain, 1 / phase.limit);
+    return change > threshold ? 1 : change < -threshold ? -1 : 0;
   }
 
   /**

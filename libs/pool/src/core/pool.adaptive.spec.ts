@@ -130,6 +130,22 @@ describe('Pool adaptive sizing', () => {
     expect(adaptive.effectiveMax).toBeLessThanOrEqual(KNEE + 4);
   }, 60_000);
 
+  it('follows the resource when it changes: a thrashing knee that drops from 16 to 8', async () => {
+    const thrashingAt = (knee: number) => (inFlight: number) => BASE_MS * Math.max(1, (inFlight / knee) ** 2);
+    const sweep: number[] = [];
+    for (const max of [6, 8, 10, 12]) {
+      sweep.push((await simulate(make({ max }), CLIENTS, thrashingAt(8))).throughput);
+    }
+    const best = Math.max(...sweep);
+    const pool = make({ max: 64, adaptive: true });
+    await simulate(pool, CLIENTS, thrashingAt(16));
+    expect(pool.stats().effectiveMax).toBeGreaterThanOrEqual(14);
+    await simulate(pool, CLIENTS, thrashingAt(8)); // the resource became slower
+    const after = await simulate(pool, CLIENTS, thrashingAt(8));
+    expect(after.effectiveMax).toBeLessThanOrEqual(10);
+    expect(after.throughput).toBeGreaterThanOrEqual(0.9 * best);
+  }, 60_000);
+
   it('never goes above max nor below min, and cuts the limit under memory pressure', async () => {
     let pressure = 0.5;
     const pool = make({ min: 2, max: 12, adaptive: { memoryProbe: () => pressure, initialLimit: 12 } });
