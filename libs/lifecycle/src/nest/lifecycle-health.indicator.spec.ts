@@ -1,4 +1,3 @@
-import { HealthIndicatorService } from '@nestjs/terminus';
 import { LifecycleManager } from '../core/manager/lifecycle-manager.js';
 import { ManagedProcess } from '../core/process/managed-process.js';
 import { LifecycleHealthIndicator } from './lifecycle-health.indicator.js';
@@ -9,7 +8,7 @@ describe('LifecycleHealthIndicator and ShutdownState', () => {
     const manager = new LifecycleManager().add({ name: 'db', start: async () => {}, stop: async () => {} });
     const state = new ShutdownState();
     return {
-      indicator: new LifecycleHealthIndicator(new HealthIndicatorService(), state, manager),
+      indicator: new LifecycleHealthIndicator(state, manager),
       state,
       manager,
     };
@@ -34,11 +33,7 @@ describe('LifecycleHealthIndicator and ShutdownState', () => {
       restart: 'never',
     });
     manager.add(proc);
-    const indicator = new LifecycleHealthIndicator(
-      new HealthIndicatorService(),
-      new ShutdownState(),
-      manager,
-    );
+    const indicator = new LifecycleHealthIndicator(new ShutdownState(), manager);
     const failed = new Promise<void>((resolve) => proc.onTransition((e) => e.to === 'failed' && resolve()));
     await manager.start();
     await failed;

@@ -1,6 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import { LifecycleManager } from '../core/manager/lifecycle-manager.js';
 import type { LifecycleModuleOptions } from './interfaces/lifecycle-module-options.interface.js';
 import type { ResolvedLifecycleOptions } from './interfaces/lifecycle-module-options.interface.js';
@@ -67,7 +66,6 @@ function withProviders(definition: DynamicModule, metrics: boolean): DynamicModu
       LifecycleService,
       LifecycleMetrics,
       LifecycleHealthIndicator,
-      HealthIndicatorService,
       ...(metrics ? lifecycleMetricProviders() : []),
     ],
     exports: [...(definition.exports ?? []), ...EXPORTS],

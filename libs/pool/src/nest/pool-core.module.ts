@@ -1,13 +1,14 @@
 import { Global, Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { PoolHealthIndicator } from './pool-health.indicator.js';
 import { PoolMetrics, poolMetricProviders } from './pool.metrics.js';
 import { PoolRegistry } from './pool.registry.js';
 
-/** What every pool registration shares, once per application: the registry, the metrics, the health indicator. */
+/**
+ * What every pool registration shares, once per application: the registry, the metrics, the health
+ * indicator. No TerminusModule here: the indicator loads @nestjs/terminus only when an app checks health.
+ */
 @Global()
 @Module({
-  imports: [TerminusModule],
   providers: [PoolRegistry, PoolMetrics, PoolHealthIndicator, ...poolMetricProviders],
   exports: [PoolRegistry, PoolMetrics, PoolHealthIndicator],
 })
