@@ -162,7 +162,7 @@ describe.each(APPS)('$name app', ({ name, format, entry, probe }) => {
         expect(steward.filter((u) => !u.includes(`/dist/${format}/`))).toEqual([]);
         if (specifier === '@steward/pool') {
           expect(
-            urls.filter((u) => /\/node_modules\/(pg|ioredis|jose|@nestjs\/schedule)\/|^node:sqlite$/.test(u)),
+            urls.filter((u) => /\/node_modules\/(pg|ioredis|jose|@nestjs\/schedule|@nestjs\/terminus)\/|^node:sqlite$/.test(u)),
           ).toEqual([]);
         }
         if (specifier === '@steward/access')

@@ -7,7 +7,7 @@ const TIME = '2026-01-01T00:00:00.000Z';
 function callOf(request: Partial<GuardedHttpRequest>, header = 'x-request-id') {
   return new GuardedCall(
     // Not spread when it has headers: a spread would read its counting getters.
-    request.headers ? (request as GuardedHttpRequest) : { ...request, headers: {} },
+    request.headers ? (request as GuardedHttpRequest) : { params: {}, ...request, headers: {} },
     undefined,
     'GET /items/:id',
     'items:read',

@@ -8,7 +8,8 @@ import { PrivilegedActionInterceptor } from './privileged-action.interceptor.js'
 export interface AccessHttpRequest {
   readonly method?: string;
   readonly url?: string;
-  readonly params?: Record<string, string>;
+  /** Route parameters: Express and Fastify always set them on a routed request. */
+  readonly params: Record<string, string>;
   readonly query?: unknown;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body?: unknown;
