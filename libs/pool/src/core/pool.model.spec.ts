@@ -92,10 +92,20 @@ class ScriptedFactory implements ResourceFactory<Resource> {
   };
   private resets = 0;
 
+  /** How long destroys take, in turn (0: at once); a resource stays alive until its destroy ends. */
+  destroyDelays: number[] = [0];
+  private destroysStarted = 0;
+
   destroy(resource: Resource): Promise<void> {
     resource.destroys++;
-    if (!this.alive.delete(resource)) this.violations.push(`resource ${resource.id} destroyed twice`);
-    return Promise.resolve();
+    if (resource.destroys > 1) this.violations.push(`resource ${resource.id} destroyed twice`);
+    const delay = this.destroyDelays[this.destroysStarted++ % this.destroyDelays.length];
+    const end = () => void this.alive.delete(resource);
+    if (delay === 0) {
+      end();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => setTimeout(() => resolve(end()), delay));
   }
 }
 
@@ -198,6 +208,7 @@ describe('Pool model', () => {
           maxUses: fc.constantFrom(0, 2),
           // Adaptive sizing: tiny phases so the limit moves within a short run; memory pressure cuts it.
           adaptive: fc.boolean(),
+          destroyDelays: fc.array(fc.constantFrom(0, 0, 5, 60, 400), { minLength: 1, maxLength: 4 }),
           validity: fc.array(fc.oneof(fc.boolean(), fc.constant('hang' as const)), {
             minLength: 1,
             maxLength: 5,
@@ -208,6 +219,7 @@ describe('Pool model', () => {
           let pressure = 0;
           const factory = new ScriptedFactory(script, () => max, config.validity);
           if (config.reset) factory.reset = factory.failingReset;
+          factory.destroyDelays = config.destroyDelays;
           const pool = new Pool<Resource>(factory, {
             max,
             validateOnBorrow: config.validateOnBorrow,
@@ -346,10 +358,10 @@ describe('Pool model', () => {
                 closed = true;
                 for (const l of leases) l.live = false; // close revokes every lease
                 {
-                  // close() waits for creates in flight, which fake time must move along.
-                  const closing = pool.close();
-                  await jest.advanceTimersByTimeAsync(CREATE_TIMEOUT_MS);
-                  await closing;
+                  // close() waits for creates and destroys in flight, which fake time must move along.
+                  let settled = false;
+                  void pool.close().then(() => (settled = true));
+                  while (!settled) await jest.advanceTimersByTimeAsync(CREATE_TIMEOUT_MS);
                 }
                 break;
             }
@@ -362,8 +374,11 @@ describe('Pool model', () => {
 
             // Invariants after every step.
             const stats = pool.stats();
-            if (factory.alive.size !== stats.size)
-              failures.push(`size ${stats.size} != alive ${factory.alive.size}`);
+            // A resource whose destroy has not ended is still alive, and still counts against max.
+            if (factory.alive.size !== stats.size + stats.destroying)
+              failures.push(
+                `size ${stats.size} + destroying ${stats.destroying} != alive ${factory.alive.size}`,
+              );
             if (factory.pending !== stats.creating) {
               failures.push(`creating ${stats.creating} != pending ${factory.pending}`);
             }
