@@ -10,6 +10,7 @@ import {
   mintApiKey,
 } from '@steward/access';
 import { runApiKeyCommand } from '../../libs/access/src/bin/api-key.command.js';
+import { startBlackhole } from '../chaos/support/blackhole.js';
 import { databaseUrl } from './services.js';
 
 const pepper = new Secret('integration-pepper-0123456789-0123456789');
@@ -162,5 +163,25 @@ describe('steward-api-key against PostgreSQL', () => {
     };
     expect([await reason(key), await reason(successor)]).toEqual(['revoked', 'success']);
     expect(rotated.stdout + listed.stdout).not.toContain(databaseUrl());
+  });
+
+  it('fails a lookup against a database that never answers within connectTimeoutMs, instead of holding it', async () => {
+    await using hole = await startBlackhole();
+    const store = new PostgresApiKeyStore({
+      connectionString: new Secret(`postgres://postgres@127.0.0.1:${hole.port}/test`),
+      connectTimeoutMs: 200,
+    });
+    try {
+      await expect(store.findByKeyId('k1')).rejects.toThrow(/timeout/i);
+      expect(hole.accepted).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a connectTimeoutMs out of range, naming it', () => {
+    expect(
+      () => new PostgresApiKeyStore({ connectionString: 'postgres://x/y', connectTimeoutMs: 0 }),
+    ).toThrow(/connectTimeoutMs/);
   });
 });

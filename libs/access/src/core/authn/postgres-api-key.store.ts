@@ -24,6 +24,12 @@ export interface PostgresApiKeyStoreOptions {
   readonly cacheMs?: number;
   /** Key ids remembered at most (default 10 000); the oldest goes first. */
   readonly maxCached?: number;
+  /**
+   * With a connection string: how long a query waits for a connection of the store's own pool
+   * (default 5 000 ms, 1 to 60 000). A database that refuses or never answers fails the lookup (the
+   * request then answers 503) within this time instead of holding it.
+   */
+  readonly connectTimeoutMs?: number;
   /** Monotonic ms for the cache (default `performance.now`). */
   readonly now?: () => number;
 }
@@ -99,6 +105,7 @@ export class PostgresApiKeyStore implements ApiKeyStore, AsyncDisposable {
     }
     checker.integer('cacheMs', options?.cacheMs, 0, 60_000);
     checker.integer('maxCached', options?.maxCached, 1, 10_000_000);
+    checker.integer('connectTimeoutMs', options?.connectTimeoutMs, 1, 60_000);
     checker.throwIfAny();
     this.cacheMs = options.cacheMs ?? 5_000;
     this.maxCached = options.maxCached ?? 10_000;
@@ -116,7 +123,7 @@ export class PostgresApiKeyStore implements ApiKeyStore, AsyncDisposable {
               connectionString,
               max: 4,
               idleTimeoutMillis: 10_000,
-              connectionTimeoutMillis: 5_000,
+              connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
             });
             // An idle client dying must not crash the process; the next query gets a fresh one.
             created.on('error', () => undefined);
