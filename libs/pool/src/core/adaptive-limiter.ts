@@ -153,16 +153,15 @@ export class AdaptiveLimiter {
     this.cutThisPhase = false;
     this.phaseStartedAt = now;
     const before = this.estimate;
-    this.estimate = this.bandwidthDelay() ?? before;
+    const levels = this.levels();
+    this.estimate = bandwidthDelay(levels) ?? before;
     if (shifted !== 0) {
       // Slower: probe down first (leases may now queue inside it); faster: probe up first.
       [this.phase, this.step, this.from] = [shifted > 0 ? PROBE_DOWN : PROBE_UP, this.probeGain, this.limit];
       return this.set(this.phaseLimit());
     }
-    // How far the estimate followed this phase's move away from where it started (1: all the way).
-    const distance = this.limit - this.from;
-    const followed = distance === 0 ? 0 : (this.estimate - before) / distance;
     const probing = this.phase === PROBE_UP || this.phase === PROBE_DOWN;
+    const followed = probing ? this.followed(levels, before) : 0;
     if (probing && followed >= 1 / 4) {
       // Up: the resource took the extra leases. Down: fewer leases gave the same throughput, they were
       // queueing. Either way probe on from here, twice as far while it follows at least half the way.
@@ -201,14 +200,9 @@ export class AdaptiveLimiter {
     return change > threshold ? 1 : change < -threshold ? -1 : 0;
   }
 
-  /**
-   * Best throughput times no-load lease time over the phases remembered. Phases run at the same limit
-   * are pooled first (one mean per limit). The no-load lease time is that of the lowest limit tried:
-   * the least loaded, and chosen by its limit, not by its noise (the shortest of several noisy means
-   * would be biased low by the noise itself).
-   */
-  private bandwidthDelay(): number | undefined {
-    const levels = new Map<number, { leaseMs: number; inFlight: number; samples: number }>();
+  /** The phases remembered, pooled per limit. */
+  private levels(): Map<number, Level> {
+    const levels = new Map<number, Level>();
     for (const p of this.phases) {
       const level = levels.get(p.limit);
       if (level === undefined) levels.set(p.limit, { ...p });
@@ -218,15 +212,25 @@ export class AdaptiveLimiter {
         level.samples += p.samples;
       }
     }
-    let bestRate = 0;
-    let lowest = Number.POSITIVE_INFINITY;
-    let noLoadLeaseMs = 0;
-    for (const [limit, level] of levels) {
-      // Little's law: throughput = leases in flight / lease time.
-      bestRate = Math.max(bestRate, level.inFlight / level.leaseMs);
-      if (limit < lowest) [lowest, noLoadLeaseMs] = [limit, level.leaseMs / level.samples];
-    }
-    return bestRate > 0 ? bestRate * noLoadLeaseMs : undefined;
+    return levels;
+  }
+
+  /**
+   * How far the resource followed the probe that just ended, as a fraction of the probe's step (1: in
+   * proportion). Down: how much the lease time fell (the leases taken away were queueing). Up: how much
+   * throughput rose (the resource used the leases added). Compared with the limit the probe started
+   * from, measured directly: a probe onto a limit tried before still tells.
+   */
+  private followed(levels: Map<number, Level>, estimateBefore: number): number {
+    const step = (this.limit - this.from) / this.from;
+    const probe = levels.get(this.limit);
+    const from = levels.get(this.from);
+    if (step === 0 || probe === undefined) return 0;
+    // The limit it started from was never run as such (a rounded estimate): the estimate tells instead.
+    if (from === undefined)
+      return (estimateBefore === 0 ? 0 : (this.estimate - estimateBefore) / estimateBefore) / step;
+    if (step < 0) return (1 - meanLeaseMs(probe) / meanLeaseMs(from)) / -step;
+    return (rate(probe) / rate(from) - 1) / step;
   }
 
   /** The relative standard error a phase needs: a fraction of the relative size of a probe step. */
@@ -266,6 +270,29 @@ interface PhaseRecord {
   samples: number;
   leaseMs: number;
   inFlight: number;
+}
+
+/** Phases at one limit, pooled. */
+type Level = Omit<PhaseRecord, 'limit'>;
+
+const meanLeaseMs = (level: Level): number => level.leaseMs / level.samples;
+/** Little's law: throughput = leases in flight / lease time. */
+const rate = (level: Level): number => level.inFlight / level.leaseMs;
+
+/**
+ * Best throughput times no-load lease time over the levels. The no-load lease time is that of the lowest
+ * limit tried: the least loaded, and chosen by its limit, not by its noise (the shortest of several noisy
+ * means would be biased low by the noise itself).
+ */
+function bandwidthDelay(levels: Map<number, Level>): number | undefined {
+  let bestRate = 0;
+  let lowest = Number.POSITIVE_INFINITY;
+  let noLoadLeaseMs = 0;
+  for (const [limit, level] of levels) {
+    bestRate = Math.max(bestRate, rate(level));
+    if (limit < lowest) [lowest, noLoadLeaseMs] = [limit, meanLeaseMs(level)];
+  }
+  return bestRate > 0 ? bestRate * noLoadLeaseMs : undefined;
 }
 
 /** Appends to a bounded window, dropping the oldest. */
