@@ -11,7 +11,7 @@ export function heapPressure(): number {
 const CYCLE_PHASES = 16;
 const PROBE_UP = 0;
 const PROBE_DOWN = 1;
-/** Probe steps double while the estimate follows them, up to these fractions of the estimate. */
+/** Probe steps double while the resource follows them, up to these fractions of where they start. */
 const MAX_UP_STEP = 1;
 const MAX_DOWN_STEP = 0.5;
 /**
@@ -30,7 +30,7 @@ const MAX_PHASE_FACTOR = 20;
  * One lease is never taken as the no-load time, so variance in lease times is not read as queueing.
  *
  * The limit cycles around the estimate — one phase above it (does throughput grow?), one below it (does
- * the lease time fall?), fourteen at it — and probes on, doubling, while the estimate follows. Timeouts
+ * the lease time fall?), fourteen at it — and probes on, doubling, while the resource follows. Timeouts
  * and heap pressure cut it multiplicatively. Never outside `[max(1, min), max]`. The pool's README
  * (core/README.md, "Adaptive sizing") gives the reasons and the measurements.
  */

@@ -13,13 +13,13 @@ export interface CreateRetryOptions {
 
 /** Settings of the adaptive limiter that moves the effective max inside `[min, max]`. */
 export interface AdaptiveOptions {
-  /** Effective max at start (default `max(min, ceil(max / 2))`). */
+  /** Effective max at start (default `ceil(√max)`, at least `min`: a slow start that grows while it pays). */
   initialLimit?: number;
-  /** Leases measured per phase; each phase yields one throughput and one mean lease time (default 50). */
+  /** Fewest leases measured per phase (default 50); noisy lease times get more, up to 20 times as many. */
   windowSamples?: number;
   /** How far a probe phase moves the limit above and below the estimate, as a fraction (default 0.1). */
   probeGain?: number;
-  /** Phases the max-throughput and min-lease-time filters remember: two cycles of eight (default 16). */
+  /** Phases the throughput and no-load lease-time filters remember: two cycles of sixteen (default 32). */
   filterPhases?: number;
   /** Multiplier applied on timeouts and memory pressure (default 0.8). */
   backoffRatio?: number;
