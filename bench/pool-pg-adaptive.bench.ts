@@ -1,3 +1,4 @@
+import { availableParallelism, loadavg } from 'node:os';
 import pg from 'pg';
 import { Pool, type PoolOptions } from '@steward/pool';
 import { median, printTable } from './support/bench-table.js';
@@ -85,6 +86,9 @@ export async function run(): Promise<void> {
     const order = r % 2 === 0 ? configs : [...configs].reverse();
     for (const c of order) results.get(c.name)!.push(await round(c.pool, ROUND_MS));
   }
+  // The knee is the cores PostgreSQL gets: on a machine other processes keep busy, more backends win a
+  // larger share of the CPU, and throughput keeps rising past the core count.
+  const load = loadavg()[0];
   const summary = configs.map((c) => {
     const rounds = results.get(c.name)!;
     return {
@@ -113,7 +117,8 @@ export async function run(): Promise<void> {
   console.log(
     `adaptive ÷ best fixed (${best.name}): ${(a.perSec / best.perSec).toFixed(3)} (target ≥ 0.9); ` +
       `query p99 ${a.queryP99.toFixed(1)} ms vs ${atMax.queryP99.toFixed(1)} ms at ${atMax.name}; ` +
-      `acquire+query p99 ${a.totalP99.toFixed(1)} ms vs ${atMax.totalP99.toFixed(1)} ms`,
+      `acquire+query p99 ${a.totalP99.toFixed(1)} ms vs ${atMax.totalP99.toFixed(1)} ms; ` +
+      `load average ${load.toFixed(1)} on ${availableParallelism()} cores`,
   );
   for (const c of configs) await c.pool.close();
 }
