@@ -210,15 +210,26 @@ function fromJson(input: CedarLoadInput, issues: CedarIssue[]): Located[] {
   const entries: [string, unknown][] = Array.isArray(set.staticPolicies)
     ? set.staticPolicies.map((p, i) => [`policy${i}`, p])
     : Object.entries(set.staticPolicies ?? {});
-  const located: Located[] = [];
-  for (const [id, policy] of entries) {
-    const answer = cedar.checkParsePolicySet({ staticPolicies: { [id]: policy as cedar.Policy } });
-    if (answer.type === 'failure') {
-      for (const e of answer.errors) issues.push({ file, policyId: id, message: detail(e) });
-      continue;
+  // One parse for the whole set; policy by policy only to name the ones that fail.
+  const whole = cedar.checkParsePolicySet({
+    staticPolicies: Object.fromEntries(entries) as Record<string, cedar.Policy>,
+  });
+  if (whole.type === 'failure') {
+    for (const [id, policy] of entries) {
+      const answer = cedar.checkParsePolicySet({ staticPolicies: { [id]: policy as cedar.Policy } });
+      if (answer.type === 'failure') {
+        for (const e of answer.errors) issues.push({ file, policyId: id, message: detail(e) });
+      }
     }
-    located.push({ id, offset: undefined, source: policy as object, json: policy });
+    if (issues.length === 0) for (const e of whole.errors) issues.push({ file, message: detail(e) });
+    return [];
   }
+  const located: Located[] = entries.map(([id, policy]) => ({
+    id,
+    offset: undefined,
+    source: policy as object,
+    json: policy,
+  }));
   return located;
 }
 

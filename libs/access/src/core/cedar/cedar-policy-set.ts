@@ -34,6 +34,11 @@ export interface CompiledCedarPolicy {
   readonly condition: Evaluator | undefined;
   /** True for `action in [A, B, …]`: filed under several actions, so a request may reach it twice. */
   readonly manyActions: boolean;
+  /**
+   * The answer when exactly this policy decided and nothing errored, built once: the usual outcome
+   * of a decision then allocates nothing, and callers may map it to their own shape once, by identity.
+   */
+  readonly solo: CedarResponse;
 }
 
 /** Cedar's answer: the decision, the policies that determined it, the policies that errored. */
@@ -73,10 +78,11 @@ export function compilePolicy(id: string, index: number, json: unknown): Compile
       throw new UnsupportedConstruct(load.notPolicyJson);
     return { when: clause.kind === 'when', body: compileExpression(clause.body) };
   });
+  const forbid = policy.effect === 'forbid';
   return {
     id,
     index,
-    forbid: policy.effect === 'forbid',
+    forbid,
     principal: scope(policy.principal),
     action: actionScope(policy.action),
     resource: scope(policy.resource),
@@ -84,10 +90,25 @@ export function compilePolicy(id: string, index: number, json: unknown): Compile
     manyActions:
       Array.isArray((policy.action as { entities?: unknown }).entities) &&
       (policy.action as { entities: unknown[] }).entities.length > 1,
+    solo: Object.freeze({
+      decision: forbid ? 'deny' : 'allow',
+      determining: Object.freeze([id]),
+      errors: NO_ERRORS,
+    }),
   };
 }
 
 function conditionOf(clauses: readonly { when: boolean; body: Evaluator }[]): Evaluator {
+  if (clauses.length === 1 && clauses[0]!.when) {
+    // The usual shape, one `when`: no loop (saves a call level per decision).
+    const body = clauses[0]!.body;
+    return (env) => {
+      const value = body(env);
+      if (typeof value !== 'boolean')
+        throw new CedarEvaluationError(`type error: expected bool, got ${typeof value}`);
+      return value;
+    };
+  }
   // Cedar joins the clauses with `&&` in order: `when { a } unless { b }` is `a && !b`.
   return (env) => {
     for (const clause of clauses) {
@@ -141,8 +162,9 @@ function actionScope(value: unknown): ActionConstraint {
 // found that way matches its entity constraints by construction; the `is` types are checked per policy.
 
 interface Level<Next> {
-  readonly eq: Map<string, Map<string, Next>>;
-  readonly inn: Map<string, Map<string, Next>>;
+  /** By entity type, then id; undefined until a policy is filed there (most levels hold one kind). */
+  eq: Map<string, Map<string, Next>> | undefined;
+  inn: Map<string, Map<string, Next>> | undefined;
   any: Next | undefined;
 }
 
@@ -152,7 +174,7 @@ type ResourceLevel = Level<ActionLevel>;
 type PrincipalLevel = Level<ResourceLevel>;
 
 function level<Next>(): Level<Next> {
-  return { eq: new Map(), inn: new Map(), any: undefined };
+  return { eq: undefined, inn: undefined, any: undefined };
 }
 
 function slot<Next>(
@@ -162,7 +184,7 @@ function slot<Next>(
   make: () => Next,
 ): Next {
   if (kind === 'any') return (lvl.any ??= make());
-  const table = kind === 'eq' ? lvl.eq : lvl.inn;
+  const table = kind === 'eq' ? (lvl.eq ??= new Map()) : (lvl.inn ??= new Map());
   let ids = table.get(entity!.type);
   if (!ids) table.set(entity!.type, (ids = new Map()));
   let next = ids.get(entity!.id);
@@ -177,26 +199,28 @@ function scopeKey(c: ScopeConstraint): ['eq' | 'in' | 'any', EntityUid | undefin
   return ['any', undefined];
 }
 
-/** Visits `next` for the uid itself (`==`, `in`), each ancestor (`in`) and `any`. */
-function visit<Next>(
-  lvl: Level<Next>,
-  uid: EntityUid,
-  ancestors: () => readonly EntityUid[],
-  each: (next: Next) => void,
-): void {
-  if (lvl.eq.size > 0) {
+/** Adds to `out` what `lvl` files under the uid itself (`==`, `in`), each ancestor (`in`) and `any`. */
+function collect<Next>(lvl: Level<Next>, uid: EntityUid, ancestors: readonly EntityUid[], out: Next[]): void {
+  if (lvl.eq !== undefined) {
     const next = lvl.eq.get(uid.type)?.get(uid.id);
-    if (next !== undefined) each(next);
+    if (next !== undefined) out.push(next);
   }
-  if (lvl.inn.size > 0) {
-    const own = lvl.inn.get(uid.type)?.get(uid.id);
-    if (own !== undefined) each(own);
-    for (const a of ancestors()) {
-      const next = lvl.inn.get(a.type)?.get(a.id);
-      if (next !== undefined) each(next);
+  const inn = lvl.inn;
+  if (inn !== undefined) {
+    const own = inn.get(uid.type)?.get(uid.id);
+    if (own !== undefined) out.push(own);
+    for (let i = 0; i < ancestors.length; i++) {
+      const next = inn.get(ancestors[i]!.type)?.get(ancestors[i]!.id);
+      if (next !== undefined) out.push(next);
     }
   }
-  if (lvl.any !== undefined) each(lvl.any);
+  if (lvl.any !== undefined) out.push(lvl.any);
+}
+
+/** Whether any of the levels files something under `in` (only then are the ancestors needed). */
+function anyIn<Next>(levels: readonly Level<Next>[]): boolean {
+  for (let i = 0; i < levels.length; i++) if (levels[i]!.inn !== undefined) return true;
+  return false;
 }
 
 function typeMatches(c: ScopeConstraint, uid: EntityUid): boolean {
@@ -205,6 +229,13 @@ function typeMatches(c: ScopeConstraint, uid: EntityUid): boolean {
 
 const NO_ERRORS: CedarResponse['errors'] = Object.freeze([]);
 const NO_IDS: readonly string[] = Object.freeze([]);
+const NONE: readonly EntityUid[] = Object.freeze([]);
+/** The answer when nothing matched and nothing errored: shared, so callers may map it once. */
+export const NO_MATCH: CedarResponse = Object.freeze({
+  decision: 'deny',
+  determining: NO_IDS,
+  errors: NO_ERRORS,
+});
 
 /** A compiled, indexed, immutable policy set. */
 export class CedarPolicySet {
@@ -226,21 +257,35 @@ export class CedarPolicySet {
   /** Decides a request: Cedar's semantics, every candidate policy evaluated, errors skipped and reported. */
   authorize(request: CedarRequest): CedarResponse {
     const { principal, action, resource, entities } = request;
-    let principalAncestors: readonly EntityUid[] | undefined;
-    let resourceAncestors: readonly EntityUid[] | undefined;
-    let actionAncestors: readonly EntityUid[] | undefined;
-    const pa = (): readonly EntityUid[] => (principalAncestors ??= entities.ancestors(principal));
-    const ra = (): readonly EntityUid[] => (resourceAncestors ??= entities.ancestors(resource));
-    const aa = (): readonly EntityUid[] => (actionAncestors ??= entities.ancestors(action));
+    // The index, level by level: principal, then resource, then action.
+    const resourceLevels: ResourceLevel[] = [];
+    collect(
+      this.root,
+      principal,
+      this.root.inn !== undefined ? entities.ancestors(principal) : NONE,
+      resourceLevels,
+    );
+    if (resourceLevels.length === 0) return NO_MATCH;
+    const actionLevels: ActionLevel[] = [];
+    const resourceAncestors = anyIn(resourceLevels) ? entities.ancestors(resource) : NONE;
+    for (let i = 0; i < resourceLevels.length; i++) {
+      collect(resourceLevels[i]!, resource, resourceAncestors, actionLevels);
+    }
+    if (actionLevels.length === 0) return NO_MATCH;
+    const leaves: Leaf[] = [];
+    const actionAncestors = anyIn(actionLevels) ? entities.ancestors(action) : NONE;
+    for (let i = 0; i < actionLevels.length; i++) collect(actionLevels[i]!, action, actionAncestors, leaves);
 
     let forbids: CompiledCedarPolicy[] | undefined;
     let permits: CompiledCedarPolicy[] | undefined;
     let errors: { policy: CompiledCedarPolicy; message: string }[] | undefined;
     let seen: Set<CompiledCedarPolicy> | undefined;
-    const check = (leaf: Leaf): void => {
+    for (let l = 0; l < leaves.length; l++) {
+      const leaf = leaves[l]!;
       for (let i = 0; i < leaf.length; i++) {
         const policy = leaf[i]!;
         if (policy.manyActions) {
+          // Filed under several actions: count it once.
           if ((seen ??= new Set()).has(policy)) continue;
           seen.add(policy);
         }
@@ -256,11 +301,13 @@ export class CedarPolicySet {
         if (policy.forbid) (forbids ??= []).push(policy);
         else (permits ??= []).push(policy);
       }
-    };
-    visit(this.root, principal, pa, (resources) =>
-      visit(resources, resource, ra, (actions) => visit(actions, action, aa, check)),
-    );
+    }
 
+    if (errors === undefined) {
+      const decided = forbids ?? permits;
+      if (decided === undefined) return NO_MATCH;
+      if (decided.length === 1) return decided[0]!.solo;
+    }
     const errorList =
       errors === undefined
         ? NO_ERRORS
@@ -272,7 +319,6 @@ export class CedarPolicySet {
     return { decision: 'deny', determining: NO_IDS, errors: errorList };
   }
 }
-
 function ids(policies: CompiledCedarPolicy[]): readonly string[] {
   if (policies.length === 1) return [policies[0]!.id];
   return policies.sort((a, b) => a.index - b.index).map((p) => p.id);

@@ -1,0 +1,179 @@
+import type { AccessRequest, Principal } from '../interfaces/index.js';
+import { CedarPolicyError } from '../cedar/cedar.errors.js';
+import { CedarPolicyEngine } from './cedar-policy-engine.js';
+
+const SCHEMA = `
+entity Role;
+entity Team;
+entity ApiClient in [Role];
+entity User in [Role, Team] { level: Long };
+entity Folder in [Folder];
+entity pool in [Folder] { region: String, size: Long };
+action "pool:read", "pool:resize" appliesTo { principal: [ApiClient, User], resource: [pool], context: { ip?: ipaddr } };
+action "pool:drain" in [admin] appliesTo { principal: [ApiClient, User], resource: [pool], context: { ip?: ipaddr } };
+action admin;
+`;
+
+const POLICIES = `
+@id("read")
+permit(principal, action == Action::"pool:read", resource is pool);
+
+@id("admins")
+permit(principal in Role::"admin", action in Action::"admin", resource);
+
+@id("big-resize")
+permit(principal is User, action == Action::"pool:resize", resource)
+when { resource.size > 10 && principal.level >= 3 };
+
+@id("no-eu-drain")
+forbid(principal, action == Action::"pool:drain", resource)
+when { resource.region == "eu" };
+
+@id("team-folder")
+permit(principal in Team::"db", action, resource in Folder::"databases");
+`;
+
+const principal = (
+  id: string,
+  roles: string[] = [],
+  attributes: Record<string, unknown> = {},
+): Principal => ({
+  id,
+  roles,
+  attributes,
+  authMethod: id.split(':')[0]!,
+});
+const request = (
+  p: Principal,
+  action: string,
+  attributes?: Record<string, unknown>,
+  id = 'db',
+): AccessRequest => ({
+  principal: p,
+  action,
+  resource: { type: 'pool', id, ...(attributes && { attributes }) },
+});
+
+describe('CedarPolicyEngine', () => {
+  const engine = new CedarPolicyEngine({ policies: POLICIES, schema: SCHEMA });
+
+  it('types principals by their namespace: a JWT sub equal to an API client id is another entity', () => {
+    const client = principal('api-key:ops', ['admin']);
+    const user = principal('jwt:ops');
+    expect(engine.evaluate(request(client, 'pool:drain'))).toMatchObject({
+      allowed: true,
+      policyIds: ['admins'],
+    });
+    expect(engine.evaluate(request(user, 'pool:drain', { region: 'us' }))).toMatchObject({
+      allowed: false,
+      reason: 'no-matching-policy',
+    });
+  });
+
+  it('makes roles parents and takes action groups from the schema', () => {
+    const admin = principal('jwt:ann', ['reader', 'admin']);
+    expect(engine.evaluate(request(admin, 'pool:drain')).allowed).toBe(true);
+    // pool:resize is not in the admin group.
+    expect(engine.evaluate(request(admin, 'pool:resize', { size: 1 })).allowed).toBe(false);
+  });
+
+  it('lets a forbid override every permit and names it', () => {
+    const d = engine.evaluate(request(principal('jwt:ann', ['admin']), 'pool:drain', { region: 'eu' }));
+    expect(d).toMatchObject({
+      allowed: false,
+      reason: 'forbidden',
+      policyIds: ['no-eu-drain'],
+      erroredPolicyIds: [],
+    });
+  });
+
+  it('skips and reports a policy that errors, as Cedar does', () => {
+    // No `region` attribute: the forbid errors and is skipped, the admins permit decides.
+    const d = engine.evaluate(request(principal('jwt:ann', ['admin']), 'pool:drain', {}));
+    expect(d).toMatchObject({ allowed: true, policyIds: ['admins'], erroredPolicyIds: ['no-eu-drain'] });
+    // Missing principal attribute: error, and with nothing else matching, a deny that says so.
+    const e = engine.evaluate(request(principal('jwt:bob'), 'pool:resize', { size: 20 }));
+    expect(e).toMatchObject({
+      allowed: false,
+      reason: 'evaluation-error',
+      policyIds: [],
+      erroredPolicyIds: ['big-resize'],
+    });
+  });
+
+  it('reads principal and resource attributes', () => {
+    const senior = principal('jwt:sam', [], { level: 3 });
+    expect(engine.evaluate(request(senior, 'pool:resize', { size: 20 }))).toMatchObject({
+      allowed: true,
+      policyIds: ['big-resize'],
+    });
+    expect(engine.evaluate(request(senior, 'pool:resize', { size: 5 })).allowed).toBe(false);
+  });
+
+  it('denies a principal whose namespace has no Cedar type', () => {
+    expect(engine.evaluate(request(principal('upstream:x', ['admin']), 'pool:drain'))).toMatchObject({
+      allowed: false,
+      reason: 'evaluation-error',
+    });
+  });
+
+  it('asks the entity provider for what the request does not carry', () => {
+    const withProvider = new CedarPolicyEngine({
+      policies: POLICIES,
+      schema: SCHEMA,
+      entities: {
+        entity: (type, id) =>
+          type === 'User' && id === 'kim'
+            ? { uid: { type, id }, parents: [{ type: 'Team', id: 'db' }] }
+            : type === 'pool' && id === 'orders'
+              ? { uid: { type, id }, parents: [{ type: 'Folder', id: 'prod' }] }
+              : type === 'Folder' && id === 'prod'
+                ? { uid: { type, id }, parents: [{ type: 'Folder', id: 'databases' }] }
+                : undefined,
+      },
+    });
+    // Kim's team comes from the provider; the pool's folder chain too.
+    const kim = principal('jwt:kim');
+    expect(withProvider.evaluate(request(kim, 'pool:resize', undefined, 'orders'))).toMatchObject({
+      allowed: true,
+      policyIds: ['team-folder'],
+    });
+    expect(withProvider.evaluate(request(kim, 'pool:resize', undefined, 'other')).allowed).toBe(false);
+    expect(engine.evaluate(request(kim, 'pool:resize', undefined, 'orders')).allowed).toBe(false);
+  });
+
+  it('keeps the previous set when a reload is refused, and swaps on a good one', () => {
+    const live = new CedarPolicyEngine({ policies: POLICIES, schema: SCHEMA });
+    const before = live.version;
+    const seen: string[] = [];
+    live.onReload((info) => seen.push(info.version));
+    expect(() =>
+      live.reload({ policies: 'permit(principal, action == Action::"nope", resource);', schema: SCHEMA }),
+    ).toThrow(CedarPolicyError);
+    expect(live.version).toBe(before);
+    expect(live.evaluate(request(principal('jwt:x'), 'pool:read')).allowed).toBe(true);
+    live.reload({ policies: '@id("only") forbid(principal, action, resource);', schema: SCHEMA });
+    expect(live.version).not.toBe(before);
+    expect(seen).toEqual([live.version]);
+    expect(live.evaluate(request(principal('jwt:x'), 'pool:read'))).toMatchObject({
+      allowed: false,
+      policyIds: ['only'],
+    });
+  });
+
+  it('says whether any policy reads the context', () => {
+    expect(engine.readsContext).toBe(false);
+    const reads = new CedarPolicyEngine({
+      policies: 'permit(principal, action, resource) when { context has ip && context.ip.isLoopback() };',
+      schema: SCHEMA,
+    });
+    expect(reads.readsContext).toBe(true);
+    const p = principal('jwt:x');
+    expect(
+      reads.evaluate({
+        ...request(p, 'pool:read'),
+        context: { ip: { __extn: { fn: 'ip', arg: '127.0.0.1' } } },
+      }).allowed,
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,341 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { AccessRequest, Decision, DecisionReason } from '../interfaces/decision.interface.js';
+import type { Principal } from '../interfaces/principal.interface.js';
+import { CedarFileError } from '../cedar/cedar.errors.js';
+import { load } from '../cedar/cedar.messages.js';
+import {
+  CedarEntities,
+  collectAncestors,
+  storedEntity,
+  type CedarEntityProvider,
+  type EntityLookup,
+  type StoredEntity,
+} from '../cedar/cedar-entities.js';
+import { loadCedar, type CedarPolicySetJson, type LoadedCedar } from '../cedar/cedar-loader.js';
+import { NO_MATCH, type CedarResponse } from '../cedar/cedar-policy-set.js';
+import { contextFromJson, EntityUid, type CedarRecord } from '../cedar/cedar-value.js';
+
+/** A decision of the Cedar engine: the guard's `Decision` plus the policies that errored. */
+export interface CedarDecision extends Decision {
+  /** Policies whose evaluation failed for this request (skipped, as Cedar does), in set order. */
+  readonly erroredPolicyIds: readonly string[];
+}
+
+/** What a reload reports. */
+export interface CedarReloadInfo {
+  readonly version: string;
+  readonly count: number;
+  readonly previousVersion: string;
+}
+
+/** Policies and schema, inline or as the text of files (named in messages). */
+export interface CedarPolicySource {
+  /** Cedar policy text, or a policy set in Cedar's JSON form. */
+  readonly policies: string | CedarPolicySetJson;
+  /** The Cedar schema (text or JSON) the policies are validated against. Required. */
+  readonly schema: string | object;
+  readonly policiesFile?: string;
+  readonly schemaFile?: string;
+}
+
+/** Options of `new CedarPolicyEngine(...)`. */
+export interface CedarPolicyEngineOptions extends CedarPolicySource {
+  /**
+   * Cedar entity type of principals by the namespace their id starts with (`api-key:ops` is
+   * `ApiClient::"ops"`). Default `{ 'api-key': 'ApiClient', jwt: 'User' }`. A principal whose
+   * namespace has no type is denied.
+   */
+  readonly principalTypes?: Readonly<Record<string, string>>;
+  /** Entity type of a principal's roles, its parents (default `Role`): `principal in Role::"admin"`. */
+  readonly roleType?: string;
+  /** Entity type of actions (default `Action`): `pool:drain` is `Action::"pool:drain"`. */
+  readonly actionType?: string;
+  /** Entity data the application keeps (groups, ownership, parents of resources). */
+  readonly entities?: CedarEntityProvider;
+  /** Called after every successful load. */
+  readonly onReload?: (info: CedarReloadInfo) => void;
+}
+
+const DEFAULT_PRINCIPAL_TYPES: Readonly<Record<string, string>> = Object.freeze({
+  'api-key': 'ApiClient',
+  jwt: 'User',
+});
+const NO_IDS: readonly string[] = Object.freeze([]);
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+interface LiveSet {
+  readonly loaded: LoadedCedar;
+  readonly actions: CedarEntities;
+  readonly readsContext: boolean;
+  readonly unmapped: CedarDecision;
+  /** The decision for each shared response (nothing matched; exactly one policy decided), built once. */
+  readonly decisions: ReadonlyMap<CedarResponse, CedarDecision>;
+}
+
+/**
+ * Steward's policy engine: Cedar policies and schema, parsed and validated by cedar-wasm at load,
+ * decided by Steward's compiled evaluator (no wasm call per decision). Default deny; a satisfied
+ * `forbid` overrides every `permit`; a policy that errors is skipped and reported, as in Cedar, so an
+ * error never grants access by itself. Reloads swap the whole set atomically.
+ */
+export class CedarPolicyEngine {
+  private readonly listeners = new Set<(info: CedarReloadInfo) => void>();
+  private readonly principalTypes: Readonly<Record<string, string>>;
+  private readonly roleType: string;
+  private readonly actionType: string;
+  private readonly provider: CedarEntityProvider | undefined;
+  private current: LiveSet;
+
+  constructor(options: CedarPolicyEngineOptions) {
+    this.principalTypes = options.principalTypes ?? DEFAULT_PRINCIPAL_TYPES;
+    this.roleType = options.roleType ?? 'Role';
+    this.actionType = options.actionType ?? 'Action';
+    this.provider = options.entities;
+    if (options.onReload) this.listeners.add(options.onReload);
+    this.current = this.build(options);
+  }
+
+  /** Reads a `.cedar` (or `.cedar.json`) policy file and a `.cedarschema` (or `.cedarschema.json`) schema. */
+  static async readSource(policyFile: string, schemaFile: string): Promise<CedarPolicySource> {
+    const [policies, schema] = await Promise.all([readText(policyFile), readText(schemaFile)]);
+    const json = (file: string, text: string): object => {
+      try {
+        return JSON.parse(text) as object;
+      } catch (error) {
+        throw new CedarFileError(`${file}: ${load.notJson((error as Error).message)}`, { cause: error });
+      }
+    };
+    if (!/\.cedar(\.json)?$/.test(policyFile)) throw new CedarFileError(load.fileKind(policyFile));
+    if (!/\.cedarschema(\.json)?$/.test(schemaFile)) throw new CedarFileError(load.fileKind(schemaFile));
+    return {
+      policies: policyFile.endsWith('.json') ? (json(policyFile, policies) as CedarPolicySetJson) : policies,
+      schema: schemaFile.endsWith('.json') ? json(schemaFile, schema) : schema,
+      policiesFile: policyFile,
+      schemaFile,
+    };
+  }
+
+  /** sha256 (hex) of the live policies (sorted by id) and schema. */
+  get version(): string {
+    return this.current.loaded.version;
+  }
+
+  /** How many policies are live. */
+  get count(): number {
+    return this.current.loaded.ids.length;
+  }
+
+  /** False while no live policy reads `context`: a caller may then leave it out. */
+  get readsContext(): boolean {
+    return this.current.readsContext;
+  }
+
+  /** The live policies in Cedar's JSON form, by id. */
+  policies(): Readonly<Record<string, unknown>> {
+    return this.current.loaded.json;
+  }
+
+  /** Subscribes to successful reloads; returns the unsubscribe function. */
+  onReload(listener: (info: CedarReloadInfo) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Parses, validates and compiles a new set, then swaps it in one assignment. Throws
+   * `CedarPolicyError` (every issue, with file, line, column and policy id) and keeps the previous set
+   * serving when anything is wrong.
+   */
+  reload(source: CedarPolicySource): { version: string; count: number } {
+    const previousVersion = this.version;
+    this.current = this.build(source);
+    const info: CedarReloadInfo = { version: this.version, count: this.count, previousVersion };
+    for (const listener of this.listeners) {
+      try {
+        listener(info);
+      } catch {
+        // A failing listener (e.g. an audit sink) must not undo or break a reload that already happened.
+      }
+    }
+    return { version: info.version, count: info.count };
+  }
+
+  /** Decides a guard request. Synchronous, never throws: anything unexpected is a deny. */
+  evaluate(request: AccessRequest): CedarDecision {
+    const live = this.current;
+    const principal = this.principalEntity(request.principal);
+    if (principal === undefined) return live.unmapped;
+    const resourceRef = request.resource;
+    const resourceUid = new EntityUid(resourceRef.type, resourceRef.id ?? '');
+    // The route's resource function gives type, id and attributes; the provider may add parents.
+    const provided = this.provider?.entity(resourceUid.type, resourceUid.id);
+    const resource: StoredEntity = {
+      uid: resourceUid,
+      attrs: resourceRef.attributes ?? provided?.attrs ?? {},
+      parents: provided === undefined ? NO_UIDS : (storedEntity(provided)?.parents ?? NO_UIDS),
+      tags: undefined,
+    };
+    let context: CedarRecord | undefined;
+    const entities = new RequestEntities(principal, resource, live.actions, this.provider);
+    const response = live.loaded.set.authorize({
+      principal: principal.uid,
+      action: new EntityUid(this.actionType, request.action),
+      resource: resourceUid,
+      context: () => (context ??= contextFromJson(request.context)),
+      entities,
+    });
+    return toDecision(response, live);
+  }
+
+  private principalEntity(principal: Principal): StoredEntity | undefined {
+    const id = principal.id;
+    const colon = typeof id === 'string' ? id.indexOf(':') : -1;
+    if (colon <= 0) return undefined;
+    const type = this.principalTypes[id.slice(0, colon)];
+    if (type === undefined || !Object.hasOwn(this.principalTypes, id.slice(0, colon))) return undefined;
+    const uid = new EntityUid(type, id.slice(colon + 1));
+    const parents: EntityUid[] = [];
+    const roles = Array.isArray(principal.roles) ? principal.roles : [];
+    for (const role of roles) if (typeof role === 'string') parents.push(new EntityUid(this.roleType, role));
+    let attrs: Readonly<Record<string, unknown>> =
+      principal.tenant === undefined
+        ? (principal.attributes ?? {})
+        : { ...principal.attributes, tenant: principal.tenant };
+    // The provider may add parents (teams, groups) and attributes; what the authenticator said wins.
+    const provided = this.provider?.entity(uid.type, uid.id);
+    const stored = provided === undefined ? undefined : storedEntity(provided);
+    if (stored !== undefined) {
+      parents.push(...stored.parents);
+      attrs = { ...stored.attrs, ...attrs };
+    }
+    return { uid, attrs, parents, tags: stored?.tags };
+  }
+
+  private build(source: CedarPolicySource): LiveSet {
+    const loaded = loadCedar({
+      policies: source.policies,
+      schema: source.schema,
+      policiesFile: source.policiesFile,
+      schemaFile: source.schemaFile,
+    });
+    const version = loaded.version;
+    const decisions = new Map<CedarResponse, CedarDecision>();
+    decisions.set(
+      NO_MATCH,
+      Object.freeze({
+        allowed: false,
+        reason: 'no-matching-policy',
+        policyIds: NO_IDS,
+        erroredPolicyIds: NO_IDS,
+        policyVersion: version,
+      }),
+    );
+    for (const policy of loaded.set.policies) {
+      decisions.set(
+        policy.solo,
+        Object.freeze({
+          allowed: !policy.forbid,
+          reason: policy.forbid ? 'forbidden' : 'permitted',
+          policyIds: policy.solo.determining,
+          erroredPolicyIds: NO_IDS,
+          policyVersion: version,
+        }),
+      );
+    }
+    return {
+      loaded,
+      actions: new CedarEntities(loaded.actions),
+      readsContext: JSON.stringify(loaded.json).includes('"Var":"context"'),
+      decisions,
+      unmapped: Object.freeze({
+        allowed: false,
+        reason: 'evaluation-error',
+        policyIds: NO_IDS,
+        erroredPolicyIds: NO_IDS,
+        policyVersion: version,
+      }),
+    };
+  }
+}
+
+const NO_UIDS: readonly EntityUid[] = Object.freeze([]);
+
+function toDecision(response: CedarResponse, live: LiveSet): CedarDecision {
+  const shared = live.decisions.get(response);
+  if (shared !== undefined) return shared;
+  const errored = response.errors.length === 0 ? NO_IDS : response.errors.map((e) => e.policyId);
+  if (response.decision === 'allow') {
+    return decision(true, 'permitted', response.determining, errored, live);
+  }
+  if (response.determining.length > 0)
+    return decision(false, 'forbidden', response.determining, errored, live);
+  return decision(
+    false,
+    errored.length > 0 ? 'evaluation-error' : 'no-matching-policy',
+    NO_IDS,
+    errored,
+    live,
+  );
+}
+
+function decision(
+  allowed: boolean,
+  reason: DecisionReason,
+  policyIds: readonly string[],
+  erroredPolicyIds: readonly string[],
+  live: LiveSet,
+): CedarDecision {
+  return { allowed, reason, policyIds, erroredPolicyIds, policyVersion: live.loaded.version };
+}
+
+/**
+ * The entities of one request: the principal and resource it carries, the schema's actions, then the
+ * application's provider for anything else (roles' parents, groups, folders …).
+ */
+class RequestEntities implements EntityLookup {
+  private principalAncestors: readonly EntityUid[] | undefined;
+
+  constructor(
+    private readonly principal: StoredEntity,
+    private readonly resource: StoredEntity,
+    private readonly actions: CedarEntities,
+    private readonly provider: CedarEntityProvider | undefined,
+  ) {}
+
+  get(uid: EntityUid): StoredEntity | undefined {
+    if (uid.type === this.principal.uid.type && uid.id === this.principal.uid.id) return this.principal;
+    if (uid.type === this.resource.uid.type && uid.id === this.resource.uid.id) return this.resource;
+    const action = this.actions.get(uid);
+    if (action !== undefined) return action;
+    const json = this.provider?.entity(uid.type, uid.id);
+    return json === undefined ? undefined : storedEntity(json);
+  }
+
+  ancestors(uid: EntityUid): readonly EntityUid[] {
+    const p = this.principal;
+    if (this.provider === undefined) {
+      // Without a provider only the principal (its roles), the resource (none) and the schema's
+      // actions have parents, and roles have none: no walk needed.
+      if (uid.type === p.uid.type && uid.id === p.uid.id) return p.parents;
+      if (uid.type === this.resource.uid.type && uid.id === this.resource.uid.id)
+        return this.resource.parents;
+      return this.actions.ancestors(uid);
+    }
+    if (uid.type === p.uid.type && uid.id === p.uid.id) {
+      return (this.principalAncestors ??= collectAncestors(uid, (u) => this.get(u)));
+    }
+    return collectAncestors(uid, (u) => this.get(u));
+  }
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    const info = await stat(path);
+    if (info.size > MAX_FILE_BYTES) throw new CedarFileError(load.fileTooLarge(path, MAX_FILE_BYTES));
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof CedarFileError) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? 'read error';
+    throw new CedarFileError(load.fileUnreadable(path, code), { cause: error });
+  }
+}
