@@ -148,14 +148,16 @@ export function checkAcquireOptions(options: unknown): InvalidOptionsError | und
     return new InvalidOptionsError('acquire', [{ path: '(root)', message: poolMessages.acquireNotObject }]);
   }
   const { timeoutMs, priority, signal } = options as Record<string, unknown>;
+  const badTimeout = timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0);
+  const badPriority = priority !== undefined && !(typeof priority === 'number' && !Number.isNaN(priority));
+  const badSignal = signal !== undefined && !isAbortSignal(signal);
+  // The common case allocates nothing: this runs on every acquire that passes options.
+  if (!badTimeout && !badPriority && !badSignal) return undefined;
   const issues: { path: string; message: string }[] = [];
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0))
-    issues.push({ path: 'timeoutMs', message: poolMessages.acquireTimeoutMs });
-  if (priority !== undefined && !(typeof priority === 'number' && !Number.isNaN(priority)))
-    issues.push({ path: 'priority', message: poolMessages.acquirePriority });
-  if (signal !== undefined && !isAbortSignal(signal))
-    issues.push({ path: 'signal', message: poolMessages.acquireSignal });
-  return issues.length === 0 ? undefined : new InvalidOptionsError('acquire', issues);
+  if (badTimeout) issues.push({ path: 'timeoutMs', message: poolMessages.acquireTimeoutMs });
+  if (badPriority) issues.push({ path: 'priority', message: poolMessages.acquirePriority });
+  if (badSignal) issues.push({ path: 'signal', message: poolMessages.acquireSignal });
+  return new InvalidOptionsError('acquire', issues);
 }
 
 /** Duck-typed: a signal from another realm (a vm context, a test environment) is still a signal. */
