@@ -129,3 +129,39 @@ describe('loadCedar', () => {
     expect(decide('other')).toEqual({ decision: 'deny', determining: [], errors: [] });
   });
 });
+
+describe('loadCedar, JSON form with a schema', () => {
+  it('names the policy that does not parse', () => {
+    let caught: unknown;
+    try {
+      loadCedar({
+        policies: {
+          staticPolicies: {
+            good: {
+              effect: 'permit',
+              principal: { op: 'All' },
+              action: { op: 'All' },
+              resource: { op: 'All' },
+              conditions: [],
+            },
+            bad: {
+              effect: 'allow',
+              principal: { op: 'All' },
+              action: { op: 'All' },
+              resource: { op: 'All' },
+              conditions: [],
+            },
+          },
+        },
+        policiesFile: 'set.cedar.json',
+        schema: 'entity User;',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(CedarPolicyError);
+    expect((caught as CedarPolicyError).issues).toEqual([
+      expect.objectContaining({ file: 'set.cedar.json', policyId: 'bad' }),
+    ]);
+  });
+});

@@ -96,7 +96,10 @@ export function loadCedar(input: CedarLoadInput): LoadedCedar {
       validationSettings: { mode: 'strict' },
     });
     if (answer.type === 'failure') {
-      for (const e of answer.errors) issues.push(at(undefined, undefined, e.message));
+      // A JSON set was not parsed apart from validation (it parses too): name the policies now.
+      if (typeof input.policies !== 'string') fromJson(input, issues, false);
+      if (issues.length === 0)
+        for (const e of answer.errors) issues.push(at(undefined, undefined, e.message));
     } else {
       for (const v of answer.validationErrors) {
         issues.push(at(v.policyId, undefined, detail(v.error), v.error.sourceLocations?.[0]?.start ?? 0));
@@ -197,7 +200,7 @@ function fromText(text: string, file: string | undefined, issues: CedarIssue[]):
   return located;
 }
 
-function fromJson(input: CedarLoadInput, issues: CedarIssue[]): Located[] {
+function fromJson(input: CedarLoadInput, issues: CedarIssue[], validatedLater: boolean): Located[] {
   const set = input.policies as CedarPolicySetJson;
   const file = input.policiesFile;
   if (set === null || typeof set !== 'object') {
@@ -210,6 +213,14 @@ function fromJson(input: CedarLoadInput, issues: CedarIssue[]): Located[] {
   const entries: [string, unknown][] = Array.isArray(set.staticPolicies)
     ? set.staticPolicies.map((p, i) => [`policy${i}`, p])
     : Object.entries(set.staticPolicies ?? {});
+  const located: Located[] = entries.map(([id, policy]) => ({
+    id,
+    offset: undefined,
+    source: policy as object,
+    json: policy,
+  }));
+  // Validation parses the set anyway (cedar-wasm's load cost is per parse: about half saved).
+  if (validatedLater) return located;
   // One parse for the whole set; policy by policy only to name the ones that fail.
   const whole = cedar.checkParsePolicySet({
     staticPolicies: Object.fromEntries(entries) as Record<string, cedar.Policy>,
@@ -224,12 +235,6 @@ function fromJson(input: CedarLoadInput, issues: CedarIssue[]): Located[] {
     if (issues.length === 0) for (const e of whole.errors) issues.push({ file, message: detail(e) });
     return [];
   }
-  const located: Located[] = entries.map(([id, policy]) => ({
-    id,
-    offset: undefined,
-    source: policy as object,
-    json: policy,
-  }));
   return located;
 }
 
