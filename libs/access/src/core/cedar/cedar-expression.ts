@@ -86,8 +86,10 @@ function attribute(value: CedarValue, attr: string, entities: EntityLookup): Ced
   if (value instanceof EntityUid) {
     const stored = entities.get(value);
     if (!stored) throw new CedarEvaluationError(evaluation.noEntity(value.toString()));
-    if (!Object.hasOwn(stored.attrs, attr)) throw new CedarEvaluationError(evaluation.noAttribute(attr));
-    return valueFromJson(stored.attrs[attr]);
+    // An attribute whose value is undefined is absent, as JSON would have it.
+    const raw = Object.hasOwn(stored.attrs, attr) ? stored.attrs[attr] : undefined;
+    if (raw === undefined) throw new CedarEvaluationError(evaluation.noAttribute(attr));
+    return valueFromJson(raw);
   }
   if (value instanceof CedarRecord) {
     const field = value.fields.get(attr);
@@ -100,7 +102,7 @@ function attribute(value: CedarValue, attr: string, entities: EntityLookup): Ced
 function hasAttribute(value: CedarValue, attr: string, entities: EntityLookup): boolean {
   if (value instanceof EntityUid) {
     const stored = entities.get(value);
-    return stored !== undefined && Object.hasOwn(stored.attrs, attr);
+    return stored !== undefined && Object.hasOwn(stored.attrs, attr) && stored.attrs[attr] !== undefined;
   }
   if (value instanceof CedarRecord) return value.fields.has(attr);
   return typeError('entity or record', value);

@@ -150,7 +150,9 @@ export function valueFromJson(json: unknown, depth = 0): CedarValue {
       }
       const fields = new Map<string, CedarValue>();
       for (const key of Object.keys(json)) {
-        fields.set(key, valueFromJson((json as Record<string, unknown>)[key], depth + 1));
+        const field = (json as Record<string, unknown>)[key];
+        // As in JSON: a key whose value is undefined is absent (e.g. a request without a known ip).
+        if (field !== undefined) fields.set(key, valueFromJson(field, depth + 1));
       }
       return new CedarRecord(fields);
     }
