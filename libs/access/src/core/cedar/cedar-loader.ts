@@ -59,7 +59,7 @@ export function loadCedar(input: CedarLoadInput): LoadedCedar {
   const located =
     typeof input.policies === 'string'
       ? fromText(input.policies, input.policiesFile, issues)
-      : fromJson(input, issues);
+      : fromJson(input, issues, input.schema !== undefined);
   if (located.length > MAX_POLICIES)
     issues.push({ file: input.policiesFile, message: load.tooMany(MAX_POLICIES) });
   if (issues.length > 0) throw new CedarPolicyError(issues);
