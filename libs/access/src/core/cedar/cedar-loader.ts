@@ -107,6 +107,8 @@ export function loadCedar(input: CedarLoadInput): LoadedCedar {
     }
   }
 
+  if (issues.length > 0) throw new CedarPolicyError(issues);
+
   const compiled: CompiledCedarPolicy[] = [];
   located.forEach((p, index) => {
     try {
