@@ -58,7 +58,7 @@ describe('CedarPolicyEngine', () => {
   const engine = new CedarPolicyEngine({ policies: POLICIES, schema: SCHEMA });
 
   it('types principals by their namespace: a JWT sub equal to an API client id is another entity', () => {
-    const client = principal('api-key:ops', ['admin']);
+    const client = principal('client:ops', ['admin']);
     const user = principal('jwt:ops');
     expect(engine.evaluate(request(client, 'pool:drain'))).toMatchObject({
       allowed: true,
@@ -111,7 +111,7 @@ describe('CedarPolicyEngine', () => {
   });
 
   it('denies a principal whose namespace has no Cedar type', () => {
-    expect(engine.evaluate(request(principal('upstream:x', ['admin']), 'pool:drain'))).toMatchObject({
+    expect(engine.evaluate(request(principal('other:x', ['admin']), 'pool:drain'))).toMatchObject({
       allowed: false,
       reason: 'evaluation-error',
     });

@@ -41,9 +41,10 @@ export interface CedarPolicySource {
 /** Options of `new CedarPolicyEngine(...)`. */
 export interface CedarPolicyEngineOptions extends CedarPolicySource {
   /**
-   * Cedar entity type of principals by the namespace their id starts with (`api-key:ops` is
-   * `ApiClient::"ops"`). Default `{ 'api-key': 'ApiClient', jwt: 'User' }`. A principal whose
-   * namespace has no type is denied.
+   * Cedar entity type of principals by the namespace their id starts with (`client:ops` is
+   * `ApiClient::"ops"`). Default: the authenticators' default namespaces,
+   * `{ client: 'ApiClient', jwt: 'User', upstream: 'Upstream' }`. A principal whose namespace has no
+   * type is denied.
    */
   readonly principalTypes?: Readonly<Record<string, string>>;
   /** Entity type of a principal's roles, its parents (default `Role`): `principal in Role::"admin"`. */
@@ -57,8 +58,9 @@ export interface CedarPolicyEngineOptions extends CedarPolicySource {
 }
 
 const DEFAULT_PRINCIPAL_TYPES: Readonly<Record<string, string>> = Object.freeze({
-  'api-key': 'ApiClient',
+  client: 'ApiClient',
   jwt: 'User',
+  upstream: 'Upstream',
 });
 const NO_IDS: readonly string[] = Object.freeze([]);
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
