@@ -107,9 +107,17 @@ describe('verifyAuditFile', () => {
   }
 
   it('accepts an intact file', async () => {
-    expect(await verifyAuditFile(await writeChain('ok.jsonl', 5))).toMatchObject({ ok: true, count: 5, unsealed: 5 });
+    expect(await verifyAuditFile(await writeChain('ok.jsonl', 5))).toMatchObject({
+      ok: true,
+      count: 5,
+      unsealed: 5,
+    });
     await writeFile(join(dir, 'empty.jsonl'), '');
-    expect(await verifyAuditFile(join(dir, 'empty.jsonl'))).toMatchObject({ ok: true, count: 0, unsealed: 0 });
+    expect(await verifyAuditFile(join(dir, 'empty.jsonl'))).toMatchObject({
+      ok: true,
+      count: 0,
+      unsealed: 0,
+    });
   });
 
   it('names the line whose record was edited by hand', async () => {
