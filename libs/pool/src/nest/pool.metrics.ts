@@ -15,7 +15,7 @@ const SECONDS_BUCKETS = [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 export const poolMetricProviders: Provider[] = [
   makeGaugeProvider({
     name: POOL_METRICS.resources,
-    help: 'Resources of a pool by state (idle, borrowed, creating).',
+    help: 'Resources of a pool by state (idle, borrowed, creating, destroying).',
     labelNames: ['pool', 'state'],
   }),
   makeGaugeProvider({
@@ -78,6 +78,8 @@ export class PoolMetrics {
     const idle = this.resources.labels({ ...labels, state: 'idle' });
     const borrowed = this.resources.labels({ ...labels, state: 'borrowed' });
     const creating = this.resources.labels({ ...labels, state: 'creating' });
+    // Destroys in flight still count against max (and hold a database connection) until they settle.
+    const destroying = this.resources.labels({ ...labels, state: 'destroying' });
     const waiting = this.waiting.labels(labels);
     const acquireSeconds = this.acquireSeconds.labels(labels);
     const leaseSeconds = this.leaseSeconds.labels(labels);
@@ -94,6 +96,7 @@ export class PoolMetrics {
       idle.set(stats.idle);
       borrowed.set(stats.borrowed);
       creating.set(stats.creating);
+      destroying.set(stats.destroying);
       waiting.set(stats.waiting);
     };
     // Events fire mid-transition (a released resource is not idle yet): read the sizes once the pool's

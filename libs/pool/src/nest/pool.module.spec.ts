@@ -267,6 +267,33 @@ describe('PoolModule', () => {
     expect(text).toContain('steward_pool_resources{pool="db",state="borrowed"} 0');
   });
 
+  it('counts a resource whose destroy is still running as destroying in the metrics', async () => {
+    let finishDestroy: (() => void) | undefined;
+    // The first destroy waits for the test; later ones (at close) are immediate.
+    class SlowDestroyFactory extends MemoryFactory {
+      override destroy(conn: Conn): Promise<void> {
+        if (finishDestroy) return super.destroy(conn);
+        return new Promise((resolve) => (finishDestroy = () => void super.destroy(conn).then(resolve)));
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [PoolModule.forRoot({ name: 'db', factory: new SlowDestroyFactory(), max: 2 })],
+    }).compile();
+    app = await moduleRef.init();
+    const pool = app.get<Pool<Conn>>(getPoolToken('db'));
+    const lease = await pool.acquire();
+    const destroyed = lease.destroy();
+    await new Promise((resolve) => setImmediate(resolve)); // the pool pushes its sizes after the event
+    expect(await register.metrics()).toContain('steward_pool_resources{pool="db",state="destroying"} 1');
+    finishDestroy!();
+    await destroyed;
+    // The gauges refresh on the pool's next event (or its maintenance pass).
+    const next = await pool.acquire();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await register.metrics()).toContain('steward_pool_resources{pool="db",state="destroying"} 0');
+    await next.release();
+  });
+
   it('reports health up, degraded when saturated, down when it cannot create or is closed', async () => {
     const factory = new MemoryFactory();
     const moduleRef = await Test.createTestingModule({
