@@ -1,22 +1,38 @@
-import { BadRequestException, Catch, Injectable, type ArgumentsHost } from '@nestjs/common';
+import {
+  BadRequestException,
+  Catch,
+  HttpException,
+  Injectable,
+  InternalServerErrorException,
+  Logger,
+  type ArgumentsHost,
+} from '@nestjs/common';
+import { problemFor, sendProblem } from '@steward/access';
 import { PoolUnavailableFilter } from '@steward/pool';
 
 /** What a client that sent a body that is not JSON reads instead of the parser's own message. */
 export const MALFORMED_BODY_MESSAGE = 'The request body is not valid JSON.';
 
 /**
- * The demo's one global filter (one, so no order between catch-all filters to get wrong): pool outages
- * answer 503 as in `PoolUnavailableFilter`, and a body that is not JSON gets a fixed 400 message,
- * because the JSON parser's message quotes the body back, which may carry a password.
+ * The demo's one catch-all filter (one, so no order between catch-all filters to get wrong): pool
+ * outages answer 503 as in `PoolUnavailableFilter`; a body that is not JSON gets a fixed 400 message,
+ * because the JSON parser's message quotes the body back, which may carry a password; any other error
+ * that is not an `HttpException` answers a fixed 500 problem+json, its stack in the log only.
+ * (`HttpException`s are AccessModule's `ProblemDetailsFilter`'s.)
  */
 @Injectable()
 @Catch()
 export class DemoExceptionFilter extends PoolUnavailableFilter {
+  private readonly log = new Logger('Demo');
+
   override catch(exception: unknown, host: ArgumentsHost): void {
-    super.catch(
-      isMalformedBody(exception) ? new BadRequestException(MALFORMED_BODY_MESSAGE) : exception,
-      host,
-    );
+    const error = isMalformedBody(exception) ? new BadRequestException(MALFORMED_BODY_MESSAGE) : exception;
+    if (host.getType() === 'http' && !(error instanceof HttpException) && !this.isUnavailable(error)) {
+      this.log.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      sendProblem(host.switchToHttp().getResponse(), problemFor(new InternalServerErrorException()));
+      return;
+    }
+    super.catch(error, host);
   }
 }
 

@@ -72,7 +72,8 @@ export class PoolUnavailableFilter extends BaseExceptionFilter {
       );
   }
 
-  private isUnavailable(exception: unknown): boolean {
+  /** A pool error, or an error a registered pool's factory calls broken: answered 503. */
+  protected isUnavailable(exception: unknown): boolean {
     if (UNAVAILABLE.some((type) => exception instanceof type)) return true;
     return this.registry?.list().some((pool) => pool.isBroken(exception)) ?? false;
   }
