@@ -106,6 +106,9 @@ export function validatePoolOptions(options: PoolOptions): ResolvedPoolOptions {
   if (o.onListenerError !== undefined && typeof o.onListenerError !== 'function') {
     check.add('onListenerError', 'must be a function');
   }
+  if (o.budget !== undefined && typeof o.budget?.tryTake !== 'function') {
+    check.add('budget', 'must be a ConnectionBudget (redisBudget from @steward/pool/budget)');
+  }
   check.throwIfAny();
 
   const d = POOL_DEFAULTS;
@@ -135,6 +138,7 @@ export function validatePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     clock: o.clock ?? systemClock,
     random: o.random ?? Math.random,
     onListenerError: o.onListenerError,
+    budget: o.budget,
   };
 }
 

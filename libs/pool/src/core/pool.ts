@@ -120,6 +120,11 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       destroyFailed: (error) => this.events.emit('destroyError', { error }),
       slotFreed: () => this.pump(),
     });
+    o.budget?.bind({
+      name: o.name,
+      demand: () => this.need(),
+      budgetChanged: () => this.budgetChanged(),
+    });
     this.limiter = o.adaptive ? new AdaptiveLimiter(o.min, o.max, o.adaptive) : undefined;
     this.effectiveMax = this.limiter ? this.limiter.limit : o.max;
     this.lifo = o.idleOrder === 'lifo';
@@ -381,6 +386,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
       leaksTotal: this.leaksTotal,
       listenerErrorsTotal: this.events.listenerErrors,
       ...(this.life.lastCreateError === undefined ? {} : { lastCreateError: this.life.lastCreateError }),
+      ...(this.options.budget === undefined ? {} : { budget: this.options.budget.stats() }),
       closed: this.state === CLOSED,
     };
   }
@@ -582,6 +588,9 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     if (entry.generation !== this.generation) return 'reset';
     if (entry.uses >= this.maxUses) return 'max-uses';
     if (this.all.size > this.max) return 'resize';
+    // Slots already on their way back (destroys in flight) count: each excess slot retires one resource.
+    if (this.options.budget !== undefined && this.options.budget.excess() > this.life.destroying)
+      return 'budget';
     return undefined;
   }
 
@@ -604,16 +613,34 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
 
   /** Starts the creates that demand needs: queued waiters the limit lets in, then refill to `min`. */
   private pump(): void {
+    let need = this.need();
+    const budget = this.options.budget;
+    while (need-- > 0) {
+      // A create runs only under a slot of the budget this replica already holds; the budget asks for more.
+      if (budget !== undefined && !budget.tryTake()) return budget.request();
+      this.life.create(this.generation);
+    }
+  }
+
+  /** The creates demand needs now: queued waiters the limit lets in, then refill to `min`, within `max`. */
+  private need(): number {
     const life = this.life;
-    if (this.state === CLOSED || life.backingOff) return;
+    if (this.state === CLOSED || life.backingOff) return 0;
     // A resource counts against max until its destroy settles: a database budget can rely on max.
     const total = this.all.size + life.creating + life.destroying;
-    if (total >= this.max) return; // full, the common case under load
+    if (total >= this.max) return 0; // full, the common case under load
     const coming = life.creating - life.abandonedCreates + this.busy;
     const forWaiters = Math.min(this.queue.size, this.effectiveMax - this.borrowed) - coming;
     const forMin = this.state === OPEN ? this.min - this.all.size - life.creating : 0;
-    let need = Math.min(Math.max(forWaiters, forMin), this.max - total);
-    while (need-- > 0) life.create(this.generation);
+    return Math.min(Math.max(forWaiters, forMin), this.max - total);
+  }
+
+  /** The budget's slots changed: idle resources above its limit go, new slots serve the demand. */
+  private budgetChanged(): void {
+    if (this.state === CLOSED) return;
+    let excess = this.options.budget!.excess() - this.life.destroying;
+    while (excess-- > 0 && this.idle.length > 0) void this.destroy(this.idle.shift()!, 'budget');
+    this.pump();
   }
 
   /** Takes a new resource in; `doom` destroys it at once (it came too late). */
@@ -759,6 +786,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     for (const entry of [...this.all]) void this.destroy(entry, 'closed');
     this.drained?.();
     await this.life.settled();
+    await this.options.budget?.close();
     this.events.clear();
   }
 }

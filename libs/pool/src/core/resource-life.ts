@@ -1,4 +1,5 @@
 import { backoffDelay, type RandomSource } from '@steward/common';
+import type { ConnectionBudget } from './interfaces/connection-budget.interface.js';
 import type { ResourceFactory } from './interfaces/resource-factory.interface.js';
 import {
   ResourceCreateTimeoutError,
@@ -27,6 +28,8 @@ export interface ResourceLifeOptions {
   destroyTimeoutMs: number;
   createRetry: { baseMs: number; maxMs: number; factor: number };
   random: RandomSource;
+  /** Every create runs under a slot taken from it; the slot goes back when no resource came or its destroy settled. */
+  budget?: ConnectionBudget | undefined;
 }
 
 /**
@@ -113,6 +116,7 @@ export class ResourceLife<T> {
       },
       (error: unknown) => {
         this.creating--;
+        this.options.budget?.release();
         if (timedOut) {
           this.abandonedCreates--;
           this.owner.slotFreed();
@@ -157,6 +161,7 @@ export class ResourceLife<T> {
     void done.then(() => {
       this.pending.delete(done);
       this.destroying--;
+      this.options.budget?.release();
       this.owner.slotFreed();
     });
     return done;

@@ -10,7 +10,9 @@ export type DestroyReason =
   | 'create-timeout'
   | 'leak-reclaimed'
   | 'destroyed-by-holder'
-  | 'resize';
+  | 'resize'
+  /** The pool used more connection-budget slots than its share (`budget`). */
+  | 'budget';
 
 /** Payload of every pool event, by name. */
 export interface PoolEventMap<T = unknown> {

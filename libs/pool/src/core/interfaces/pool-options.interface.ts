@@ -1,4 +1,5 @@
 import type { Clock, RandomSource } from '@steward/common';
+import type { ConnectionBudget } from './connection-budget.interface.js';
 import type { PoolEventName } from './pool-events.interface.js';
 
 /** Exponential backoff with full jitter between failed creates. */
@@ -90,6 +91,12 @@ export interface PoolOptions {
   random?: RandomSource;
   /** Called when an event listener throws; the pool itself carries on (default: counted only). */
   onListenerError?: (error: unknown, event: PoolEventName) => void;
+  /**
+   * A share of a connection budget shared with other replicas (`redisBudget` from `@steward/pool/budget`):
+   * a resource is created only under a slot the budget holds, and its slot goes back once its destroy
+   * settled. One budget per pool; the pool closes it (default none: `max` alone bounds the pool).
+   */
+  budget?: ConnectionBudget;
 }
 
 /** Options of one `acquire()` call. */
@@ -135,4 +142,5 @@ export interface ResolvedPoolOptions {
   clock: Clock;
   random: RandomSource;
   onListenerError: ((error: unknown, event: PoolEventName) => void) | undefined;
+  budget: ConnectionBudget | undefined;
 }

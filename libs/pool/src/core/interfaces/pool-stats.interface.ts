@@ -1,3 +1,5 @@
+import type { ConnectionBudgetStats } from './connection-budget.interface.js';
+
 /** A point-in-time snapshot of a pool. */
 export interface PoolStats {
   name: string;
@@ -23,5 +25,7 @@ export interface PoolStats {
   listenerErrorsTotal: number;
   /** Message of the last failed create, if any. */
   lastCreateError?: string;
+  /** The connection budget's share, when the pool has one. */
+  budget?: ConnectionBudgetStats;
   closed: boolean;
 }
