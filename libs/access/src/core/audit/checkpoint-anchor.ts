@@ -1,7 +1,7 @@
 import { appendFile, open, readFile } from 'node:fs/promises';
 import { inspect } from 'node:util';
-import type pg from 'pg';
-import { OptionChecker, Secret, requireOptionalPeer } from '@steward/common';
+import { OptionChecker, Secret } from '@steward/common';
+import { OwnedPgPool } from '../pg/owned-pg-pool.js';
 import { isCheckpoint, type AuditCheckpoint } from './audit-checkpoint.js';
 import { canonicalJson } from './canonical-json.js';
 import type { AuditQueryable } from './interfaces/audit-chain.interface.js';
@@ -65,7 +65,7 @@ export class PostgresCheckpointAnchor implements AuditCheckpointAnchor, AsyncDis
   readonly name: string;
   readonly table: string;
   private readonly pool: AuditQueryable;
-  private ownPool: Promise<pg.Pool> | undefined;
+  private ownPool: OwnedPgPool | undefined;
   private ready: Promise<void> | undefined;
 
   constructor(options: {
@@ -86,23 +86,13 @@ export class PostgresCheckpointAnchor implements AuditCheckpointAnchor, AsyncDis
     if (options.pool) {
       this.pool = options.pool;
     } else {
-      const cs = options.connectionString;
-      const connectionString = cs instanceof Secret ? cs.reveal() : cs;
-      // pg is an optional peer: loaded on the first query.
-      const ownPool = () =>
-        (this.ownPool ??= requireOptionalPeer<{ default: typeof pg }>('pg', 'PostgresCheckpointAnchor').then(
-          ({ default: driver }) => {
-            const created = new driver.Pool({
-              connectionString,
-              max: 1,
-              idleTimeoutMillis: 10_000,
-              connectionTimeoutMillis: 5_000,
-            });
-            created.on('error', () => undefined);
-            return created;
-          },
-        ));
-      this.pool = { query: async (text, values) => (await ownPool()).query(text, values) };
+      this.ownPool = new OwnedPgPool({
+        feature: 'PostgresCheckpointAnchor',
+        connectionString: options.connectionString!,
+        max: 1,
+        connectTimeoutMs: 5_000,
+      });
+      this.pool = this.ownPool;
     }
   }
 
@@ -125,9 +115,7 @@ export class PostgresCheckpointAnchor implements AuditCheckpointAnchor, AsyncDis
   }
 
   async close(): Promise<void> {
-    const own = this.ownPool;
-    this.ownPool = undefined;
-    await (await own)?.end();
+    await this.ownPool?.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
-import type pg from 'pg';
-import { OptionChecker, Secret, requireOptionalPeer } from '@steward/common';
+import { OptionChecker, Secret } from '@steward/common';
+import { OwnedPgPool } from '../pg/owned-pg-pool.js';
 import type { AuditEvent, AuditRecord } from '../interfaces/audit-event.interface.js';
 import type { AuditChainTail, AuditQueryable, TailingAuditSink } from './interfaces/audit-chain.interface.js';
 import { badTableName, postgresTarget } from './audit.messages.js';
@@ -29,7 +29,7 @@ export class PostgresAuditSink implements TailingAuditSink, AsyncDisposable {
   /** The table, as validated. */
   readonly table: string;
   private readonly pool: AuditQueryable;
-  private ownPool: Promise<pg.Pool> | undefined;
+  private ownPool: OwnedPgPool | undefined;
   private ready: Promise<void> | undefined;
 
   constructor(options: PostgresAuditSinkOptions) {
@@ -43,26 +43,13 @@ export class PostgresAuditSink implements TailingAuditSink, AsyncDisposable {
     if (options.pool) {
       this.pool = options.pool;
     } else {
-      const connectionString =
-        options.connectionString instanceof Secret
-          ? options.connectionString.reveal()
-          : options.connectionString!;
-      // pg is an optional peer: loaded on the first query, only by apps that use this sink.
-      const ownPool = () =>
-        (this.ownPool ??= requireOptionalPeer<{ default: typeof pg }>('pg', 'PostgresAuditSink').then(
-          ({ default: driver }) => {
-            const created = new driver.Pool({
-              connectionString,
-              max: 2,
-              idleTimeoutMillis: 10_000,
-              connectionTimeoutMillis: 5_000,
-            });
-            // An idle client dying must not crash the process; the next query gets a fresh one.
-            created.on('error', () => undefined);
-            return created;
-          },
-        ));
-      this.pool = { query: async (text, values) => (await ownPool()).query(text, values) };
+      this.ownPool = new OwnedPgPool({
+        feature: 'PostgresAuditSink',
+        connectionString: options.connectionString!,
+        max: 2,
+        connectTimeoutMs: 5_000,
+      });
+      this.pool = this.ownPool;
     }
   }
 
@@ -142,9 +129,7 @@ export class PostgresAuditSink implements TailingAuditSink, AsyncDisposable {
 
   /** Ends the pool it created from a connection string; a pool handed in stays the caller's. */
   async close(): Promise<void> {
-    const own = this.ownPool;
-    this.ownPool = undefined;
-    await (await own)?.end();
+    await this.ownPool?.close();
   }
 
   // The pool it owns carries the connection string: never print it.

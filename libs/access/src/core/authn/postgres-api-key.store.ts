@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
-import type pg from 'pg';
-import { OptionChecker, Secret, requireOptionalPeer } from '@steward/common';
+import { OptionChecker, Secret } from '@steward/common';
+import { OwnedPgPool } from '../pg/owned-pg-pool.js';
 import { ApiKeyConflictError, ApiKeyLimitError, ApiKeyNotFoundError } from './authn.errors.js';
 import { MAX_ACTIVE_KEYS_PER_CLIENT } from './in-memory-api-key.store.js';
 import type { ApiKeyRecord, ApiKeyStore } from './interfaces/api-key-store.interface.js';
@@ -86,7 +86,7 @@ export class PostgresApiKeyStore implements ApiKeyStore, AsyncDisposable {
   /** The table, as validated. */
   readonly table: string;
   private readonly pool: ApiKeyQueryable;
-  private ownPool: Promise<pg.Pool> | undefined;
+  private ownPool: OwnedPgPool | undefined;
   private readonly cacheMs: number;
   private readonly maxCached: number;
   private readonly now: () => number;
@@ -113,24 +113,13 @@ export class PostgresApiKeyStore implements ApiKeyStore, AsyncDisposable {
     if (options.pool) {
       this.pool = options.pool;
     } else {
-      const cs = options.connectionString;
-      const connectionString = cs instanceof Secret ? cs.reveal() : cs;
-      // pg is an optional peer: loaded on the first query, only by apps that use this store.
-      const ownPool = () =>
-        (this.ownPool ??= requireOptionalPeer<{ default: typeof pg }>('pg', 'PostgresApiKeyStore').then(
-          ({ default: driver }) => {
-            const created = new driver.Pool({
-              connectionString,
-              max: 4,
-              idleTimeoutMillis: 10_000,
-              connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
-            });
-            // An idle client dying must not crash the process; the next query gets a fresh one.
-            created.on('error', () => undefined);
-            return created;
-          },
-        ));
-      this.pool = { query: async (text, values) => (await ownPool()).query(text, values) };
+      this.ownPool = new OwnedPgPool({
+        feature: 'PostgresApiKeyStore',
+        connectionString: options.connectionString!,
+        max: 4,
+        connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      });
+      this.pool = this.ownPool;
     }
   }
 
@@ -211,9 +200,7 @@ export class PostgresApiKeyStore implements ApiKeyStore, AsyncDisposable {
 
   /** Ends the pool it created from a connection string; a pool handed in stays the caller's. */
   async close(): Promise<void> {
-    const own = this.ownPool;
-    this.ownPool = undefined;
-    await (await own)?.end();
+    await this.ownPool?.close();
   }
 
   /** Same as `close()`, for `await using`. */
