@@ -15,9 +15,10 @@ import { createHash } from 'node:crypto';
  * inside that window, so the count is whole again before anything new is granted. A replica whose lease
  * is gone (stale epoch, or expired) is re-registered only as far as the total allows; it sheds the rest.
  *
- * Fair share: while another replica wants more than it holds, a replica is granted at most
- * max(minPerReplica, floor(total / live replicas)) beyond what it uses (and sheds down to it as
- * resources come back); with nobody waiting, a busy replica grows into every free slot.
+ * Fair share: while another replica wants more than it holds, a replica is granted no more than
+ * max(minPerReplica, floor(total / live replicas)) or what it uses, whichever is more (and sheds down to
+ * its share as resources come back); with nobody waiting, a busy replica grows into every free slot.
+ * Only the total ever grants a replica less than it uses (its lease was lost and others took the slots).
  */
 export const BUDGET_SYNC_SCRIPT = `
 local leases, expiry, wants, meta = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -64,11 +65,7 @@ local target = want
 if now < since + ttl then
   if recorded then target = math.min(target, mine) else target = math.min(target, keep) end
 end
-if contended then
-  local kept = 0
-  if recorded then kept = keep end
-  target = math.min(target, math.max(share, kept))
-end
+if contended then target = math.min(target, math.max(share, keep)) end
 local grant = math.min(target, total - others)
 if grant < 0 then grant = 0 end
 if want == 0 and keep == 0 then
