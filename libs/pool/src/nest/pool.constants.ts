@@ -17,4 +17,8 @@ export const POOL_METRICS = {
   createErrors: 'steward_pool_create_errors_total',
   destroyed: 'steward_pool_destroyed_total',
   leaks: 'steward_pool_leaks_total',
+  budgetSlots: 'steward_pool_budget_slots',
+  budgetGranted: 'steward_pool_budget_granted_total',
+  budgetRefused: 'steward_pool_budget_refused_total',
+  budgetRenewErrors: 'steward_pool_budget_renew_errors_total',
 } as const;

@@ -209,6 +209,9 @@ export class PoolHost<T = unknown>
     if (this.lastCreateFailed && stats.size === 0) {
       return { status: down, reason: PoolNestMessages.healthCannotCreate, stats };
     }
+    if (stats.budget !== undefined && !stats.budget.synced) {
+      return { status: 'degraded', reason: PoolNestMessages.healthBudgetUnsynced, stats };
+    }
     if (stats.waiting > (this.degradedWaiting ?? stats.max)) {
       return { status: 'degraded', reason: PoolNestMessages.healthSaturated, stats };
     }

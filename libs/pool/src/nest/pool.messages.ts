@@ -14,6 +14,7 @@ export const PoolNestMessages = {
   healthNotRegistered: 'not registered',
   notFound: (name: string) => `No pool named "${name}".`,
   healthSaturated: 'waiting acquires above the threshold',
+  healthBudgetUnsynced: 'connection budget out of reach (Redis): serving with the slots it holds',
   healthCannotCreate: 'no resource alive and the last create failed',
   healthClosed: 'pool is closed',
   healthDrained: 'drained by an operator; resume it (POST admin/pools/<name>/resume) to serve again',

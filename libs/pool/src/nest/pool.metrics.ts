@@ -6,6 +6,7 @@ import {
   makeHistogramProvider,
 } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { PoolStats } from '../core/interfaces/pool-stats.interface.js';
 import type { Pool } from '../core/pool.js';
 import { POOL_METRICS } from './pool.constants.js';
 
@@ -55,6 +56,26 @@ export const poolMetricProviders: Provider[] = [
     help: 'Leases held longer than leakDetectionMs.',
     labelNames: ['pool'],
   }),
+  makeGaugeProvider({
+    name: POOL_METRICS.budgetSlots,
+    help: 'Connection budget slots of a pool: held (granted to this replica), used, limit (its share now).',
+    labelNames: ['pool', 'state'],
+  }),
+  makeCounterProvider({
+    name: POOL_METRICS.budgetGranted,
+    help: 'Connection budget slots granted to this replica.',
+    labelNames: ['pool'],
+  }),
+  makeCounterProvider({
+    name: POOL_METRICS.budgetRefused,
+    help: 'Requests for connection budget slots that got none.',
+    labelNames: ['pool'],
+  }),
+  makeCounterProvider({
+    name: POOL_METRICS.budgetRenewErrors,
+    help: 'Connection budget synchronisations with Redis that failed (the replica kept its slots).',
+    labelNames: ['pool'],
+  }),
 ];
 
 /** Pushes a pool's state into the Prometheus metrics on its events: no `collect` closure over DI instances. */
@@ -69,6 +90,10 @@ export class PoolMetrics {
     @InjectMetric(POOL_METRICS.createErrors) private readonly createErrors: Counter<string>,
     @InjectMetric(POOL_METRICS.destroyed) private readonly destroyed: Counter<string>,
     @InjectMetric(POOL_METRICS.leaks) private readonly leaks: Counter<string>,
+    @InjectMetric(POOL_METRICS.budgetSlots) private readonly budgetSlots: Gauge<string>,
+    @InjectMetric(POOL_METRICS.budgetGranted) private readonly budgetGranted: Counter<string>,
+    @InjectMetric(POOL_METRICS.budgetRefused) private readonly budgetRefused: Counter<string>,
+    @InjectMetric(POOL_METRICS.budgetRenewErrors) private readonly budgetRenewErrors: Counter<string>,
   ) {}
 
   /** Subscribes to `pool`'s events and returns the function that refreshes the gauges (also called by maintenance). */
@@ -91,8 +116,10 @@ export class PoolMetrics {
     createErrors.inc(0);
     leaks.inc(0);
 
+    const refreshBudget = this.attachBudget(pool);
     const refresh = (): void => {
       const stats = pool.stats();
+      refreshBudget?.(stats);
       idle.set(stats.idle);
       borrowed.set(stats.borrowed);
       creating.set(stats.creating);
@@ -136,5 +163,32 @@ export class PoolMetrics {
     pool.on('resize', later);
     refresh();
     return refresh;
+  }
+
+  /** The budget's series, for a pool that has one; its counters move by what changed since the last refresh. */
+  private attachBudget(pool: Pool<unknown>): ((stats: PoolStats) => void) | undefined {
+    if (pool.stats().budget === undefined) return undefined;
+    const labels = { pool: pool.name };
+    const held = this.budgetSlots.labels({ ...labels, state: 'held' });
+    const used = this.budgetSlots.labels({ ...labels, state: 'used' });
+    const limit = this.budgetSlots.labels({ ...labels, state: 'limit' });
+    const counters = [
+      [this.budgetGranted.labels(labels), 'grantedTotal'],
+      [this.budgetRefused.labels(labels), 'refusedTotal'],
+      [this.budgetRenewErrors.labels(labels), 'renewErrorsTotal'],
+    ] as const;
+    const last = { grantedTotal: 0, refusedTotal: 0, renewErrorsTotal: 0 };
+    for (const [counter] of counters) counter.inc(0);
+    return (stats) => {
+      const budget = stats.budget;
+      if (budget === undefined) return;
+      held.set(budget.held);
+      used.set(budget.used);
+      limit.set(budget.limit);
+      for (const [counter, field] of counters) {
+        if (budget[field] > last[field]) counter.inc(budget[field] - last[field]);
+        last[field] = budget[field];
+      }
+    };
   }
 }
