@@ -2,7 +2,7 @@
 // write (Nest 11 CommonJS laid out as `nest new` makes it, and Nest 12 ESM), and check that each compiles,
 // passes its own Jest test, boots on Node 24 and Node 22, answers as documented and exits 0 on SIGTERM.
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,8 +12,8 @@ import { fetchLocal, run, runOk, startApp } from './support/consumer-app.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
-// Outside the repo: Node's lookup must not walk up into the repo's own node_modules.
-const work = join(tmpdir(), 'steward-consumers');
+// Outside the repo, so Node's lookup never walks up into the repo's own node_modules; one per run.
+const work = mkdtempSync(join(tmpdir(), 'steward-consumers-'));
 const tarballs = join(work, 'tarballs');
 const fixtures = join(here, 'fixtures');
 const NODE_22 = '22.23.3';
@@ -57,7 +57,6 @@ async function node22(): Promise<string> {
 }
 
 beforeAll(async () => {
-  await rm(work, { recursive: true, force: true });
   await mkdir(tarballs, { recursive: true });
   // prepack builds each package (tshy) and copies the LICENSE in, as `npm publish` would.
   const out = await runOk(npm, ['pack', '--workspaces', '--json', '--pack-destination', tarballs], {
@@ -65,6 +64,10 @@ beforeAll(async () => {
   });
   packs = JSON.parse(out.slice(out.indexOf('['))) as PackResult[];
 }, 5 * MINUTE);
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
 
 describe('npm pack', () => {
   it('packs the four packages', () => {
@@ -162,7 +165,9 @@ describe.each(APPS)('$name app', ({ name, format, entry, probe }) => {
         expect(steward.filter((u) => !u.includes(`/dist/${format}/`))).toEqual([]);
         if (specifier === '@steward/pool') {
           expect(
-            urls.filter((u) => /\/node_modules\/(pg|ioredis|jose|@nestjs\/schedule|@nestjs\/terminus)\/|^node:sqlite$/.test(u)),
+            urls.filter((u) =>
+              /\/node_modules\/(pg|ioredis|jose|@nestjs\/schedule|@nestjs\/terminus)\/|^node:sqlite$/.test(u),
+            ),
           ).toEqual([]);
         }
         if (specifier === '@steward/access')
