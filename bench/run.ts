@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   'pool-resize': () => import('./pool-resize.bench.js'),
   adaptive: () => import('./adaptive.bench.js'),
   'pool-pg-adaptive': () => import('./pool-pg-adaptive.bench.js'),
+  'pool-budget': () => import('./pool-budget.bench.js'),
   'pg-pool': () => import('./pg-pool.bench.js'),
   'access-policy': () => import('./access-policy.bench.js'),
   cedar: () => import('./cedar.bench.js'),

@@ -21,6 +21,13 @@ export interface DemoConfig {
   hashWorkers: number;
   /** Database pool size (default 10). */
   dbMax: number;
+  /** Idle database connections above `min` close after this long, in ms (default 600 000). */
+  dbIdleTimeoutMs: number;
+  /**
+   * A connection budget shared by every replica through Redis (`STEWARD_DB_BUDGET_TOTAL`, needs `REDIS_URL`
+   * and `DATABASE_URL`): at most `total` database connections across all replicas together.
+   */
+  dbBudget?: { total: number; key: string; leaseTtlMs: number; minPerReplica: number };
   /** How long a request waits for a database connection, in ms (default 5 000). */
   dbAcquireTimeoutMs: number;
   /** A db lease held longer than this is reported as a leak, in ms (default: off). */
@@ -75,6 +82,7 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
   };
 
   const leak = int('DB_LEAK_DETECTION_MS', 0, 0, 3_600_000);
+  const budgetTotal = int('STEWARD_DB_BUDGET_TOTAL', 0, 0, 100_000);
   const config: DemoConfig = {
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     pgApplicationName: name('PG_APPLICATION_NAME', 'steward-demo'),
@@ -85,6 +93,16 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     hashWorkers: int('HASH_WORKERS', 2, 1, 64),
     dbMax: int('DB_POOL_MAX', 10, 1, 1_000),
     dbAcquireTimeoutMs: int('DB_ACQUIRE_TIMEOUT_MS', 5_000, 1, 600_000),
+    dbIdleTimeoutMs: int('DB_IDLE_TIMEOUT_MS', 600_000, 0, 86_400_000),
+    dbBudget:
+      budgetTotal > 0
+        ? {
+            total: budgetTotal,
+            key: name('STEWARD_DB_BUDGET_KEY', 'steward-demo:db'),
+            leaseTtlMs: int('STEWARD_DB_BUDGET_LEASE_TTL_MS', 10_000, 300, 600_000),
+            minPerReplica: int('STEWARD_DB_BUDGET_MIN_PER_REPLICA', 1, 0, 100_000),
+          }
+        : undefined,
     dbLeakDetectionMs: leak > 0 ? leak : undefined,
     maintenanceIntervalMs: int('POOL_MAINTENANCE_MS', 5_000, 100, 3_600_000),
     auditFile: env.STEWARD_AUDIT_FILE || undefined,
@@ -101,6 +119,9 @@ export function loadDemoConfig(env: NodeJS.ProcessEnv = process.env): DemoConfig
     const message =
       'STEWARD_SHUTDOWN_DELAY_MS + STEWARD_DRAIN_TIMEOUT_MS + STEWARD_STOP_TIMEOUT_MS must not exceed it';
     issues.push({ path: 'STEWARD_SHUTDOWN_DEADLINE_MS', message });
+  }
+  if (config.dbBudget && (!config.redisUrl || !config.databaseUrl)) {
+    issues.push({ path: 'STEWARD_DB_BUDGET_TOTAL', message: 'needs REDIS_URL and DATABASE_URL' });
   }
   // The repositories check it again; here a bad one is one message at boot, not a stack trace.
   if (!isTableName(config.itemsTable)) {

@@ -4,6 +4,7 @@ import { Module, ValidationPipe, type DynamicModule, type Provider } from '@nest
 import { APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { DatabaseSync } from 'node:sqlite';
+import { Redis } from 'ioredis';
 import type pg from 'pg';
 import {
   getPoolHostToken,
@@ -13,6 +14,7 @@ import {
   type PoolHost,
   type ResourceFactory,
 } from '@steward/pool';
+import { redisBudget } from '@steward/pool/budget';
 import { postgresFactory } from '@steward/pool/postgres';
 import { processFactory } from '@steward/pool/process';
 import { redisFactory } from '@steward/pool/redis';
@@ -90,6 +92,8 @@ export class DemoModule {
         // killed while idle costs a retry inside the pool, not a failed request.
         validateOnBorrow: true,
         createRetry: { baseMs: 100, maxMs: 2_000 },
+        idleTimeoutMs: config.dbIdleTimeoutMs,
+        budget: dbBudget(config),
       }),
       PoolModule.forRoot({
         name: HASH_POOL,
@@ -131,6 +135,24 @@ export class DemoModule {
       providers,
     };
   }
+}
+
+/**
+ * The db pool's share of a connection budget shared by every replica, when configured. The budget owns
+ * its Redis connection (opened on its first sync, closed after the pool gave its slots back).
+ */
+function dbBudget(config: DemoConfig) {
+  const budget = config.dbBudget;
+  if (!budget || !config.redisUrl) return undefined;
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: true,
+    connectionName: `${config.redisConnectionName}-budget`,
+    connectTimeout: 1_000,
+    maxRetriesPerRequest: 1,
+  });
+  // Failures are counted by the budget (renew errors, readiness); ioredis must not crash the process.
+  redis.on('error', () => undefined);
+  return redisBudget({ redis, closeRedis: true, ...budget });
 }
 
 /** SQLite in WAL mode; the directory is created with the first connection, not at registration. */

@@ -251,6 +251,22 @@ describe('RedisBudget', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
+  it('disconnects the client it owns once its slots went back', async () => {
+    let disconnected = 0;
+    const owned = Object.assign(redis, { disconnect: () => void disconnected++ });
+    const budget = make({ redis: owned, closeRedis: true });
+    host.wanted = 1;
+    budget.request();
+    redis.last.answer(1);
+    await settle();
+    const closing = budget.close();
+    await settle();
+    expect(disconnected).toBe(0);
+    redis.last.answer(0);
+    await closing;
+    expect(disconnected).toBe(1);
+  });
+
   it('checks its options and belongs to one pool', () => {
     expect(() => new RedisBudget({ redis, key: '', total: 0, leaseTtlMs: 10 })).toThrow(InvalidOptionsError);
     const budget = make();

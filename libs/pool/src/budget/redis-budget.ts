@@ -43,6 +43,7 @@ export class RedisBudget implements ConnectionBudget {
   private readonly pollMs: number;
   private readonly syncTimeoutMs: number;
   private readonly onError: ((error: Error) => void) | undefined;
+  private readonly closeRedis: boolean;
 
   private host: ConnectionBudgetHost | undefined = undefined;
   private held = 0;
@@ -81,6 +82,8 @@ export class RedisBudget implements ConnectionBudget {
     }
     if (o?.onError !== undefined && typeof o.onError !== 'function')
       check.add('onError', 'must be a function');
+    if (o?.closeRedis !== undefined && typeof o.closeRedis !== 'boolean')
+      check.add('closeRedis', 'must be a boolean');
     check.throwIfAny();
     this.redis = o.redis;
     this.key = o.key;
@@ -92,6 +95,7 @@ export class RedisBudget implements ConnectionBudget {
     this.syncTimeoutMs = o.syncTimeoutMs ?? Math.min(1_000, Math.floor(this.leaseTtlMs / 3));
     this.replicaId = o.replicaId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.onError = o.onError;
+    this.closeRedis = o.closeRedis === true;
   }
 
   bind(host: ConnectionBudgetHost): void {
@@ -142,15 +146,17 @@ export class RedisBudget implements ConnectionBudget {
     this.closed = true;
     this.stopTimers();
     this.held = this.limit = 0;
-    if (!this.started) return;
-    // Whatever was in flight goes first (one connection keeps the order), then every slot goes back.
-    await this.inflight;
-    try {
-      await this.call(0, 0);
-    } catch (error) {
-      // The lease then ends by its TTL.
-      this.failed(error);
+    if (this.started) {
+      // Whatever was in flight goes first (one connection keeps the order), then every slot goes back.
+      await this.inflight;
+      try {
+        await this.call(0, 0);
+      } catch (error) {
+        // The lease then ends by its TTL.
+        this.failed(error);
+      }
     }
+    if (this.closeRedis) this.redis.disconnect?.();
   }
 
   // ---------------------------------------------------------------- internals

@@ -75,6 +75,12 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   private readonly maxUses: number;
   private readonly validateOnBorrow: boolean;
   private readonly resets: boolean;
+  /**
+   * True from the moment the budget reports slots in excess until none are: the release path then reads
+   * one boolean instead of calling the budget (bench pool-budget: 93-95 % of the pool without a budget with
+   * a call per release, 97-104 % with the flag, at 5-10 M acquire + release per second).
+   */
+  private shedding = false;
 
   private state = OPEN;
   private min: number;
@@ -588,9 +594,7 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
     if (entry.generation !== this.generation) return 'reset';
     if (entry.uses >= this.maxUses) return 'max-uses';
     if (this.all.size > this.max) return 'resize';
-    // Slots already on their way back (destroys in flight) count: each excess slot retires one resource.
-    if (this.options.budget !== undefined && this.options.budget.excess() > this.life.destroying)
-      return 'budget';
+    if (this.shedding && this.budgetExcess() > 0) return 'budget';
     return undefined;
   }
 
@@ -638,9 +642,16 @@ export class Pool<T> implements AsyncDisposable, LeaseOwner<T>, WaiterOwner<Pool
   /** The budget's slots changed: idle resources above its limit go, new slots serve the demand. */
   private budgetChanged(): void {
     if (this.state === CLOSED) return;
-    let excess = this.options.budget!.excess() - this.life.destroying;
+    let excess = this.budgetExcess();
     while (excess-- > 0 && this.idle.length > 0) void this.destroy(this.idle.shift()!, 'budget');
     this.pump();
+  }
+
+  /** Resources to retire for the budget: slots in excess, less those already on their way back (destroys in flight). */
+  private budgetExcess(): number {
+    const excess = this.options.budget!.excess();
+    this.shedding = excess > 0;
+    return excess - this.life.destroying;
   }
 
   /** Takes a new resource in; `doom` destroys it at once (it came too late). */

@@ -5,6 +5,8 @@
 export interface BudgetRedisClient {
   evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  /** Closes the connection (used only with `closeRedis`). */
+  disconnect?(): void;
 }
 
 /** Options of `redisBudget`. */
@@ -25,6 +27,8 @@ export interface RedisBudgetOptions {
   syncTimeoutMs?: number;
   /** This replica's identity in Redis (default host name, process id and a random suffix). */
   replicaId?: string;
+  /** The budget owns the client: it disconnects it once it gave its slots back at close (default false). */
+  closeRedis?: boolean;
   /** Called with a `BudgetSyncError` or `BudgetSyncTimeoutError` when a synchronisation fails (default: counted only). */
   onError?: (error: Error) => void;
 }
