@@ -45,7 +45,7 @@ class AccessOptionsSchema {
 
   @IsIn(['engine', 'options'], {
     message:
-      'must be a policy engine ({ evaluate(), version }) or PolicyEngine options ({ actions, resourceTypes })',
+      'must be a policy engine ({ evaluate(), version }) or Cedar policies and schema ({ policies, schema })',
   })
   policy!: string;
 
@@ -97,9 +97,14 @@ export function validateAccessOptions(options: AccessModuleOptions): void {
       policy && typeof policy === 'object'
         ? typeof policy.evaluate === 'function'
           ? 'engine'
-          : Array.isArray(policy.actions) && Array.isArray(policy.resourceTypes)
+          : (typeof policy.policies === 'string' ||
+                (typeof policy.policies === 'object' && policy.policies !== null)) &&
+              (typeof policy.schema === 'string' ||
+                (typeof policy.schema === 'object' && policy.schema !== null))
             ? 'options'
-            : 'invalid'
+            : Array.isArray(policy.actions) && Array.isArray(policy.resourceTypes)
+              ? 'options'
+              : 'invalid'
         : 'invalid',
     audit:
       audit === undefined

@@ -5,6 +5,7 @@ import type { AccessPolicyEngine } from './interfaces/access-options.interface.j
 import { PolicyReloadUnsupportedError } from './access.errors.js';
 import { AccessMetrics } from './access.metrics.js';
 import { AccessService } from './access.service.js';
+import { CedarPolicyEngine } from '../core/policy/cedar-policy-engine.js';
 
 const authenticator: Authenticator = {
   method: 'test',
@@ -12,6 +13,29 @@ const authenticator: Authenticator = {
 };
 
 describe('AccessService', () => {
+  it('builds a Cedar engine from { policies, schema }, honours readsContext, and reloads Cedar', () => {
+    const schema =
+      'entity Role; entity ApiClient in [Role]; entity items; action "items:read" appliesTo { principal: [ApiClient], resource: [items] };';
+    const service = new AccessService(
+      {
+        authenticators: [authenticator],
+        policy: { policies: '@id("r") permit (principal in Role::"reader", action, resource);', schema },
+      },
+      new AccessMetrics(),
+    );
+    expect(service.engine).toBeInstanceOf(CedarPolicyEngine);
+    expect(service.contextUnread).toBe(true);
+    const reader = { id: 'client:r', roles: ['reader'], attributes: {}, authMethod: 'api-key' };
+    const read = { principal: reader, action: 'items:read', resource: { type: 'items' } };
+    expect(service.decide(read)).toMatchObject({ allowed: true, policyIds: ['r'] });
+    expect(() =>
+      service.reloadPolicies({ policies: 'permit (principal, action == Action::"nope", resource);', schema }),
+    ).toThrow();
+    expect(service.decide(read).allowed).toBe(true);
+    service.reloadPolicies({ policies: '@id("f") forbid (principal, action, resource);', schema });
+    expect(service.decide(read)).toMatchObject({ allowed: false, reason: 'forbidden', policyIds: ['f'] });
+  });
+
   it('refuses a reload with a coded error when the configured engine cannot load policies', () => {
     const engine: AccessPolicyEngine = {
       version: 'fixed',

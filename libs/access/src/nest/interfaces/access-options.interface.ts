@@ -9,8 +9,9 @@ import type {
   PolicyEngineOptions,
   PolicyReloadInfo,
 } from '../../core/policy/interfaces/index.js';
+import type { CedarPolicyEngineOptions, CedarPolicySource } from '../../core/policy/cedar-policy-engine.js';
 
-/** What the guard needs from a policy engine (`PolicyEngine` fits). */
+/** What the guard needs from a policy engine (`CedarPolicyEngine` fits). */
 export interface AccessPolicyEngine {
   readonly version: string;
   /**
@@ -20,6 +21,8 @@ export interface AccessPolicyEngine {
   readonly readsContext?: boolean;
   evaluate(request: AccessRequest): Decision;
   load?(policies: readonly PolicyDefinition[]): { version: string; count: number };
+  /** Cedar engines: parses, validates and swaps in a new policy set (`CedarPolicyEngine.reload`). */
+  reload?(source: CedarPolicySource): { version: string; count: number };
   onReload?(listener: (info: PolicyReloadInfo) => void): () => void;
 }
 
@@ -42,8 +45,11 @@ export interface AccessAuditRecorder {
 export interface AccessModuleOptions {
   /** Asked in order; the first that recognises the credentials decides. */
   authenticators: Authenticator[];
-  /** A policy engine, or the options to build a `PolicyEngine` from. */
-  policy: AccessPolicyEngine | PolicyEngineOptions;
+  /**
+   * A policy engine, or Cedar policies and schema (`{ policies, schema }`) to build a
+   * `CedarPolicyEngine` from. `PolicyEngineOptions` (the older JSON dialect) still work and are deprecated.
+   */
+  policy: AccessPolicyEngine | CedarPolicyEngineOptions | PolicyEngineOptions;
   /** Where audit events go. Without one, privileged routes fail closed (503). */
   audit?: AccessAuditRecorder;
   /** Closes the audit trail on application shutdown (default true: the module owns what it was given). */
