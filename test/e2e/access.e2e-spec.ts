@@ -35,7 +35,6 @@ import {
   type AccessModuleOptions,
   type AuditRecord,
   type AuditSink,
-  type PolicyDefinition,
   type Principal,
 } from '@steward/access';
 import { JwtAuthenticator } from '@steward/access/jwt';
@@ -99,22 +98,36 @@ class TestController {
   }
 }
 
-const POLICIES: PolicyDefinition[] = [
-  { id: 'admins-pools', effect: 'permit', principal: { roles: ['admin'] }, actions: ['pool:*'] },
-  {
-    id: 'readers-items',
-    effect: 'permit',
-    principal: { roles: ['reader', 'admin'] },
-    actions: ['items:read'],
-  },
-  {
-    id: 'no-drain-primary',
-    effect: 'forbid',
-    actions: ['pool:drain'],
-    resource: { type: 'pool', ids: ['primary'] },
-  },
-  { id: 'ops-resizes', effect: 'permit', principal: { ids: ['client:ops-admin'] }, actions: ['pool:resize'] },
-];
+/** The schema of the test app's policies: who calls, what the routes guard, which actions exist. */
+const SCHEMA = `
+entity Role;
+entity ApiClient in [Role];
+entity User in [Role];
+entity Upstream in [Role];
+entity pool, items;
+action pools;
+action "pool:drain", "pool:resize" in [pools] appliesTo { principal: [ApiClient, User, Upstream], resource: [pool] };
+action "items:read" appliesTo { principal: [ApiClient, User, Upstream], resource: [items] };
+`;
+
+const READERS_ITEMS = `@id("readers-items")
+permit (principal, action == Action::"items:read", resource)
+when { principal in [Role::"reader", Role::"admin"] };`;
+
+const WITHOUT_READERS = `@id("admins-pools")
+permit (principal in Role::"admin", action in Action::"pools", resource);
+
+@id("no-drain-primary")
+forbid (principal, action == Action::"pool:drain", resource == pool::"primary");
+
+@id("ops-resizes")
+permit (principal == ApiClient::"ops-admin", action == Action::"pool:resize", resource);`;
+
+/** The test app's Cedar policies. */
+const POLICIES = `${READERS_ITEMS}\n\n${WITHOUT_READERS}`;
+
+/** Policy options for AccessModule: Cedar policies validated against SCHEMA. */
+const cedar = (policies: string) => ({ policies, schema: SCHEMA });
 
 /** Captures every audit record and can be told to fail. */
 class CapturingSink implements AuditSink {
@@ -183,11 +196,7 @@ async function createAccessApp(overrides: Partial<AccessModuleOptions> = {}): Pr
       }),
       new UpstreamPrincipalAuthenticator(),
     ],
-    policy: {
-      actions: ['pool:drain', 'pool:resize', 'items:read'],
-      resourceTypes: ['pool', 'items'],
-      policies: POLICIES,
-    },
+    policy: cedar(POLICIES),
     audit: trail,
     throttle: { maxFailures: 1_000, sourceMaxFailures: 1_000 },
     ...overrides,
@@ -489,10 +498,12 @@ describe('access (e2e)', () => {
   it('audits policy reloads and serves the new set atomically', async () => {
     const service = t.app.get(AccessService);
     await request(t.url).get('/items').set('X-API-Key', t.keys.reader).expect(200);
-    const { version } = service.reloadPolicies(POLICIES.filter((p) => p.id !== 'readers-items'));
+    const { version } = service.reloadPolicies(cedar(WITHOUT_READERS));
     await request(t.url).get('/items').set('X-API-Key', t.keys.reader).expect(403);
-    expect(() => service.reloadPolicies([{ id: 'x', effect: 'permit', actions: ['nope:nope'] }])).toThrow();
-    service.reloadPolicies(POLICIES);
+    expect(() =>
+      service.reloadPolicies(cedar('permit (principal, action == Action::"nope:nope", resource);')),
+    ).toThrow();
+    service.reloadPolicies(cedar(POLICIES));
     await request(t.url).get('/items').set('X-API-Key', t.keys.reader).expect(200);
     const reloads = (await events()).filter((e) => e.type === 'policy.reload');
     expect(reloads.map((e) => e.decision)).toEqual(['allow', 'deny', 'allow']);
@@ -700,7 +711,7 @@ describe('AccessModule configuration (e2e)', () => {
           inject: ['PEPPER'],
           useFactory: async (raw: string) => ({
             authenticators: [apiKeys({ pepper: new Secret(raw, { minLength: 32 }), store })],
-            policy: { actions: ['items:read'], resourceTypes: ['items'], policies: POLICIES.slice(1, 2) },
+            policy: cedar(READERS_ITEMS),
             realm: 'async',
           }),
         }),
@@ -734,7 +745,7 @@ describe('AccessModule configuration (e2e)', () => {
               authenticate: () => Promise.reject(new Error(`db down for ${PEPPER}`)),
             },
           ],
-          policy: { actions: ['items:read'], resourceTypes: ['items'], policies: POLICIES.slice(1, 2) },
+          policy: cedar(READERS_ITEMS),
         }),
       ],
       controllers: [TestController],
@@ -759,11 +770,7 @@ describe('AccessModule configuration (e2e)', () => {
   const minimal = (extra: { globalGuard?: boolean } = {}) =>
     AccessModule.forRoot({
       authenticators: [apiKeys({ pepper, store: new InMemoryApiKeyStore() })],
-      policy: {
-        actions: ['items:read', 'pool:drain', 'pool:resize'],
-        resourceTypes: ['items', 'pool'],
-        policies: POLICIES,
-      },
+      policy: cedar(POLICIES),
       ...extra,
     });
 

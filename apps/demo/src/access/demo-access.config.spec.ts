@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   FileCheckpointAnchor,
+  CedarPolicyEngine,
   mintApiKey,
-  PolicyEngine,
   verifyAuditFile,
   type Authenticator,
 } from '@steward/access';
 import { InvalidOptionsError, Secret } from '@steward/common';
 import { DEMO_ACCESS_ENV, demoAccessConfig } from './demo-access.config.js';
-import { DEMO_ACTIONS, DEMO_POLICIES, DEMO_RESOURCE_TYPES } from './demo-access.policies.js';
+import { DEMO_POLICY_FILE, DEMO_SCHEMA_FILE } from './demo-access.policies.js';
 
 const PEPPER = 'demo-pepper-0123456789-0123456789-xyz';
 
@@ -26,13 +26,32 @@ describe('demoAccessConfig', () => {
   const close = async (config: ReturnType<typeof demoAccessConfig>) => config.options.audit?.close?.();
   const authenticate = (a: Authenticator, apiKey: string) => a.authenticate({ apiKey }, {});
 
-  it('loads the demo policies against the declared actions and resource types', () => {
-    const engine = new PolicyEngine({
-      actions: DEMO_ACTIONS,
-      resourceTypes: DEMO_RESOURCE_TYPES,
-      policies: DEMO_POLICIES,
+  it("loads the demo's Cedar policies, validated against its schema", () => {
+    const engine = new CedarPolicyEngine({
+      policies: readFileSync(DEMO_POLICY_FILE, 'utf8'),
+      schema: readFileSync(DEMO_SCHEMA_FILE, 'utf8'),
     });
-    expect(engine.count).toBe(DEMO_POLICIES.length);
+    expect(Object.keys(engine.policies())).toEqual([
+      'admins-operate',
+      'readers-read-items',
+      'admins-write-items',
+      'metrics-scrape',
+    ]);
+    const principal = (id: string, roles: string[]) => ({ id, roles, attributes: {}, authMethod: 'api-key' });
+    expect(
+      engine.evaluate({
+        principal: principal('client:dev-admin', ['admin']),
+        action: 'pool:drain',
+        resource: { type: 'pool', id: 'db' },
+      }),
+    ).toMatchObject({ allowed: true, policyIds: ['admins-operate'] });
+    expect(
+      engine.evaluate({
+        principal: principal('client:dev-reader', ['reader']),
+        action: 'pool:drain',
+        resource: { type: 'pool', id: 'db' },
+      }).allowed,
+    ).toBe(false);
   });
 
   it('without keys in the environment, writes one development key per role to a 0600 file', async () => {
@@ -106,33 +125,30 @@ describe('demoAccessConfig', () => {
     ]);
   });
 
-  it('takes its policies from STEWARD_POLICY_FILE, and refuses a file naming an unknown action', async () => {
-    const good = join(dir, 'good.json');
+  it('takes its policies from STEWARD_POLICY_FILE (.cedar), and refuses a bad one naming file, line and policy', async () => {
+    const good = join(dir, 'good.cedar');
     writeFileSync(
       good,
-      JSON.stringify([
-        { id: 'all-read', effect: 'permit', principal: { roles: ['reader'] }, actions: ['items:read'] },
-      ]),
+      '@id("all-read")\npermit (principal in Role::"reader", action == Action::"items:read", resource);\n',
     );
     const config = demoAccessConfig({
       [DEMO_ACCESS_ENV.devKeysFile]: join(dir, 'k.json'),
       [DEMO_ACCESS_ENV.policyFile]: good,
     });
     try {
-      const policy = config.options.policy as { policies: readonly { id: string }[] };
-      expect(policy.policies.map((p) => p.id)).toEqual(['all-read']);
+      const policy = config.options.policy as CedarPolicyEngine;
+      expect(Object.keys(policy.policies())).toEqual(['all-read']);
     } finally {
       await close(config);
     }
 
-    const bad = join(dir, 'bad.json');
+    const bad = join(dir, 'bad.cedar');
     writeFileSync(
       bad,
-      JSON.stringify([
-        { id: 'typo', effect: 'permit', principal: { roles: ['admin'] }, actions: ['items:raed'] },
-      ]),
+      '@id("typo")\npermit (principal in Role::"admin", action == Action::"items:raed", resource);\n',
     );
-    for (const file of [bad, join(dir, 'missing.json')]) {
+    const messages: string[] = [];
+    for (const file of [bad, join(dir, 'missing.cedar'), join(dir, 'policies.json')]) {
       let caught: unknown;
       try {
         demoAccessConfig({
@@ -142,8 +158,15 @@ describe('demoAccessConfig', () => {
       } catch (error) {
         caught = error;
       }
-      expect((caught as InvalidOptionsError).issues.map((i) => i.path)).toEqual([DEMO_ACCESS_ENV.policyFile]);
+      const issues = (caught as InvalidOptionsError).issues;
+      expect(issues.map((i) => i.path)).toEqual([DEMO_ACCESS_ENV.policyFile]);
+      messages.push(issues[0]!.message);
     }
+    expect(messages[0]).toContain(`${bad}:2:`);
+    expect(messages[0]).toContain('(typo)');
+    expect(messages[0]).toContain('items:raed');
+    expect(messages[1]).toContain('ENOENT');
+    expect(messages[2]).toContain('.cedar');
   });
 
   it('lists every configuration problem at once without echoing secrets', () => {

@@ -15,17 +15,16 @@ import {
   PostgresApiKeyStore,
   LoggerAuditSink,
   mintApiKey,
-  PolicyEngine,
+  CedarPolicyEngine,
   type AccessModuleOptions,
   type ApiKeyRecord,
   type ApiKeyStore,
   type Authenticator,
   type AuditSink,
-  type PolicyDefinition,
 } from '@steward/access';
 import { JwtAuthenticator } from '@steward/access/jwt';
 import { InvalidOptionsError, Secret, type OptionIssue } from '@steward/common';
-import { DEMO_ACTIONS, DEMO_POLICIES, DEMO_RESOURCE_TYPES, DEMO_ROLES } from './demo-access.policies.js';
+import { DEMO_POLICY_FILE, DEMO_ROLES, DEMO_SCHEMA_FILE } from './demo-access.policies.js';
 
 /** Environment variables the demo's access setup reads. */
 export const DEMO_ACCESS_ENV = {
@@ -39,6 +38,7 @@ export const DEMO_ACCESS_ENV = {
   jwtSecret: 'STEWARD_JWT_SECRET',
   auditFile: 'STEWARD_AUDIT_FILE',
   policyFile: 'STEWARD_POLICY_FILE',
+  policySchemaFile: 'STEWARD_POLICY_SCHEMA_FILE',
   auditSigningKey: 'STEWARD_AUDIT_SIGNING_KEY',
   auditSigningKeyId: 'STEWARD_AUDIT_SIGNING_KEY_ID',
   databaseUrl: 'DATABASE_URL',
@@ -150,7 +150,7 @@ export function demoAccessConfig(env: NodeJS.ProcessEnv = process.env): DemoAcce
     devKeysFile = dev.file;
   }
 
-  const policies = loadPolicies(env, issues);
+  const policy = loadPolicies(env, issues);
   const jwt = jwtAuthenticator(env, issues);
   if (jwt) authenticators.push(jwt);
   if (issues.length > 0) {
@@ -170,7 +170,7 @@ export function demoAccessConfig(env: NodeJS.ProcessEnv = process.env): DemoAcce
   return {
     options: {
       authenticators,
-      policy: { actions: DEMO_ACTIONS, resourceTypes: DEMO_RESOURCE_TYPES, policies },
+      policy: policy!,
       audit: new AuditTrail({ sinks, ...(checkpoints && { checkpoints }) }),
     },
     ...(devKeysFile !== undefined && { devKeysFile }),
@@ -247,37 +247,52 @@ function loadKeys(env: NodeJS.ProcessEnv, issues: OptionIssue[]): ApiKeyRecord[]
 }
 
 /**
- * The demo's policies, or those of `STEWARD_POLICY_FILE` (a JSON array of policy definitions), checked
- * here against the demo's actions and resource types so that a typo is one boot message naming the file.
+ * The demo's Cedar policies and schema, or those of `STEWARD_POLICY_FILE` (`.cedar`, or Cedar's JSON
+ * form in `.cedar.json`) and `STEWARD_POLICY_SCHEMA_FILE` (`.cedarschema` or `.cedarschema.json`),
+ * parsed and validated here so that a bad policy is one boot message naming file, line, column and
+ * policy id.
  */
-function loadPolicies(env: NodeJS.ProcessEnv, issues: OptionIssue[]): readonly PolicyDefinition[] {
-  const file = env[DEMO_ACCESS_ENV.policyFile];
-  if (!file) return DEMO_POLICIES;
-  const path = DEMO_ACCESS_ENV.policyFile;
-  let text: string;
+function loadPolicies(env: NodeJS.ProcessEnv, issues: OptionIssue[]): CedarPolicyEngine | undefined {
+  const files = [
+    {
+      path: DEMO_ACCESS_ENV.policyFile,
+      file: env[DEMO_ACCESS_ENV.policyFile] || DEMO_POLICY_FILE,
+      kind: /\.cedar(\.json)?$/,
+    },
+    {
+      path: DEMO_ACCESS_ENV.policySchemaFile,
+      file: env[DEMO_ACCESS_ENV.policySchemaFile] || DEMO_SCHEMA_FILE,
+      kind: /\.cedarschema(\.json)?$/,
+    },
+  ];
+  const texts: string[] = [];
+  for (const { path, file, kind } of files) {
+    if (!kind.test(file)) {
+      issues.push({
+        path,
+        message: `must name a ${kind === files[0]!.kind ? '.cedar or .cedar.json' : '.cedarschema or .cedarschema.json'} file`,
+      });
+      return undefined;
+    }
+    try {
+      texts.push(readFileSync(file, 'utf8'));
+    } catch (error) {
+      issues.push({ path, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
+      return undefined;
+    }
+  }
+  const [policyFile, schemaFile] = [files[0]!.file, files[1]!.file];
   try {
-    text = readFileSync(file, 'utf8');
+    return new CedarPolicyEngine({
+      policies: policyFile.endsWith('.json') ? (JSON.parse(texts[0]!) as object) : texts[0]!,
+      schema: schemaFile.endsWith('.json') ? (JSON.parse(texts[1]!) as object) : texts[1]!,
+      policiesFile: policyFile,
+      schemaFile,
+    });
   } catch (error) {
-    issues.push({ path, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
-    return DEMO_POLICIES;
+    issues.push({ path: DEMO_ACCESS_ENV.policyFile, message: (error as Error).message.replace(/\s+/g, ' ') });
+    return undefined;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  if (!Array.isArray(parsed)) {
-    issues.push({ path, message: 'must be a JSON array of policy definitions' });
-    return DEMO_POLICIES;
-  }
-  try {
-    new PolicyEngine({ actions: DEMO_ACTIONS, resourceTypes: DEMO_RESOURCE_TYPES, policies: parsed });
-  } catch (error) {
-    issues.push({ path, message: (error as Error).message.replace(/\s+/g, ' ') });
-    return DEMO_POLICIES;
-  }
-  return parsed as PolicyDefinition[];
 }
 
 function developmentKeys(file: string): { pepper: Secret; records: ApiKeyRecord[]; file: string } {
