@@ -162,7 +162,8 @@ describe('Pool connection budget (real Redis)', () => {
     for (const lease of ghostLeases) lease.release();
     await ghost.close();
     expect(waited).toBeLessThanOrEqual(1_500 + 200);
-    expect(waited).toBeGreaterThan(1_000); // it did wait for the lease to end: no over-grant
+    // It did wait for the dead lease to end (renewed at most a third of the TTL before the kill): no over-grant.
+    expect(waited).toBeGreaterThan(1_500 - 500 - 100);
   });
 
   it('never over-grants after Redis lost the keys: replicas re-register what they hold before anything new', async () => {
