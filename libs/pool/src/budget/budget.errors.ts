@@ -23,6 +23,13 @@ export class BudgetSyncTimeoutError extends StewardError {
   }
 }
 
+/** Redis answered the budget's script with something else than its reply (a proxy, a wrong server, a bug). */
+export class BudgetBadReplyError extends StewardError {
+  constructor(readonly key: string) {
+    super('POOL_BUDGET_BAD_REPLY', budgetMessages.badReply(key));
+  }
+}
+
 /** The same budget was given to a second pool: each pool needs its own share. */
 export class BudgetAlreadyBoundError extends StewardError {
   constructor(readonly key: string) {

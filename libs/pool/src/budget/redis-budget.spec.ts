@@ -1,7 +1,12 @@
 import { jest } from '@jest/globals';
 import { InvalidOptionsError } from '@steward/common';
 import type { ConnectionBudgetHost } from '../core/interfaces/connection-budget.interface.js';
-import { BudgetSyncError, BudgetSyncTimeoutError, BudgetAlreadyBoundError } from './budget.errors.js';
+import {
+  BudgetAlreadyBoundError,
+  BudgetBadReplyError,
+  BudgetSyncError,
+  BudgetSyncTimeoutError,
+} from './budget.errors.js';
 import type { BudgetRedisClient } from './interfaces/redis-budget-options.interface.js';
 import { RedisBudget } from './redis-budget.js';
 import { BUDGET_SYNC_SHA } from './redis-budget.script.js';
@@ -265,6 +270,19 @@ describe('RedisBudget', () => {
     redis.last.answer(0);
     await closing;
     expect(disconnected).toBe(1);
+  });
+
+  it('reports a reply that is not its own as a sync error, keeping what it holds', async () => {
+    const errors: Error[] = [];
+    const budget = make({ onError: (e) => errors.push(e) });
+    const bad = Object.assign(redis, { evalsha: () => Promise.resolve('OK') });
+    expect(bad).toBe(redis);
+    host.wanted = 1;
+    budget.request();
+    await settle();
+    expect(errors[0]).toBeInstanceOf(BudgetSyncError);
+    expect((errors[0] as BudgetSyncError).cause).toBeInstanceOf(BudgetBadReplyError);
+    expect(budget.stats()).toMatchObject({ held: 0, renewErrorsTotal: 1 });
   });
 
   it('checks its options and belongs to one pool', () => {

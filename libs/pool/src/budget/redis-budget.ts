@@ -6,8 +6,12 @@ import type {
   ConnectionBudgetHost,
   ConnectionBudgetStats,
 } from '../core/interfaces/connection-budget.interface.js';
-import { BudgetAlreadyBoundError, BudgetSyncError, BudgetSyncTimeoutError } from './budget.errors.js';
-import { budgetMessages } from './budget.messages.js';
+import {
+  BudgetAlreadyBoundError,
+  BudgetBadReplyError,
+  BudgetSyncError,
+  BudgetSyncTimeoutError,
+} from './budget.errors.js';
 import type { BudgetRedisClient, RedisBudgetOptions } from './interfaces/redis-budget-options.interface.js';
 import { BUDGET_SYNC_SCRIPT, BUDGET_SYNC_SHA, budgetKeys } from './redis-budget.script.js';
 
@@ -290,10 +294,10 @@ export class RedisBudget implements ConnectionBudget {
   }
 
   private parse(reply: unknown): SyncReply {
-    if (!Array.isArray(reply) || reply.length < 4) throw new Error(budgetMessages.badReply(this.key));
+    if (!Array.isArray(reply) || reply.length < 4) throw new BudgetBadReplyError(this.key);
     const [grant, epoch, share, contended] = reply as unknown[];
     const g = Number(grant);
-    if (!Number.isInteger(g) || g < 0) throw new Error(budgetMessages.badReply(this.key));
+    if (!Number.isInteger(g) || g < 0) throw new BudgetBadReplyError(this.key);
     return { grant: g, epoch: String(epoch), share: Number(share), contended: Number(contended) === 1 };
   }
 }
