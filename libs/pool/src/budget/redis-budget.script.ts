@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
  *
  * KEYS: leases (hash replica -> slots), expiry (zset replica -> lease end, ms), wants (hash replica ->
  * slots wanted), meta (hash: epoch, since). ARGV: replica id, the epoch the replica last saw, keep (slots
- * it uses now and cannot give back), want (slots it would hold), total, lease TTL (ms), min per replica.
+ * the pool may be using when the script runs: they cannot be taken back), want (slots it would hold), total, lease TTL (ms), min per replica.
  * Returns { grant, epoch, share, contended (0/1), granted across all replicas }.
  *
  * Fencing: the epoch is born with the keys. When Redis lost them (a restart without persistence), the

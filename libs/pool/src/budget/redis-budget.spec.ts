@@ -201,7 +201,7 @@ describe('RedisBudget', () => {
     budget.release();
     budget.release();
     await settle();
-    expect(redis.last).toMatchObject({ keep: 0, want: 1 });
+    expect(redis.last).toMatchObject({ keep: 1, want: 1 });
     expect(budget.stats()).toMatchObject({ held: 1, limit: 1 });
     redis.last.answer(1);
     await settle();
@@ -283,6 +283,27 @@ describe('RedisBudget', () => {
     expect(errors[0]).toBeInstanceOf(BudgetSyncError);
     expect((errors[0] as BudgetSyncError).cause).toBeInstanceOf(BudgetBadReplyError);
     expect(budget.stats()).toMatchObject({ held: 0, renewErrorsTotal: 1 });
+  });
+
+  it('tells Redis to keep every slot the pool may take while the sync is in flight', async () => {
+    const budget = make();
+    host.wanted = 4;
+    budget.request();
+    redis.last.answer(4);
+    await settle();
+    budget.tryTake(); // one in use, three more may be taken before Redis runs the next script
+    host.wanted = 3;
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(redis.last).toMatchObject({ keep: 4, want: 4 });
+    budget.tryTake();
+    budget.tryTake();
+    budget.tryTake();
+    redis.last.answer(4, { share: 2, contended: true });
+    await settle();
+    expect(budget.stats()).toMatchObject({ held: 4, used: 4, limit: 2 });
+    expect(budget.excess()).toBe(2);
+    await jest.advanceTimersByTimeAsync(1_000); // above its share, every slot it uses is still kept
+    expect(redis.last).toMatchObject({ keep: 4 });
   });
 
   it('checks its options and belongs to one pool', () => {

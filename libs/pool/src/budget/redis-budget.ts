@@ -192,12 +192,14 @@ export class RedisBudget implements ConnectionBudget {
     }
     this.start();
     const want = this.target();
-    const keep = this.used;
     if (want < this.held) {
       // Slots on their way back are given up first: nothing is created under them meanwhile.
       this.held = want;
       this.limit = Math.min(this.held, this.share);
     }
+    // What the pool may be using by the time Redis runs the script: creates go on while it is in flight,
+    // up to the limit, and slots above a lowered limit stay in use until their resources are retired.
+    const keep = Math.max(this.used, this.limit);
     const seq = ++this.seq;
     this.inflight = this.call(keep, want).then(
       (reply) => {
