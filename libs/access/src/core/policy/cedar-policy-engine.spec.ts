@@ -142,6 +142,24 @@ describe('CedarPolicyEngine', () => {
     expect(engine.evaluate(request(kim, 'pool:resize', undefined, 'orders')).allowed).toBe(false);
   });
 
+  it('denies, never throws, when the entity provider throws', () => {
+    const broken = new CedarPolicyEngine({
+      policies: POLICIES,
+      schema: SCHEMA,
+      entities: {
+        entity: () => {
+          throw new Error('directory down');
+        },
+      },
+    });
+    expect(
+      broken.evaluate(request(principal('jwt:ann', ['admin']), 'pool:drain', { region: 'us' })),
+    ).toMatchObject({
+      allowed: false,
+      reason: 'evaluation-error',
+    });
+  });
+
   it('keeps the previous set when a reload is refused, and swaps on a good one', () => {
     const live = new CedarPolicyEngine({ policies: POLICIES, schema: SCHEMA });
     const before = live.version;

@@ -69,7 +69,8 @@ interface LiveSet {
   readonly loaded: LoadedCedar;
   readonly actions: CedarEntities;
   readonly readsContext: boolean;
-  readonly unmapped: CedarDecision;
+  /** The deny of a request that cannot be decided (unmapped principal, throwing provider). */
+  readonly failed: CedarDecision;
   /** The decision for each shared response (nothing matched; exactly one policy decided), built once. */
   readonly decisions: ReadonlyMap<CedarResponse, CedarDecision>;
 }
@@ -165,8 +166,17 @@ export class CedarPolicyEngine {
   /** Decides a guard request. Synchronous, never throws: anything unexpected is a deny. */
   evaluate(request: AccessRequest): CedarDecision {
     const live = this.current;
+    try {
+      return this.decide(request, live);
+    } catch {
+      // A throwing entity provider (or a hostile getter in the request) denies: fail closed.
+      return live.failed;
+    }
+  }
+
+  private decide(request: AccessRequest, live: LiveSet): CedarDecision {
     const principal = this.principalEntity(request.principal);
-    if (principal === undefined) return live.unmapped;
+    if (principal === undefined) return live.failed;
     const resourceRef = request.resource;
     const resourceUid = new EntityUid(resourceRef.type, resourceRef.id ?? '');
     // The route's resource function gives type, id and attributes; the provider may add parents.
@@ -249,7 +259,7 @@ export class CedarPolicyEngine {
       actions: new CedarEntities(loaded.actions),
       readsContext: JSON.stringify(loaded.json).includes('"Var":"context"'),
       decisions,
-      unmapped: Object.freeze({
+      failed: Object.freeze({
         allowed: false,
         reason: 'evaluation-error',
         policyIds: NO_IDS,
