@@ -101,6 +101,19 @@ describe('CedarPolicyEngine', () => {
     });
   });
 
+  it('denies on an erroring forbid with denyOnForbidError, where Cedar would skip it', () => {
+    const strict = new CedarPolicyEngine({ policies: POLICIES, schema: SCHEMA, denyOnForbidError: true });
+    const d = strict.evaluate(request(principal('jwt:ann', ['admin']), 'pool:drain', {}));
+    expect(d).toMatchObject({
+      allowed: false,
+      reason: 'evaluation-error',
+      erroredPolicyIds: ['no-eu-drain'],
+    });
+    // An erroring permit changes nothing there.
+    const e = strict.evaluate(request(principal('jwt:bob'), 'pool:resize', { size: 20 }));
+    expect(e).toMatchObject({ allowed: false, erroredPolicyIds: ['big-resize'] });
+  });
+
   it('reads principal and resource attributes', () => {
     const senior = principal('jwt:sam', [], { level: 3 });
     expect(engine.evaluate(request(senior, 'pool:resize', { size: 20 }))).toMatchObject({

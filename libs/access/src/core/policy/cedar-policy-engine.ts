@@ -53,6 +53,12 @@ export interface CedarPolicyEngineOptions extends CedarPolicySource {
   readonly actionType?: string;
   /** Entity data the application keeps (groups, ownership, parents of resources). */
   readonly entities?: CedarEntityProvider;
+  /**
+   * Deny when a `forbid` errors, even if a permit is satisfied (reason `evaluation-error`). Default
+   * false: Cedar's own semantics, where an erroring policy is skipped, so an erroring forbid does not
+   * deny. Strict validation at load rules out most such errors; this closes the rest.
+   */
+  readonly denyOnForbidError?: boolean;
   /** Called after every successful load. */
   readonly onReload?: (info: CedarReloadInfo) => void;
 }
@@ -71,6 +77,8 @@ interface LiveSet {
   readonly readsContext: boolean;
   /** The deny of a request that cannot be decided (unmapped principal, throwing provider). */
   readonly failed: CedarDecision;
+  /** Ids of the forbid policies (for `denyOnForbidError`). */
+  readonly forbids: ReadonlySet<string>;
   /** The decision for each shared response (nothing matched; exactly one policy decided), built once. */
   readonly decisions: ReadonlyMap<CedarResponse, CedarDecision>;
 }
@@ -87,6 +95,7 @@ export class CedarPolicyEngine {
   private readonly roleType: string;
   private readonly actionType: string;
   private readonly provider: CedarEntityProvider | undefined;
+  private readonly denyOnForbidError: boolean;
   private current: LiveSet;
 
   constructor(options: CedarPolicyEngineOptions) {
@@ -94,6 +103,7 @@ export class CedarPolicyEngine {
     this.roleType = options.roleType ?? 'Role';
     this.actionType = options.actionType ?? 'Action';
     this.provider = options.entities;
+    this.denyOnForbidError = options.denyOnForbidError === true;
     if (options.onReload) this.listeners.add(options.onReload);
     this.current = this.build(options);
   }
@@ -196,6 +206,14 @@ export class CedarPolicyEngine {
       context: () => (context ??= contextFromJson(request.context)),
       entities,
     });
+    if (
+      this.denyOnForbidError &&
+      response.decision === 'allow' &&
+      response.errors.some((e) => live.forbids.has(e.policyId))
+    ) {
+      const errored = response.errors.map((e) => e.policyId);
+      return decision(false, 'evaluation-error', NO_IDS, errored, live);
+    }
     return toDecision(response, live);
   }
 
@@ -259,6 +277,7 @@ export class CedarPolicyEngine {
       actions: new CedarEntities(loaded.actions),
       readsContext: JSON.stringify(loaded.json).includes('"Var":"context"'),
       decisions,
+      forbids: new Set(loaded.set.policies.filter((p) => p.forbid).map((p) => p.id)),
       failed: Object.freeze({
         allowed: false,
         reason: 'evaluation-error',
