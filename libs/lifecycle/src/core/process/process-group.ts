@@ -10,19 +10,27 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/** One live (non-zombie) process as /proc/<pid>/stat describes it. */
+export interface ProcEntry {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgrp: number;
+}
+
 /**
- * Live (non-zombie) members of process group `pgid`. On Linux it reads /proc because `kill(-pgid, 0)`
- * also succeeds for zombies, which an init that does not reap would leave behind forever.
+ * Every live process on Linux, read from /proc (zombies left out: `kill(-pgid, 0)` also succeeds for
+ * them, which an init that does not reap would leave behind forever); `undefined` where /proc cannot be
+ * read (another platform).
  */
-export function groupMembers(pgid: number): number[] {
-  if (process.platform !== 'linux') return killGroup(pgid, 0 as unknown as NodeJS.Signals) ? [pgid] : [];
-  const members: number[] = [];
+export function liveProcesses(): ProcEntry[] | undefined {
+  if (process.platform !== 'linux') return undefined;
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return killGroup(pgid, 0 as unknown as NodeJS.Signals) ? [pgid] : [];
+    return undefined;
   }
+  const live: ProcEntry[] = [];
   for (const entry of entries) {
     if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
     let stat: string;
@@ -33,7 +41,15 @@ export function groupMembers(pgid: number): number[] {
     }
     // Fields after the parenthesised command name: state ppid pgrp …
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] !== 'Z' && fields[0] !== 'X' && Number(fields[2]) === pgid) members.push(Number(entry));
+    if (fields[0] === 'Z' || fields[0] === 'X') continue;
+    live.push({ pid: Number(entry), ppid: Number(fields[1]), pgrp: Number(fields[2]) });
   }
-  return members;
+  return live;
+}
+
+/** Live members of process group `pgid` (from /proc on Linux; elsewhere the group leader if it answers). */
+export function groupMembers(pgid: number): number[] {
+  const live = liveProcesses();
+  if (!live) return killGroup(pgid, 0 as unknown as NodeJS.Signals) ? [pgid] : [];
+  return live.filter((p) => p.pgrp === pgid).map((p) => p.pid);
 }

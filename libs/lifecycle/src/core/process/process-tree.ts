@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { groupMembers } from './process-group.js';
+import { readFileSync } from 'node:fs';
+import { groupMembers, liveProcesses } from './process-group.js';
 
 /**
  * Environment variable that marks every process of one managed run: inherited by its descendants, it
@@ -18,30 +18,14 @@ export function newTreeToken(): string {
  * every process whose environment carries `PROCESS_TREE_ENV=token`. Elsewhere only the group.
  */
 export function treeMembers(pgid: number, token: string): number[] {
-  if (process.platform !== 'linux') return groupMembers(pgid);
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return groupMembers(pgid);
-  }
+  const live = liveProcesses();
+  if (!live) return groupMembers(pgid);
   const marker = Buffer.from(`${PROCESS_TREE_ENV}=${token}\0`);
   const parents = new Map<number, number>();
   const found = new Set<number>();
-  for (const entry of entries) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
-    const pid = Number(entry);
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we looked
-    }
-    // Fields after the parenthesised command name: state ppid pgrp …
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') continue;
-    parents.set(pid, Number(fields[1]));
-    if (Number(fields[2]) === pgid || carries(entry, marker)) found.add(pid);
+  for (const { pid, ppid, pgrp } of live) {
+    parents.set(pid, ppid);
+    if (pgrp === pgid || carries(String(pid), marker)) found.add(pid);
   }
   // Descendants by parent link, for those that cleared their environment but kept their parent.
   let grew = true;
