@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { startBlackhole, type Blackhole } from './support/blackhole.js';
+import { spawnMark } from '../../libs/lifecycle/src/core/process/testing/spawn-mark.js';
 
 // A tiny Nest app with four chained @ManagedUnit providers, run as a real child process and sent real signals.
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -16,24 +17,7 @@ interface App {
   waitFor(pattern: RegExp): Promise<string>;
 }
 
-/** Marks every process this file starts, so the cleanup finds whatever they left behind. */
-const SPAWN_MARK = `steward-chaos-${process.pid}-${Math.random().toString(36).slice(2)}`;
-
-/** SIGKILLs every process carrying this file's mark, and its process group. */
-function killMarked(): void {
-  const marker = Buffer.from(`STEWARD_TEST_SPAWN=${SPAWN_MARK}\0`);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`).indexOf(marker) < 0) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      process.kill(-Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]), 'SIGKILL');
-      process.kill(Number(entry), 'SIGKILL');
-    } catch {
-      // gone meanwhile, or not ours
-    }
-  }
-}
+const { env: spawnEnv, killMarked } = spawnMark('steward-chaos');
 
 /** Whether a pid is a live (non-zombie) process. */
 function alive(pid: number): boolean {
@@ -48,7 +32,7 @@ function alive(pid: number): boolean {
 function startApp(env: Record<string, string>, app = APP): App {
   const child = spawn(process.execPath, ['--no-experimental-strip-types', '--import', LOADER, app], {
     cwd: root,
-    env: { ...process.env, ...env, STEWARD_TEST_SPAWN: SPAWN_MARK },
+    env: { ...process.env, ...env, ...spawnEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -1,11 +1,12 @@
 import { jest } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import type { LifecycleState } from '../state/lifecycle.state.js';
 import { ManagedProcess, type RestartEvent } from './managed-process.js';
 import { ProcessCrashLoopError, ProcessSpawnError, ProcessStartError } from './process.errors.js';
 import { groupMembers } from './process-group.js';
+import { spawnMark } from './testing/spawn-mark.js';
 
 // Real child processes: each test keeps its children short-lived and checks /proc for survivors.
 const NODE = process.execPath;
@@ -38,35 +39,13 @@ async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((r) => setTimeout(r, 10));
 }
 
-/** Marks every process a test spawns, so the cleanup finds them whatever the code under test did. */
-const SPAWN_MARK = `steward-spec-${process.pid}-${Math.random().toString(36).slice(2)}`;
-
-/** SIGKILLs every process carrying this file's mark, and its process group. */
-function killMarked(): void {
-  const marker = Buffer.from(`STEWARD_TEST_SPAWN=${SPAWN_MARK}\0`);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`).indexOf(marker) < 0) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // gone meanwhile, or not ours
-    }
-    try {
-      process.kill(Number(entry), 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  }
-}
+const { env: spawnEnv, killMarked } = spawnMark('steward-spec');
 
 const running: ManagedProcess[] = [];
 function managed(options: ConstructorParameters<typeof ManagedProcess>[0]): ManagedProcess {
   const proc = new ManagedProcess({
     ...options,
-    env: { ...process.env, ...options.env, STEWARD_TEST_SPAWN: SPAWN_MARK },
+    env: { ...process.env, ...options.env, ...spawnEnv },
   });
   running.push(proc);
   return proc;
