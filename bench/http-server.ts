@@ -114,11 +114,10 @@ const store = new InMemoryApiKeyStore([reader.record]);
     AccessModule.forRoot({
       authenticators: [apiKeys({ pepper, store })],
       policy: {
-        actions: ['items:read'],
-        resourceTypes: ['item'],
-        policies: [
-          { id: 'readers-read', effect: 'permit', principal: { roles: ['reader'] }, actions: ['items:read'] },
-        ],
+        schema:
+          'entity Role; entity ApiClient in [Role]; entity item; action "items:read" appliesTo { principal: [ApiClient], resource: [item] };',
+        policies:
+          '@id("readers-read") permit (principal in Role::"reader", action == Action::"items:read", resource);',
       },
       // The default failure throttle stays on, as in a real service; AccessModule makes the guard global.
     }),

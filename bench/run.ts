@@ -10,7 +10,6 @@ const benches: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   'pool-pg-adaptive': () => import('./pool-pg-adaptive.bench.js'),
   'pool-budget': () => import('./pool-budget.bench.js'),
   'pg-pool': () => import('./pg-pool.bench.js'),
-  'access-policy': () => import('./access-policy.bench.js'),
   cedar: () => import('./cedar.bench.js'),
   http: () => import('./http.bench.js'),
 };

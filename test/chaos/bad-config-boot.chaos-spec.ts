@@ -11,12 +11,31 @@ import { expectRefused, type ConfigCase } from './support/config-check.js';
 // secret, no stack in its output.
 const keys = demoKeys();
 const dir = mkdtempSync(join(tmpdir(), 'steward-chaos-config-'));
-const badPolicyFile = join(dir, 'policies.json');
+// A Cedar policy naming an action its schema lacks: strict validation at load refuses the set, naming
+// the file, the line and column of the action, and the policy's @id.
+const badPolicyFile = join(dir, 'policies.cedar');
+const policySchemaFile = join(dir, 'policies.cedarschema');
 writeFileSync(
   badPolicyFile,
-  JSON.stringify([
-    { id: 'typo', effect: 'permit', principal: { roles: ['admin'] }, actions: ['items:raed'] },
-  ]),
+  [
+    '// Admins read items; the second policy misspells its action.',
+    '@id("admins-read")',
+    'permit (principal in Role::"admin", action == Action::"items:read", resource);',
+    '',
+    '@id("typo")',
+    'permit (principal in Role::"admin", action == Action::"items:raed", resource);',
+    '',
+  ].join('\n'),
+);
+writeFileSync(
+  policySchemaFile,
+  [
+    'entity Role;',
+    'entity ApiClient in [Role];',
+    'entity items;',
+    'action "items:read" appliesTo { principal: [ApiClient], resource: [items] };',
+    '',
+  ].join('\n'),
 );
 const SHORT_PEPPER = 'short-pepper-0123456789';
 const JWT_SECRET = 'too-short-jwt-secret';
@@ -63,9 +82,11 @@ const cases: ConfigCase[] = [
   },
   {
     what: 'policy file naming an unknown action',
-    env: { ...keys.env, STEWARD_POLICY_FILE: badPolicyFile },
+    env: { ...keys.env, STEWARD_POLICY_FILE: badPolicyFile, STEWARD_POLICY_SCHEMA_FILE: policySchemaFile },
     names: ['STEWARD_POLICY_FILE'],
     secrets: [keys.pepper],
+    // file:line:column (policy id): line 6, column 47 is `Action::"items:raed"`.
+    says: [`${badPolicyFile}:6:47 (typo):`, 'unrecognized action `Action::"items:raed"`'],
   },
   {
     what: 'shutdown budget beyond the deadline',

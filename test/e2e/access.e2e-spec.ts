@@ -855,4 +855,43 @@ describe('AccessModule configuration (e2e)', () => {
     ]);
     expect((caught as Error).message).not.toContain(PEPPER);
   });
+
+  it('refuses policies in the removed JSON dialect at startup, saying what changed', async () => {
+    const jsonPolicy = {
+      id: 'admins',
+      effect: 'permit',
+      principal: { roles: ['admin'] },
+      actions: ['pool:*'],
+    };
+    for (const policy of [
+      [jsonPolicy],
+      { policies: [jsonPolicy] },
+      { actions: ['pool:drain'], resourceTypes: ['pool'], policies: [jsonPolicy] },
+      // An array is never Cedar, even next to a schema.
+      { policies: [jsonPolicy], schema: 'entity pool; action "pool:drain" appliesTo { resource: [pool] };' },
+    ]) {
+      const options = {
+        authenticators: [new UpstreamPrincipalAuthenticator()],
+        policy,
+      } as unknown as AccessModuleOptions;
+      @Module({ imports: [AccessModule.forRoot(options)] })
+      class OldApp {}
+      let caught: unknown;
+      try {
+        await Test.createTestingModule({ imports: [OldApp] }).compile();
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(InvalidOptionsError);
+      expect((caught as InvalidOptionsError).issues).toEqual([
+        {
+          path: 'policy',
+          message: expect.stringMatching(
+            /^the JSON policy dialect was removed in 0\.1\.0; write Cedar policies/,
+          ),
+        },
+      ]);
+      expect((caught as Error).message).toContain('policy: the JSON policy dialect was removed in 0.1.0');
+    }
+  });
 });

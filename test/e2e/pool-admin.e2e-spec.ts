@@ -145,11 +145,11 @@ describe('PoolAdminController behind the access guard (e2e)', () => {
         AccessModule.forRoot({
           authenticators: [new ApiKeyAuthenticator({ pepper, store })],
           policy: {
-            actions: [...POOL_ADMIN_ACTIONS],
-            resourceTypes: ['pool'],
-            policies: [
-              { id: 'admins', effect: 'permit', principal: { roles: ['admin'] }, actions: ['pool:*'] },
-            ],
+            schema: `entity Role; entity ApiClient in [Role]; entity pool; action pools;
+              action ${POOL_ADMIN_ACTIONS.map((a) => JSON.stringify(a)).join(', ')} in [pools]
+                appliesTo { principal: [ApiClient], resource: [pool] };`,
+            policies:
+              '@id("admins") permit (principal in Role::"admin", action in Action::"pools", resource);',
           },
           audit: trail,
         }),

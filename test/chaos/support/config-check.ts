@@ -38,6 +38,8 @@ export interface ConfigCase {
   names: string[];
   /** Values that must not appear anywhere in the output. */
   secrets: string[];
+  /** Text the message must contain (whitespace runs read as one space). */
+  says?: string[];
 }
 
 /**
@@ -63,6 +65,7 @@ export async function expectRefused(c: ConfigCase): Promise<void> {
   // … naming the bad setting(s) and no other …
   const named = SETTINGS.filter((s) => new RegExp(`\\b${s}\\b`).test(message));
   expect(named.sort()).toEqual([...c.names].sort());
+  for (const text of c.says ?? []) expect(message.replace(/\s+/g, ' ')).toContain(text);
   // … with no stack trace and no secret anywhere in the output.
   expect(run.output).not.toMatch(STACK_TRACE);
   for (const secret of c.secrets) expect(run.output).not.toContain(secret);

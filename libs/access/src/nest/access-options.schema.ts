@@ -12,8 +12,10 @@ import {
   Max,
   Min,
   ValidateNested,
+  type ValidationArguments,
 } from 'class-validator';
 import { validateOptions } from '@steward/common/validation';
+import { ACCESS_MESSAGES } from './access.messages.js';
 import type { AccessModuleOptions } from './interfaces/access-options.interface.js';
 
 class MetricsSchema {
@@ -44,8 +46,10 @@ class AccessOptionsSchema {
   authenticators!: boolean[];
 
   @IsIn(['engine', 'options'], {
-    message:
-      'must be a policy engine ({ evaluate(), version }) or Cedar policies and schema ({ policies, schema })',
+    message: (args: ValidationArguments) =>
+      args.value === 'json-dialect'
+        ? ACCESS_MESSAGES.policyDialectRemoved
+        : ACCESS_MESSAGES.policyOptionInvalid,
   })
   policy!: string;
 
@@ -78,6 +82,22 @@ class AccessOptionsSchema {
   @IsOptional() @ValidateNested() @Type(() => MetricsSchema) metrics?: MetricsSchema;
 }
 
+/**
+ * True for policies in the JSON dialect removed in 0.1.0: a list of policy objects, `{ policies: [...] }`
+ * (Cedar's own JSON form is an object, `{ staticPolicies }`), or `{ actions, resourceTypes }` without a
+ * schema. Named apart so that such a configuration fails saying what changed, not just "invalid".
+ */
+export function isJsonPolicyDialect(policy: unknown): boolean {
+  if (Array.isArray(policy)) return true;
+  if (policy === null || typeof policy !== 'object') return false;
+  const p = policy as Record<string, unknown>;
+  if (typeof p.evaluate === 'function') return false;
+  return (
+    Array.isArray(p.policies) ||
+    (p.schema === undefined && (Array.isArray(p.actions) || Array.isArray(p.resourceTypes)))
+  );
+}
+
 /** Validates the module options at startup and throws one `InvalidOptionsError` listing every issue. */
 export function validateAccessOptions(options: AccessModuleOptions): void {
   const raw = (options ?? {}) as unknown as Record<string, unknown>;
@@ -93,8 +113,9 @@ export function validateAccessOptions(options: AccessModuleOptions): void {
             typeof a?.authenticate === 'function' && typeof a.method === 'string',
         )
       : authenticators,
-    policy:
-      policy && typeof policy === 'object'
+    policy: isJsonPolicyDialect(policy)
+      ? 'json-dialect'
+      : policy && typeof policy === 'object'
         ? typeof policy.evaluate === 'function'
           ? 'engine'
           : (typeof policy.policies === 'string' ||
@@ -102,9 +123,7 @@ export function validateAccessOptions(options: AccessModuleOptions): void {
               (typeof policy.schema === 'string' ||
                 (typeof policy.schema === 'object' && policy.schema !== null))
             ? 'options'
-            : Array.isArray(policy.actions) && Array.isArray(policy.resourceTypes)
-              ? 'options'
-              : 'invalid'
+            : 'invalid'
         : 'invalid',
     audit:
       audit === undefined

@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
@@ -7,9 +10,11 @@ import { apiKeys } from '../core/authn/api-key.authenticator.js';
 import { InMemoryApiKeyStore } from '../core/authn/in-memory-api-key.store.js';
 import type { Authenticator, AuthnContext } from '../core/authn/interfaces/authenticator.interface.js';
 import type { AccessRequest } from '../core/interfaces/decision.interface.js';
-import { PolicyEngine } from '../core/policy/index.js';
+import { CedarPolicyEngine } from '../core/policy/index.js';
 import type { AuditEvent } from '../core/interfaces/audit-event.interface.js';
-import type { PolicyDefinition } from '../core/policy/interfaces/index.js';
+import { verifyAuditFile } from '../core/audit/audit-chain.js';
+import { AuditTrail } from '../core/audit/audit-trail.js';
+import { FileAuditSink } from '../core/audit/file-audit.sink.js';
 import { ACCESS_STATE_REQUEST_KEY, PRINCIPAL_REQUEST_KEY } from './access.constants.js';
 import { AccessGuard, routeAccess, type AccessRequestState } from './access.guard.js';
 import { AccessMetrics } from './access.metrics.js';
@@ -40,6 +45,19 @@ class PublicController {
 class BareController {
   bare() {}
 }
+
+/** The items API in Cedar: API clients with roles, and the request facts the guard gives as context. */
+const SCHEMA = `
+entity Role;
+entity ApiClient in [Role];
+entity items { x?: Long };
+action "items:read", "items:write" appliesTo {
+  principal: [ApiClient],
+  resource: [items],
+  context: { ip?: String, time?: String, method?: String, route?: String, requestId?: String },
+};`;
+/** Readers read. */
+const READ = '@id("read") permit (principal in Role::"reader", action == Action::"items:read", resource);';
 
 describe('routeAccess', () => {
   const reflector = new Reflector();
@@ -96,13 +114,7 @@ describe('AccessProblemException', () => {
 describe('AccessGuard', () => {
   const pepper = new Secret('pepper-'.repeat(6));
   const reader = mintApiKey({ pepper, clientId: 'svc', roles: ['reader'] });
-  const policy = {
-    actions: ['items:read', 'items:write'],
-    resourceTypes: ['items'],
-    policies: [
-      { id: 'read', effect: 'permit' as const, principal: { roles: ['reader'] }, actions: ['items:read'] },
-    ],
-  };
+  const policy = { policies: READ, schema: SCHEMA };
   const guardWith = (authenticators: Authenticator[]) =>
     new AccessGuard(
       new Reflector(),
@@ -201,14 +213,13 @@ describe('AccessGuard', () => {
 
   it('gives the context to an engine that overrides evaluate, whatever its policies read', () => {
     const contexts: unknown[] = [];
-    class Blocklist extends PolicyEngine {
+    class Blocklist extends CedarPolicyEngine {
       override evaluate(request: AccessRequest) {
         contexts.push(request.context);
         return super.evaluate(request);
       }
     }
-    const engine = new Blocklist({ actions: policy.actions, resourceTypes: policy.resourceTypes });
-    engine.load(policy.policies);
+    const engine = new Blocklist(policy);
     expect(engine.readsContext).toBe(false); // inherited, and true of the policies alone
     const service = new AccessService(
       { authenticators: [inMemory()], policy: engine, throttle: false },
@@ -220,7 +231,11 @@ describe('AccessGuard', () => {
   });
 
   it('refuses a privileged route that lacks the auditing interceptor, with a 503', () => {
-    const policies = { ...policy, policies: [{ ...policy.policies[0]!, actions: ['items:write'] }] };
+    const policies = {
+      ...policy,
+      policies:
+        '@id("write") permit (principal in Role::"reader", action == Action::"items:write", resource);',
+    };
     const guard = new AccessGuard(
       new Reflector(),
       new AccessService(
@@ -245,11 +260,9 @@ describe('AccessGuard', () => {
 
   describe('hot path', () => {
     const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-    const fromTenOnly: PolicyDefinition = {
-      ...policy.policies[0]!,
-      when: { cidr: [{ ref: 'context.ip' }, '10.0.0.0/8'] },
-    };
-    const serviceOn = (options: { policies?: PolicyDefinition[]; audit?: AuditEvent[] } = {}) =>
+    // The guard gives the address as a string; a dotted IPv4 in 10.0.0.0/8 starts with "10.".
+    const fromTenOnly = READ.replace(';', ' when { context has ip && context.ip like "10.*" };');
+    const serviceOn = (options: { policies?: string; audit?: AuditEvent[] } = {}) =>
       new AccessService(
         {
           authenticators: [inMemory()],
@@ -322,7 +335,7 @@ describe('AccessGuard', () => {
     });
 
     it('gives the address to a policy that reads context.ip', () => {
-      const guard = guardOn({ policies: [fromTenOnly] });
+      const guard = guardOn({ policies: fromTenOnly });
       const inside = countingRequest();
       expect(run(guard, Readable, inside.request)).toBe(true);
       expect(inside.reads.ip).toBe(1);
@@ -338,7 +351,8 @@ describe('AccessGuard', () => {
 
     it('leaves the access state on every granted request, reading the request id only when asked', () => {
       const guard = guardOn({
-        policies: [{ ...policy.policies[0]!, actions: ['items:read', 'items:write'] }],
+        policies:
+          '@id("read") permit (principal in Role::"reader", action in [Action::"items:read", Action::"items:write"], resource);',
       });
       @Requires('items:write', { privileged: true })
       class Privileged extends Base {}
@@ -392,6 +406,78 @@ describe('AccessGuard', () => {
       }
     });
 
+    it('lists the policies that errored in the decision event, and the chain verifies with them', async () => {
+      // x * x overflows i64 for x = 2^40: "square" errors at run time (strict validation lets it pass).
+      const policies = `${READ}
+        @id("square") permit (principal, action, resource) when { resource has x && resource.x * resource.x > 0 };`;
+      const dir = await mkdtemp(join(tmpdir(), 'steward-guard-audit-'));
+      const path = join(dir, 'audit.jsonl');
+      const trail = new AuditTrail({ sinks: [new FileAuditSink({ path, sync: false })] });
+      try {
+        const guard = new AccessGuard(
+          new Reflector(),
+          new AccessService(
+            {
+              authenticators: [inMemory()],
+              policy: { policies, schema: SCHEMA },
+              throttle: false,
+              audit: trail,
+            },
+            new AccessMetrics(),
+          ),
+        );
+        const on = (x?: number) => ({ type: 'items', ...(x !== undefined && { attributes: { x } }) });
+        @Requires('items:read', { resource: () => on(2 ** 40) })
+        class ReadHuge extends Base {}
+        @Requires('items:write', { resource: () => on(2 ** 40) })
+        class WriteHuge extends Base {}
+        @Requires('items:read', { resource: () => on(2) })
+        class ReadSmall extends Base {}
+        @Requires('items:read', { resource: () => on() })
+        class ReadBare extends Base {}
+        expect(run(guard, ReadHuge, countingRequest().request)).toBe(true);
+        expect(statusOf(() => run(guard, WriteHuge, countingRequest().request))).toBe(403);
+        expect(run(guard, ReadSmall, countingRequest().request)).toBe(true);
+        expect(run(guard, ReadBare, countingRequest().request)).toBe(true);
+        await trail.close();
+
+        const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+        const events = lines.map((line) => (JSON.parse(line) as { event: AuditEvent }).event);
+        expect(events).toEqual([
+          expect.objectContaining({
+            decision: 'allow',
+            action: 'items:read',
+            policyIds: ['read'],
+            erroredPolicyIds: ['square'],
+          }),
+          expect.objectContaining({
+            decision: 'deny',
+            action: 'items:write',
+            reason: 'evaluation-error',
+            policyIds: [],
+            erroredPolicyIds: ['square'],
+          }),
+          expect.objectContaining({
+            decision: 'allow',
+            policyIds: expect.arrayContaining(['read', 'square']),
+          }),
+          expect.objectContaining({ decision: 'allow', policyIds: ['read'] }),
+        ]);
+        // Only present when some policy errored.
+        expect(events.slice(2).every((event) => !('erroredPolicyIds' in event))).toBe(true);
+        expect(await verifyAuditFile(path)).toMatchObject({ ok: true, count: 4 });
+        // The field is inside the hash: changing it breaks the chain.
+        await writeFile(
+          path,
+          `${lines.join('\n').replace('"erroredPolicyIds":["square"]', '"erroredPolicyIds":[]')}\n`,
+        );
+        expect(await verifyAuditFile(path)).toMatchObject({ ok: false, line: 1 });
+      } finally {
+        await trail.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
     it('labels each route path and method a handler serves in audit events', () => {
       const events: AuditEvent[] = [];
       const guard = guardOn({ audit: events });
@@ -413,13 +499,7 @@ describe('AccessGuard throttling', () => {
   const owner = mintApiKey({ pepper, clientId: 'svc', roles: ['reader'] });
   const neighbour = mintApiKey({ pepper, clientId: 'other', roles: ['reader'] });
   const forged = owner.key.slice(0, -1) + (owner.key.endsWith('a') ? 'b' : 'a');
-  const policy = {
-    actions: ['items:read'],
-    resourceTypes: ['items'],
-    policies: [
-      { id: 'read', effect: 'permit' as const, principal: { roles: ['reader'] }, actions: ['items:read'] },
-    ],
-  };
+  const policy = { policies: READ, schema: SCHEMA };
   @Requires('items:read')
   class Items {
     item() {}

@@ -11,6 +11,7 @@ import type { ThrottleState } from '../core/authn/failure-throttle.js';
 import type { AuthnFailureReason } from '../core/authn/interfaces/authenticator.interface.js';
 import type { Principal } from '../core/interfaces/principal.interface.js';
 import type { ResourceRef } from '../core/interfaces/decision.interface.js';
+import type { CedarDecision } from '../core/policy/cedar-policy-engine.js';
 import { ACCESS_STATE_REQUEST_KEY, PRINCIPAL_REQUEST_KEY } from './access.constants.js';
 import { AccessProblemException, type AccessProblemKind } from './access-problem.exception.js';
 import { AccessService, type AuthnOutcome } from './access.service.js';
@@ -272,6 +273,8 @@ export class AccessGuard implements CanActivate {
       resource && (resource.id !== undefined ? `${resource.type}:${resource.id}` : resource.type);
     // Building the event costs a spread per request; without a trail nobody would read it.
     if (this.access.audit) {
+      // Cedar engines name the policies that errored (skipped) for this request; the trail keeps them.
+      const errored = (decision as Partial<CedarDecision>).erroredPolicyIds;
       this.access.record({
         ...call.auditBase(),
         type: 'authz.decision',
@@ -281,6 +284,7 @@ export class AccessGuard implements CanActivate {
         ...(resourceLabel && { resource: resourceLabel }),
         decision: decision.allowed ? 'allow' : 'deny',
         policyIds: decision.policyIds,
+        ...(errored !== undefined && errored.length > 0 && { erroredPolicyIds: errored }),
         reason: resource ? decision.reason : 'resource-error',
         ...(!decision.allowed && { status: 403 }),
       });

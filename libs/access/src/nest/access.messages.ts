@@ -25,5 +25,10 @@ export const ACCESS_MESSAGES = {
   auditCloseFailed: (reason: string) => `audit trail failed to close: ${reason}`,
   authenticatorFailed: (method: string, error: string) =>
     `authenticator ${method} threw (${error}); its requests get 503 until it recovers`,
-  policyReloadUnsupported: 'the configured policy engine has no load(): policies cannot be reloaded',
+  policyReloadUnsupported: 'the configured policy engine has no reload(): policies cannot be reloaded',
+  policyOptionInvalid:
+    'must be a policy engine ({ evaluate(), version }) or Cedar policies and schema ({ policies, schema })',
+  policyDialectRemoved:
+    'the JSON policy dialect was removed in 0.1.0; write Cedar policies and a Cedar schema ' +
+    '({ policies, schema }, or CedarPolicyEngine.readSource(file, schemaFile); see "Policy engine" in the @steward/access README)',
 } as const;

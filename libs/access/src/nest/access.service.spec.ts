@@ -1,8 +1,10 @@
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { Authenticator } from '../core/authn/interfaces/authenticator.interface.js';
-import type { AccessPolicyEngine } from './interfaces/access-options.interface.js';
-import { PolicyReloadUnsupportedError } from './access.errors.js';
+import { InvalidOptionsError } from '@steward/common';
+import type { AccessModuleOptions, AccessPolicyEngine } from './interfaces/access-options.interface.js';
+import { PolicyDialectRemovedError, PolicyReloadUnsupportedError } from './access.errors.js';
+import { ACCESS_MESSAGES } from './access.messages.js';
 import { AccessMetrics } from './access.metrics.js';
 import { AccessService } from './access.service.js';
 import { CedarPolicyEngine } from '../core/policy/cedar-policy-engine.js';
@@ -36,6 +38,75 @@ describe('AccessService', () => {
     expect(service.decide(read)).toMatchObject({ allowed: false, reason: 'forbidden', policyIds: ['f'] });
   });
 
+  it('refuses the removed JSON dialect at construction and on reload, naming it', () => {
+    const jsonPolicy = {
+      id: 'r',
+      effect: 'permit',
+      principal: { roles: ['reader'] },
+      actions: ['items:read'],
+    };
+    const schema =
+      'entity Role; entity ApiClient in [Role]; entity items; action "items:read" appliesTo { principal: [ApiClient], resource: [items] };';
+    for (const policy of [
+      [jsonPolicy],
+      { policies: [jsonPolicy] },
+      { policies: [jsonPolicy], schema },
+      { actions: ['items:read'], resourceTypes: ['items'], policies: [jsonPolicy] },
+    ]) {
+      let caught: unknown;
+      try {
+        new AccessService(
+          { authenticators: [authenticator], policy } as unknown as AccessModuleOptions,
+          new AccessMetrics(),
+        );
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(InvalidOptionsError);
+      expect((caught as InvalidOptionsError).issues).toEqual([
+        { path: 'policy', message: ACCESS_MESSAGES.policyDialectRemoved },
+      ]);
+    }
+    // Anything else that is not a policy engine or Cedar gets the generic message.
+    expect(
+      () =>
+        new AccessService(
+          {
+            authenticators: [authenticator],
+            policy: { policies: 'permit (principal, action, resource);' },
+          } as never,
+          new AccessMetrics(),
+        ),
+    ).toThrow(ACCESS_MESSAGES.policyOptionInvalid);
+
+    const service = new AccessService(
+      {
+        authenticators: [authenticator],
+        policy: { policies: '@id("r") permit (principal, action, resource);', schema },
+      },
+      new AccessMetrics(),
+    );
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const version = service.engine.version;
+      let caught: unknown;
+      try {
+        service.reloadPolicies({ policies: [jsonPolicy], schema } as never);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(PolicyDialectRemovedError);
+      expect(caught).toMatchObject({
+        code: 'ACCESS_POLICY_DIALECT_REMOVED',
+        message: ACCESS_MESSAGES.policyDialectRemoved,
+      });
+      expect(service.engine.version).toBe(version);
+      expect(warn).toHaveBeenCalledWith(ACCESS_MESSAGES.policyReloadRejected);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it('refuses a reload with a coded error when the configured engine cannot load policies', () => {
     const engine: AccessPolicyEngine = {
       version: 'fixed',
@@ -52,7 +123,7 @@ describe('AccessService', () => {
     );
     let caught: unknown;
     try {
-      service.reloadPolicies([]);
+      service.reloadPolicies({ policies: 'permit (principal, action, resource);', schema: 'entity items;' });
     } catch (error) {
       caught = error;
     }

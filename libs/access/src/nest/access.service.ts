@@ -9,18 +9,17 @@ import type {
 } from '../core/authn/interfaces/authenticator.interface.js';
 import type { AuditEvent } from '../core/interfaces/audit-event.interface.js';
 import type { AccessRequest, Decision } from '../core/interfaces/decision.interface.js';
-import type { PolicyDefinition, PolicyReloadInfo } from '../core/policy/interfaces/index.js';
-import { PolicyEngine } from '../core/policy/index.js';
 import {
   CedarPolicyEngine,
   type CedarPolicyEngineOptions,
   type CedarPolicySource,
+  type CedarReloadInfo,
 } from '../core/policy/cedar-policy-engine.js';
 import { ACCESS_OPTIONS } from './access.constants.js';
-import { PolicyReloadUnsupportedError } from './access.errors.js';
+import { PolicyDialectRemovedError, PolicyReloadUnsupportedError } from './access.errors.js';
 import { ACCESS_MESSAGES } from './access.messages.js';
 import { AccessMetrics } from './access.metrics.js';
-import { validateAccessOptions } from './access-options.schema.js';
+import { isJsonPolicyDialect, validateAccessOptions } from './access-options.schema.js';
 import type {
   AccessAuditRecorder,
   AccessModuleOptions,
@@ -29,10 +28,7 @@ import type {
 
 const AUTHN_ERROR_LOG_INTERVAL_MS = 60_000;
 const UNCLAIMED = Object.freeze({ kind: 'unclaimed' as const });
-const BUILTIN_EVALUATES: ReadonlySet<unknown> = new Set([
-  CedarPolicyEngine.prototype.evaluate,
-  PolicyEngine.prototype.evaluate,
-]);
+const BUILTIN_EVALUATE: unknown = CedarPolicyEngine.prototype.evaluate;
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
@@ -68,9 +64,7 @@ export class AccessService implements OnApplicationShutdown {
     this.engine =
       typeof (policy as AccessPolicyEngine).evaluate === 'function'
         ? (policy as AccessPolicyEngine)
-        : 'schema' in policy
-          ? new CedarPolicyEngine(policy as CedarPolicyEngineOptions)
-          : new PolicyEngine(policy as ConstructorParameters<typeof PolicyEngine>[0]);
+        : new CedarPolicyEngine(policy as CedarPolicyEngineOptions);
     this.throttle = options.throttle === false ? undefined : new AuthnThrottle(options.throttle ?? {});
     this.realm = options.realm ?? 'steward';
     const schemes = [...new Set(options.authenticators.map((a) => a.scheme).filter((s): s is string => !!s))];
@@ -84,13 +78,12 @@ export class AccessService implements OnApplicationShutdown {
   }
 
   /**
-   * True while the engine is Steward's own (`CedarPolicyEngine`, or the deprecated `PolicyEngine`) and no
-   * live policy reads `request.context`: the
-   * guard then leaves the context out. A subclass or wrapper with its own `evaluate` may read the
-   * context whatever the policies say, so it always gets one.
+   * True while the engine is Steward's own (`CedarPolicyEngine`) and no live policy reads
+   * `request.context`: the guard then leaves the context out. A subclass or wrapper with its own
+   * `evaluate` may read the context whatever the policies say, so it always gets one.
    */
   get contextUnread(): boolean {
-    return BUILTIN_EVALUATES.has(this.engine.evaluate) && this.engine.readsContext === false;
+    return this.engine.evaluate === BUILTIN_EVALUATE && this.engine.readsContext === false;
   }
 
   /** The audit trail, if configured. */
@@ -143,20 +136,15 @@ export class AccessService implements OnApplicationShutdown {
   }
 
   /**
-   * Loads a new policy set atomically and audits the reload; a rejected set is audited and rethrown.
-   * Cedar policies and schema for a Cedar engine, a list of definitions for the deprecated `PolicyEngine`.
+   * Loads new Cedar policies and schema atomically and audits the reload; a rejected set is audited and
+   * rethrown (policies in the removed JSON dialect: `PolicyDialectRemovedError`).
    */
-  reloadPolicies(
-    policies: CedarPolicySource | readonly PolicyDefinition[],
-    actor?: string,
-  ): { version: string; count: number } {
+  reloadPolicies(policies: CedarPolicySource, actor?: string): { version: string; count: number } {
     const engine = this.engine;
-    const apply = Array.isArray(policies)
-      ? engine.load && (() => engine.load!(policies as readonly PolicyDefinition[]))
-      : engine.reload && (() => engine.reload!(policies as CedarPolicySource));
-    if (!apply) throw new PolicyReloadUnsupportedError();
+    if (!engine.reload) throw new PolicyReloadUnsupportedError();
     try {
-      return apply();
+      if (isJsonPolicyDialect(policies)) throw new PolicyDialectRemovedError();
+      return engine.reload(policies);
     } catch (error) {
       this.record({
         time: new Date().toISOString(),
@@ -182,7 +170,7 @@ export class AccessService implements OnApplicationShutdown {
     }
   }
 
-  private onPolicyReload(info: PolicyReloadInfo): void {
+  private onPolicyReload(info: CedarReloadInfo): void {
     this.record({
       time: new Date().toISOString(),
       type: 'policy.reload',

@@ -11,7 +11,10 @@ export interface AuditEvent {
   readonly decision?: 'allow' | 'deny';
   /** For privileged actions. */
   readonly phase?: 'requested' | 'completed' | 'failed';
+  /** The determining policies: the satisfied forbids on deny, the satisfied permits on allow. */
   readonly policyIds?: readonly string[];
+  /** Policies that errored for this request and were skipped (Cedar engines); only when there are some. */
+  readonly erroredPolicyIds?: readonly string[];
   readonly reason?: string;
   readonly sourceIp?: string;
   readonly route?: string;

@@ -5,25 +5,28 @@ import type { Authenticator } from '../../core/authn/interfaces/authenticator.in
 import type { AuditTrailEvents } from '../../core/audit/interfaces/index.js';
 import type { AuthnThrottleOptions } from '../../core/authn/authn-throttle.js';
 import type {
-  PolicyDefinition,
-  PolicyEngineOptions,
-  PolicyReloadInfo,
-} from '../../core/policy/interfaces/index.js';
-import type { CedarPolicyEngineOptions, CedarPolicySource } from '../../core/policy/cedar-policy-engine.js';
+  CedarPolicyEngineOptions,
+  CedarPolicySource,
+  CedarReloadInfo,
+} from '../../core/policy/cedar-policy-engine.js';
 
 /** What the guard needs from a policy engine (`CedarPolicyEngine` fits). */
 export interface AccessPolicyEngine {
   readonly version: string;
   /**
-   * `false` while no policy can read `request.context`. Honoured for Steward's `PolicyEngine` only
-   * (the guard then skips building the context); any other `evaluate` always gets the context.
+   * `false` while no policy can read `request.context`. Honoured for `CedarPolicyEngine`'s own
+   * `evaluate` only (the guard then skips building the context); any other `evaluate` always gets the
+   * context.
    */
   readonly readsContext?: boolean;
+  /**
+   * Decides one request. A `CedarDecision`'s `erroredPolicyIds`, when not empty, go into the
+   * `authz.decision` audit event.
+   */
   evaluate(request: AccessRequest): Decision;
-  load?(policies: readonly PolicyDefinition[]): { version: string; count: number };
-  /** Cedar engines: parses, validates and swaps in a new policy set (`CedarPolicyEngine.reload`). */
+  /** Parses, validates and swaps in a new policy set (`CedarPolicyEngine.reload`). */
   reload?(source: CedarPolicySource): { version: string; count: number };
-  onReload?(listener: (info: PolicyReloadInfo) => void): () => void;
+  onReload?(listener: (info: CedarReloadInfo) => void): () => void;
 }
 
 /** What the guard needs from an audit trail (`AuditTrail` fits). */
@@ -47,9 +50,9 @@ export interface AccessModuleOptions {
   authenticators: Authenticator[];
   /**
    * A policy engine, or Cedar policies and schema (`{ policies, schema }`) to build a
-   * `CedarPolicyEngine` from. `PolicyEngineOptions` (the older JSON dialect) still work and are deprecated.
+   * `CedarPolicyEngine` from.
    */
-  policy: AccessPolicyEngine | CedarPolicyEngineOptions | PolicyEngineOptions;
+  policy: AccessPolicyEngine | CedarPolicyEngineOptions;
   /** Where audit events go. Without one, privileged routes fail closed (503). */
   audit?: AccessAuditRecorder;
   /** Closes the audit trail on application shutdown (default true: the module owns what it was given). */

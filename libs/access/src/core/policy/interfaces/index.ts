@@ -1,2 +1,0 @@
-export type * from './policy-definition.interface.js';
-export type * from './policy-engine-options.interface.js';
