@@ -86,7 +86,8 @@ const cases: ConfigCase[] = [
     names: ['STEWARD_POLICY_FILE'],
     secrets: [keys.pepper],
     // file:line:column (policy id): line 6, column 47 is `Action::"items:raed"`.
-    says: [`${badPolicyFile}:6:47 (typo):`, 'unrecognized action `Action::"items:raed"`'],
+    // (The log line is JSON: its quotes are escaped.)
+    says: [`${badPolicyFile}:6:47 (typo):`, 'unrecognized action', 'items:raed'],
   },
   {
     what: 'shutdown budget beyond the deadline',
