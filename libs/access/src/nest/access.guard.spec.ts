@@ -478,6 +478,38 @@ describe('AccessGuard', () => {
       }
     });
 
+    it("passes the resource function's parents to the policies, and denies malformed ones", () => {
+      const guard = new AccessGuard(
+        new Reflector(),
+        new AccessService(
+          {
+            authenticators: [inMemory()],
+            policy: {
+              policies:
+                '@id("shelf") permit (principal, action == Action::"items:read", resource in Shelf::"top");',
+              schema: `entity Role; entity ApiClient in [Role]; entity Shelf; entity items in [Shelf];
+                action "items:read" appliesTo { principal: [ApiClient], resource: [items] };`,
+            },
+            throttle: false,
+          },
+          new AccessMetrics(),
+        ),
+      );
+      const onShelf = (parents: unknown) => () => ({ type: 'items', id: 'i1', parents }) as never;
+      @Requires('items:read', { resource: onShelf([{ type: 'Shelf', id: 'top' }]) })
+      class OnTop extends Base {}
+      @Requires('items:read', { resource: onShelf([{ type: 'Shelf', id: 'low' }]) })
+      class OnLow extends Base {}
+      @Requires('items:read', { resource: onShelf([{ type: 'Shelf' }]) })
+      class NoId extends Base {}
+      @Requires('items:read', { resource: onShelf({ type: 'Shelf', id: 'top' }) })
+      class NotAList extends Base {}
+      expect(run(guard, OnTop, countingRequest().request)).toBe(true);
+      for (const controller of [OnLow, NoId, NotAList]) {
+        expect(statusOf(() => run(guard, controller, countingRequest().request))).toBe(403);
+      }
+    });
+
     it('labels each route path and method a handler serves in audit events', () => {
       const events: AuditEvent[] = [];
       const guard = guardOn({ audit: events });

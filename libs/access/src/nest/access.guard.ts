@@ -368,6 +368,11 @@ export class AccessGuard implements CanActivate {
   }
 }
 
+function isEntityRef(value: unknown): boolean {
+  const ref = value as { type?: unknown; id?: unknown } | null;
+  return typeof ref?.type === 'string' && typeof ref.id === 'string';
+}
+
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
 }
@@ -386,9 +391,10 @@ function resolveResource(
     return undefined; // a resource function that throws on odd input denies, it never 500s
   }
   if (resource === null || typeof resource !== 'object') return undefined;
-  const { type, id, attributes } = resource as Record<string, unknown>;
+  const { type, id, attributes, parents } = resource as Record<string, unknown>;
   if (typeof type !== 'string' || type.length === 0) return undefined;
   if (id !== undefined && typeof id !== 'string') return undefined;
   if (attributes !== undefined && (attributes === null || typeof attributes !== 'object')) return undefined;
+  if (parents !== undefined && !(Array.isArray(parents) && parents.every(isEntityRef))) return undefined;
   return resource as ResourceRef;
 }

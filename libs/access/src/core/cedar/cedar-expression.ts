@@ -82,15 +82,17 @@ export function entityIn(left: EntityUid, right: CedarValue, entities: EntityLoo
   return false;
 }
 
+function entityAttribute(uid: EntityUid, attr: string, entities: EntityLookup): CedarValue {
+  const stored = entities.get(uid);
+  if (!stored) throw new CedarEvaluationError(evaluation.noEntity(uid.toString()));
+  // An attribute whose value is undefined is absent, as JSON would have it.
+  const raw = Object.hasOwn(stored.attrs, attr) ? stored.attrs[attr] : undefined;
+  if (raw === undefined) throw new CedarEvaluationError(evaluation.noAttribute(attr));
+  return valueFromJson(raw);
+}
+
 function attribute(value: CedarValue, attr: string, entities: EntityLookup): CedarValue {
-  if (value instanceof EntityUid) {
-    const stored = entities.get(value);
-    if (!stored) throw new CedarEvaluationError(evaluation.noEntity(value.toString()));
-    // An attribute whose value is undefined is absent, as JSON would have it.
-    const raw = Object.hasOwn(stored.attrs, attr) ? stored.attrs[attr] : undefined;
-    if (raw === undefined) throw new CedarEvaluationError(evaluation.noAttribute(attr));
-    return valueFromJson(raw);
-  }
+  if (value instanceof EntityUid) return entityAttribute(value, attr, entities);
   if (value instanceof CedarRecord) {
     const field = value.fields.get(attr);
     if (field === undefined) throw new CedarEvaluationError(evaluation.noAttribute(attr));
@@ -155,6 +157,13 @@ function only(node: unknown): [string, unknown] {
   if (keys.length !== 1)
     throw new UnsupportedConstruct(load.unsupported(`expression keys ${keys.join(', ')}`));
   return [keys[0]!, (node as Json)[keys[0]!]];
+}
+
+/** The value of a string, Long or bool literal node (`{ Value: "eu" }`), else undefined. */
+function primitiveLiteral(node: unknown): string | number | boolean | undefined {
+  const value = (node as { Value?: unknown } | null)?.Value;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
 }
 
 /** A literal from the policy: exact, or refused (an integer past ±(2^53-1) was already rounded). */
@@ -224,6 +233,10 @@ export function compileExpression(node: unknown, depth = 0): Evaluator {
     }
     case '==': {
       const [l, r] = [sub(b.left), sub(b.right)];
+      // Against a primitive literal (the usual `resource.region == "eu"`), Cedar's `==` is `===`: a Long
+      // past 2^53 is a bigint and the literal a safe number, so the two forms never meet.
+      const right = primitiveLiteral(b.right);
+      if (right !== undefined) return (env) => l(env) === right;
       return (env) => valueEquals(l(env), r(env));
     }
     case '!=': {
@@ -282,8 +295,12 @@ export function compileExpression(node: unknown, depth = 0): Evaluator {
       return (env) => tagOf(l(env), r(env), env.entities, get);
     }
     case '.': {
-      const left = sub(b.left);
       const attr = attrName(b.attr);
+      // `principal.x` / `resource.x`: the variable is an entity, so no type test on it.
+      const variable = (b.left as Json | undefined)?.Var;
+      if (variable === 'principal') return (env) => entityAttribute(env.principal, attr, env.entities);
+      if (variable === 'resource') return (env) => entityAttribute(env.resource, attr, env.entities);
+      const left = sub(b.left);
       return (env) => attribute(left(env), attr, env.entities);
     }
     case 'has': {

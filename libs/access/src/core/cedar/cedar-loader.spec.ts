@@ -100,6 +100,28 @@ describe('loadCedar', () => {
     expect(error.issues[0]).toMatchObject({ file: 'app.cedarschema', line: 1 });
   });
 
+  it('refuses a JSON value that is not a Cedar policy set (an array, unknown keys) instead of loading nothing', () => {
+    const policy = {
+      effect: 'permit',
+      principal: { op: 'All' },
+      action: { op: 'All' },
+      resource: { op: 'All' },
+    };
+    for (const [policies, found] of [
+      [[policy], 'an array'],
+      [{ policies: [policy] }, 'policies'],
+      [{ staticPolicies: {}, rules: {} }, 'rules'],
+    ] as const) {
+      const error = errorOf(() => loadCedar({ policies: policies as never, policiesFile: 'app.cedar.json' }));
+      expect(error.issues).toEqual([
+        {
+          file: 'app.cedar.json',
+          message: `not a Cedar policy set in JSON form ({ staticPolicies, templates, templateLinks }): found ${found}`,
+        },
+      ]);
+    }
+  });
+
   it('loads the JSON form too, and decides with it', () => {
     const loaded = loadCedar({
       policies: {

@@ -202,11 +202,20 @@ function fromText(text: string, file: string | undefined, issues: CedarIssue[]):
   return located;
 }
 
+const POLICY_SET_KEYS = new Set(['staticPolicies', 'templates', 'templateLinks']);
+
 function fromJson(input: CedarLoadInput, issues: CedarIssue[], validatedLater: boolean): Located[] {
   const set = input.policies as CedarPolicySetJson;
   const file = input.policiesFile;
   if (set === null || typeof set !== 'object') {
     issues.push({ file, message: load.notPolicyJson });
+    return [];
+  }
+  // An array, or keys Cedar's policy set lacks (the removed JSON dialect's `policies`), would otherwise
+  // load as an empty set that silently denies everything.
+  const unknown = Array.isArray(set) ? ['an array'] : Object.keys(set).filter((k) => !POLICY_SET_KEYS.has(k));
+  if (unknown.length > 0) {
+    issues.push({ file, message: load.notPolicySetJson(unknown) });
     return [];
   }
   if (Object.keys(set.templates ?? {}).length > 0 || (set.templateLinks ?? []).length > 0) {

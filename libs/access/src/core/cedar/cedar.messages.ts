@@ -38,6 +38,8 @@ export const load = {
   badId: 'the @id annotation must be 1-128 characters of letters, digits, and . _ : / -',
   schemaInvalid: 'schema rejected',
   notPolicyJson: 'not a Cedar policy in JSON form',
+  notPolicySetJson: (found: readonly string[]) =>
+    `not a Cedar policy set in JSON form ({ staticPolicies, templates, templateLinks }): found ${found.join(', ')}`,
   tooMany: (max: number): string => `more than ${max} policies`,
   fileUnreadable: (path: string, cause: string): string => `cannot read ${path}: ${cause}`,
   fileTooLarge: (path: string, max: number): string => `${path} is larger than ${max} bytes`,

@@ -155,6 +155,49 @@ describe('CedarPolicyEngine', () => {
     expect(engine.evaluate(request(kim, 'pool:resize', undefined, 'orders')).allowed).toBe(false);
   });
 
+  it("takes a resource's parents from the request, and their ancestors from the provider", () => {
+    const kim = principal('jwt:kim');
+    const inFolder = (folder: string): AccessRequest => ({
+      principal: kim,
+      action: 'pool:resize',
+      resource: { type: 'pool', id: 'orders', parents: [{ type: 'Folder', id: folder }] },
+    });
+    const withTeam = new CedarPolicyEngine({
+      policies: POLICIES,
+      schema: SCHEMA,
+      entities: {
+        entity: (type, id) =>
+          type === 'User' && id === 'kim'
+            ? { uid: { type, id }, parents: [{ type: 'Team', id: 'db' }] }
+            : type === 'Folder' && id === 'prod'
+              ? { uid: { type, id }, parents: [{ type: 'Folder', id: 'databases' }] }
+              : // The provider's own parents for the pool lose to the request's.
+                type === 'pool'
+                ? { uid: { type, id }, parents: [{ type: 'Folder', id: 'databases' }] }
+                : undefined,
+      },
+    });
+    // Direct parent, then a grandparent through the provider, then a folder outside `databases`.
+    expect(withTeam.evaluate(inFolder('databases'))).toMatchObject({
+      allowed: true,
+      policyIds: ['team-folder'],
+    });
+    expect(withTeam.evaluate(inFolder('prod'))).toMatchObject({ allowed: true, policyIds: ['team-folder'] });
+    expect(withTeam.evaluate(inFolder('scratch')).allowed).toBe(false);
+    // Without a provider the request's parents alone decide `resource in`.
+    const admin = principal('client:ops', ['admin']);
+    const onlyFolder = new CedarPolicyEngine({
+      policies: 'permit(principal, action == Action::"pool:read", resource in Folder::"databases");',
+      schema: SCHEMA,
+    });
+    expect(
+      onlyFolder.evaluate({ ...inFolder('databases'), principal: admin, action: 'pool:read' }).allowed,
+    ).toBe(true);
+    expect(onlyFolder.evaluate({ ...inFolder('prod'), principal: admin, action: 'pool:read' }).allowed).toBe(
+      false,
+    );
+  });
+
   it('denies, never throws, when the entity provider throws', () => {
     const broken = new CedarPolicyEngine({
       policies: POLICIES,

@@ -13,6 +13,7 @@ import {
 } from '../cedar/cedar-entities.js';
 import { loadCedar, type CedarPolicySetJson, type LoadedCedar } from '../cedar/cedar-loader.js';
 import { NO_MATCH, type CedarResponse } from '../cedar/cedar-policy-set.js';
+import type { CedarEnv } from '../cedar/cedar-expression.js';
 import { contextFromJson, EntityUid, type CedarRecord } from '../cedar/cedar-value.js';
 
 /** A decision of the Cedar engine: the guard's `Decision` plus the policies that errored. */
@@ -74,6 +75,8 @@ const MAX_FILE_BYTES = 16 * 1024 * 1024;
 interface LiveSet {
   readonly loaded: LoadedCedar;
   readonly actions: CedarEntities;
+  /** The schema's actions of the engine's action type, by id: a request's action uid without allocating. */
+  readonly actionUids: ReadonlyMap<string, EntityUid>;
   readonly readsContext: boolean;
   /** The deny of a request that cannot be decided (unmapped principal, throwing provider). */
   readonly failed: CedarDecision;
@@ -91,7 +94,8 @@ interface LiveSet {
  */
 export class CedarPolicyEngine {
   private readonly listeners = new Set<(info: CedarReloadInfo) => void>();
-  private readonly principalTypes: Readonly<Record<string, string>>;
+  /** Principal entity type by id namespace (own entries only: `constructor:` maps to nothing). */
+  private readonly principalTypes: ReadonlyMap<string, string>;
   private readonly roleType: string;
   private readonly actionType: string;
   private readonly provider: CedarEntityProvider | undefined;
@@ -99,7 +103,7 @@ export class CedarPolicyEngine {
   private current: LiveSet;
 
   constructor(options: CedarPolicyEngineOptions) {
-    this.principalTypes = options.principalTypes ?? DEFAULT_PRINCIPAL_TYPES;
+    this.principalTypes = new Map(Object.entries(options.principalTypes ?? DEFAULT_PRINCIPAL_TYPES));
     this.roleType = options.roleType ?? 'Role';
     this.actionType = options.actionType ?? 'Action';
     this.provider = options.entities;
@@ -187,25 +191,14 @@ export class CedarPolicyEngine {
   private decide(request: AccessRequest, live: LiveSet): CedarDecision {
     const principal = this.principalEntity(request.principal);
     if (principal === undefined) return live.failed;
-    const resourceRef = request.resource;
-    const resourceUid = new EntityUid(resourceRef.type, resourceRef.id ?? '');
-    // The route's resource function gives type, id and attributes; the provider may add parents.
-    const provided = this.provider?.entity(resourceUid.type, resourceUid.id);
-    const resource: StoredEntity = {
-      uid: resourceUid,
-      attrs: resourceRef.attributes ?? provided?.attrs ?? {},
-      parents: provided === undefined ? NO_UIDS : (storedEntity(provided)?.parents ?? NO_UIDS),
-      tags: undefined,
-    };
-    let context: CedarRecord | undefined;
-    const entities = new RequestEntities(principal, resource, live.actions, this.provider);
-    const response = live.loaded.set.authorize({
-      principal: principal.uid,
-      action: new EntityUid(this.actionType, request.action),
-      resource: resourceUid,
-      context: () => (context ??= contextFromJson(request.context)),
-      entities,
-    });
+    const env = new RequestEnv(
+      principal,
+      request,
+      live.actionUids.get(request.action) ?? new EntityUid(this.actionType, request.action),
+      live.actions,
+      this.provider,
+    );
+    const response = live.loaded.set.authorize(env);
     if (
       this.denyOnForbidError &&
       response.decision === 'allow' &&
@@ -221,8 +214,8 @@ export class CedarPolicyEngine {
     const id = principal.id;
     const colon = typeof id === 'string' ? id.indexOf(':') : -1;
     if (colon <= 0) return undefined;
-    const type = this.principalTypes[id.slice(0, colon)];
-    if (type === undefined || !Object.hasOwn(this.principalTypes, id.slice(0, colon))) return undefined;
+    const type = this.principalTypes.get(id.slice(0, colon));
+    if (type === undefined) return undefined;
     const uid = new EntityUid(type, id.slice(colon + 1));
     const parents: EntityUid[] = [];
     const roles = Array.isArray(principal.roles) ? principal.roles : [];
@@ -275,6 +268,9 @@ export class CedarPolicyEngine {
     return {
       loaded,
       actions: new CedarEntities(loaded.actions),
+      actionUids: new Map(
+        loaded.actions.filter((a) => a.uid.type === this.actionType).map((a) => [a.uid.id, a.uid]),
+      ),
       readsContext: JSON.stringify(loaded.json).includes('"Var":"context"'),
       decisions,
       forbids: new Set(loaded.set.policies.filter((p) => p.forbid).map((p) => p.id)),
@@ -320,22 +316,36 @@ function decision(
 }
 
 /**
- * The entities of one request: the principal and resource it carries, the schema's actions, then the
- * application's provider for anything else (roles' parents, groups, folders …).
+ * One request as the evaluator reads it (`CedarEnv`) and its entities (`EntityLookup`): the principal
+ * and resource it carries, the schema's actions, then the application's provider for anything else
+ * (roles' parents, groups, folders …). The resource entity and the context are built on first read.
  */
-class RequestEntities implements EntityLookup {
+class RequestEnv implements CedarEnv, EntityLookup {
+  readonly principal: EntityUid;
+  readonly resource: EntityUid;
+  readonly entities: EntityLookup = this;
+  private resourceEntity: StoredEntity | undefined;
+  private contextRecord: CedarRecord | undefined;
   private principalAncestors: readonly EntityUid[] | undefined;
 
   constructor(
-    private readonly principal: StoredEntity,
-    private readonly resource: StoredEntity,
+    private readonly principalEntity: StoredEntity,
+    private readonly request: AccessRequest,
+    readonly action: EntityUid,
     private readonly actions: CedarEntities,
     private readonly provider: CedarEntityProvider | undefined,
-  ) {}
+  ) {
+    this.principal = principalEntity.uid;
+    this.resource = new EntityUid(request.resource.type, request.resource.id ?? '');
+  }
+
+  context(): CedarRecord {
+    return (this.contextRecord ??= contextFromJson(this.request.context));
+  }
 
   get(uid: EntityUid): StoredEntity | undefined {
-    if (uid.type === this.principal.uid.type && uid.id === this.principal.uid.id) return this.principal;
-    if (uid.type === this.resource.uid.type && uid.id === this.resource.uid.id) return this.resource;
+    if (uid.type === this.principal.type && uid.id === this.principal.id) return this.principalEntity;
+    if (uid.type === this.resource.type && uid.id === this.resource.id) return this.resourceStored();
     const action = this.actions.get(uid);
     if (action !== undefined) return action;
     const json = this.provider?.entity(uid.type, uid.id);
@@ -343,20 +353,46 @@ class RequestEntities implements EntityLookup {
   }
 
   ancestors(uid: EntityUid): readonly EntityUid[] {
-    const p = this.principal;
+    const isPrincipal = uid.type === this.principal.type && uid.id === this.principal.id;
     if (this.provider === undefined) {
-      // Without a provider only the principal (its roles), the resource (none) and the schema's
-      // actions have parents, and roles have none: no walk needed.
-      if (uid.type === p.uid.type && uid.id === p.uid.id) return p.parents;
-      if (uid.type === this.resource.uid.type && uid.id === this.resource.uid.id)
-        return this.resource.parents;
+      // Without a provider only the principal (its roles), the resource (its parents) and the schema's
+      // actions have parents, and those parents have none: no walk needed.
+      if (isPrincipal) return this.principalEntity.parents;
+      if (uid.type === this.resource.type && uid.id === this.resource.id)
+        return this.resourceStored().parents;
       return this.actions.ancestors(uid);
     }
-    if (uid.type === p.uid.type && uid.id === p.uid.id) {
-      return (this.principalAncestors ??= collectAncestors(uid, (u) => this.get(u)));
-    }
+    if (isPrincipal) return (this.principalAncestors ??= collectAncestors(uid, (u) => this.get(u)));
     return collectAncestors(uid, (u) => this.get(u));
   }
+
+  /** The route's resource function gives type, id, attributes and parents; the provider the rest. */
+  private resourceStored(): StoredEntity {
+    if (this.resourceEntity !== undefined) return this.resourceEntity;
+    const ref = this.request.resource;
+    const provided =
+      ref.attributes !== undefined && ref.parents !== undefined
+        ? undefined
+        : this.provider?.entity(this.resource.type, this.resource.id);
+    const stored = provided === undefined ? undefined : storedEntity(provided);
+    return (this.resourceEntity = {
+      uid: this.resource,
+      attrs: ref.attributes ?? stored?.attrs ?? EMPTY_ATTRS,
+      parents: ref.parents !== undefined ? uidsOf(ref.parents) : (stored?.parents ?? NO_UIDS),
+      tags: stored?.tags,
+    });
+  }
+}
+
+const EMPTY_ATTRS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function uidsOf(list: readonly { readonly type: string; readonly id: string }[]): EntityUid[] {
+  const out: EntityUid[] = [];
+  for (const item of Array.isArray(list) ? list : []) {
+    if (typeof item?.type === 'string' && typeof item.id === 'string')
+      out.push(new EntityUid(item.type, item.id));
+  }
+  return out;
 }
 
 async function readText(path: string): Promise<string> {
