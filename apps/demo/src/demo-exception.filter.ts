@@ -7,7 +7,8 @@ import {
   Logger,
   type ArgumentsHost,
 } from '@nestjs/common';
-import { problemFor, sendProblem } from '@steward/access';
+import { problemFor } from '@steward/access';
+import { sendProblem } from '@steward/common';
 import { PoolUnavailableFilter } from '@steward/pool';
 
 /** What a client that sent a body that is not JSON reads instead of the parser's own message. */

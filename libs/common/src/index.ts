@@ -1,4 +1,4 @@
-// Public API of @steward/common: errors, backoff + jitter, clocks, Secret, abort helpers.
+// Public API of @steward/common: errors, backoff + jitter, clocks, Secret, abort helpers, problem+json.
 // Option validation (class-validator) lives on its own subpath, @steward/common/validation.
 export * from './core/steward.error.js';
 export * from './core/backoff.js';
@@ -8,3 +8,4 @@ export * from './core/option.errors.js';
 export * from './core/abort.js';
 export * from './core/optional-peer.js';
 export * from './core/optional-peer.errors.js';
+export * from './core/problem-response.js';

@@ -1,14 +1,6 @@
 import { HttpException } from '@nestjs/common';
+import { PROBLEM_CONTENT_TYPE, type ProblemDetails } from '@steward/common';
 import { ACCESS_MESSAGES } from './access.messages.js';
-
-/** RFC 9457 problem details, the only error body the access layer sends. */
-export interface ProblemDetails {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail?: string;
-  readonly instance?: string;
-}
 
 /** The kinds of access problems, each with one fixed body. */
 export type AccessProblemKind =
@@ -61,8 +53,6 @@ const PROBLEMS: Record<AccessProblemKind, { status: number; title: string; detai
 };
 
 /** Content type of every access error response. */
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
 /**
  * An access failure carrying its problem body and the headers to send (`WWW-Authenticate`,
  * `Retry-After`). The body never depends on why a credential failed: unknown, revoked and malformed

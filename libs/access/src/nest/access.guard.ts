@@ -150,7 +150,9 @@ export class AccessGuard implements CanActivate {
 
   private authenticate(call: GuardedCall): Principal | Promise<Principal> {
     const request = call.request;
-    const extraction = extractCredentials(request.headers, request.user, request.rawHeaders);
+    // Fastify's request keeps Node's header lines on `raw`: without them a repeated header goes unseen.
+    const rawHeaders = request.rawHeaders ?? request.raw?.rawHeaders;
+    const extraction = extractCredentials(request.headers, request.user, rawHeaders);
     if (!extraction.ok) return this.failed(call, 'none', extraction.reason);
     if (!extraction.present) return this.failed(call, 'none', 'missing-credentials');
     // A throttled pair is refused before any check: no HMAC to spend, and no timing to tell right from wrong.
@@ -348,14 +350,17 @@ export class AccessGuard implements CanActivate {
     );
   }
 
-  /** `GET /items/:id`, or `ItemsController.find` outside a router; built once per route and method. */
+  /**
+   * `GET /items/:id` (Express's `route.path`, Fastify's `routeOptions.url`), or `ItemsController.find`
+   * outside a router; built once per route and method.
+   */
   private routeLabel(
     entry: RouteEntry,
     request: GuardedHttpRequest,
     handler: object,
     controller: object,
   ): string {
-    const path = request.route?.path;
+    const path = request.route?.path ?? request.routeOptions?.url;
     if (typeof path !== 'string') {
       return `${(controller as { name?: string }).name}.${(handler as { name?: string }).name}`;
     }

@@ -10,7 +10,11 @@ export type GuardedHttpRequest = AccessHttpRequest & {
   socket?: { remoteAddress?: string };
   /** Node's header lines as sent, names and values alternating: where a repeated header shows. */
   rawHeaders?: readonly string[];
+  /** Express's matched route. */
   route?: { path?: unknown };
+  /** Fastify's matched route (`url` is its pattern) and the Node request under it. */
+  routeOptions?: { url?: unknown };
+  raw?: { rawHeaders?: readonly string[] };
   user?: unknown;
   [key: string]: unknown;
 };

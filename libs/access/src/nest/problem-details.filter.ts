@@ -1,17 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ACCESS_MESSAGES } from './access.messages.js';
-import {
-  AccessProblemException,
-  PROBLEM_CONTENT_TYPE,
-  type ProblemDetails,
-} from './access-problem.exception.js';
-
-/** A problem to send: its body and the headers that go with it (`WWW-Authenticate`, `Retry-After`). */
-export interface ProblemResponse {
-  readonly body: ProblemDetails & { readonly errors?: readonly string[] };
-  readonly headers: Readonly<Record<string, string>>;
-}
+import { sendProblem, type ProblemDetails, type ProblemResponse } from '@steward/common';
+import { AccessProblemException } from './access-problem.exception.js';
 
 /**
  * The RFC 9457 problem for an `HttpException`: an access problem as it is; a body that is already a
@@ -46,31 +37,6 @@ export function problemFor(exception: HttpException): ProblemResponse {
 }
 
 /**
- * Writes a problem as `application/problem+json` on the raw response, past the HTTP adapter's `reply`
- * (Nest 11's Express adapter replaces a non-JSON content type and logs a WARN per response). Express
- * responses are Node's `ServerResponse`; a Fastify reply is written through its own API.
- */
-export function sendProblem(response: unknown, problem: ProblemResponse): void {
-  const json = JSON.stringify(problem.body);
-  const headers = { ...problem.headers, 'Content-Type': PROBLEM_CONTENT_TYPE };
-  const fastify = response as FastifyLikeReply;
-  if (typeof fastify?.code === 'function' && typeof fastify.raw === 'object') {
-    if (fastify.sent) return;
-    fastify.code(problem.body.status).headers(headers).send(json);
-    return;
-  }
-  const node = response as NodeLikeResponse;
-  if (node.headersSent) {
-    node.end(); // too late for a status: end what was started, or the client waits forever
-    return;
-  }
-  node.statusCode = problem.body.status;
-  for (const [name, value] of Object.entries(headers)) node.setHeader(name, value);
-  node.setHeader('Content-Length', Buffer.byteLength(json));
-  node.end(json);
-}
-
-/**
  * Answers every `HttpException` as RFC 9457 problem+json, the same on Nest 11 and 12: access
  * problems with their headers, Nest's own 400/404/413 … with their status and message. AccessModule
  * registers it as a global filter (`problemDetails: false` leaves errors to the app). Other errors go
@@ -82,21 +48,6 @@ export class ProblemDetailsFilter implements ExceptionFilter<HttpException> {
     if (host.getType() !== 'http') throw exception;
     sendProblem(host.switchToHttp().getResponse(), problemFor(exception));
   }
-}
-
-interface FastifyLikeReply {
-  readonly raw: object;
-  readonly sent?: boolean;
-  code(status: number): FastifyLikeReply;
-  headers(headers: Record<string, string>): FastifyLikeReply;
-  send(body: string): unknown;
-}
-
-interface NodeLikeResponse {
-  headersSent?: boolean;
-  statusCode: number;
-  setHeader(name: string, value: string | number): unknown;
-  end(body?: string): unknown;
 }
 
 function isProblem(value: unknown): value is ProblemDetails {

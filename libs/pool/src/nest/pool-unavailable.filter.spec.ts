@@ -1,5 +1,7 @@
+import type { ServerResponse } from 'node:http';
 import { Controller, Get, Res, type INestApplication } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { register } from 'prom-client';
 import request from 'supertest';
@@ -22,8 +24,6 @@ class FlakyFactory implements ResourceFactory<object> {
   }
 }
 
-const factory = new FlakyFactory();
-
 @Controller()
 class ProbeController {
   constructor(@InjectPool('db') private readonly db: Pool<object>) {}
@@ -43,7 +43,8 @@ class ProbeController {
   }
 
   @Get('partial')
-  async partial(@Res() response: { writeHead(status: number): void; write(chunk: string): void }) {
+  async partial(@Res() reply: { raw?: ServerResponse } & ServerResponse) {
+    const response = reply.raw ?? reply; // Express hands the Node response, Fastify its reply
     response.writeHead(200);
     response.write('partial');
     await this.db.use(() => {
@@ -61,8 +62,12 @@ class ProbeController {
   }
 }
 
-describe('PoolUnavailableFilter', () => {
+describe.each([
+  ['Express', (): FastifyAdapter | undefined => undefined],
+  ['Fastify', () => new FastifyAdapter()],
+] as const)('PoolUnavailableFilter on %s', (_name, adapter) => {
   let app: INestApplication;
+  const factory = new FlakyFactory();
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
@@ -70,8 +75,12 @@ describe('PoolUnavailableFilter', () => {
       controllers: [ProbeController],
       providers: [{ provide: APP_FILTER, useClass: PoolUnavailableFilter }],
     }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
+    const httpAdapter = adapter();
+    app = httpAdapter
+      ? moduleRef.createNestApplication<NestFastifyApplication>(httpAdapter, { logger: false })
+      : moduleRef.createNestApplication({ logger: false });
     await app.init();
+    if (httpAdapter) await httpAdapter.getInstance().ready();
   });
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, Injectable, Logger, Optional } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import { StewardError } from '@steward/common';
+import { sendProblem, StewardError } from '@steward/common';
 import {
   PoolClosedError,
   PoolExhaustedError,
@@ -49,27 +49,16 @@ export class PoolUnavailableFilter extends BaseExceptionFilter {
         ? exception.code
         : ((exception as { code?: string })?.code ?? 'broken');
     this.logger.warn(PoolNestMessages.unavailableLog(String(code)));
-    const response = host.switchToHttp().getResponse<{
-      headersSent?: boolean;
-      end(): void;
-      status(code: number): { set(headers: Record<string, string>): { send(body: string): void } };
-    }>();
-    // Too late for a 503: end what was started, or the client waits on a half-sent response forever.
-    if (response.headersSent) {
-      response.end();
-      return;
-    }
-    response
-      .status(503)
-      .set({ 'Content-Type': 'application/problem+json', 'Retry-After': RETRY_AFTER_S })
-      .send(
-        JSON.stringify({
-          type: 'about:blank',
-          title: PoolNestMessages.unavailableTitle,
-          status: 503,
-          detail: PoolNestMessages.unavailableDetail,
-        }),
-      );
+    // Written on the raw response (Express's or Fastify's), as AccessModule's problems are.
+    sendProblem(host.switchToHttp().getResponse(), {
+      body: {
+        type: 'about:blank',
+        title: PoolNestMessages.unavailableTitle,
+        status: 503,
+        detail: PoolNestMessages.unavailableDetail,
+      },
+      headers: { 'Retry-After': RETRY_AFTER_S },
+    });
   }
 
   /** A pool error, or an error a registered pool's factory calls broken: answered 503. */
