@@ -4,7 +4,7 @@ import pg from 'pg';
 import { Pool, type ResourceFactory } from '@steward/pool';
 import { redisBudget } from '@steward/pool/budget';
 import { postgresFactory } from '@steward/pool/postgres';
-import { uniqueAppName, waitForBackends } from './pool-pg-helpers.js';
+import { sampleBackends, uniqueAppName, waitForBackends } from './pool-pg-helpers.js';
 import { databaseUrl, redisUrl } from './services.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -94,22 +94,9 @@ describe('Pool connection budget (real Redis)', () => {
     const factory = postgresFactory({ connectionString: databaseUrl(), applicationName: appName });
     const [a, b, c] = ['a', 'b', 'c'].map((n) => budgetPool(factory, n, { total: 6, max: 5 }));
     await sleep(1_600); // the new epoch's window: no budget grants anything before every replica could re-register
-    const admin = new pg.Client({ connectionString: databaseUrl(), application_name: 'steward-test-admin' });
-    await admin.connect();
-    const counts: number[] = [];
     const grants: number[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const { rows } = await admin.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
-          [appName],
-        );
-        counts.push(rows[0].n);
-        grants.push(await granted());
-        await sleep(20);
-      }
-    })();
+    const sampler = await sampleBackends(appName, 20, async () => void grants.push(await granted()));
+    const counts = sampler.counts;
     try {
       const query = (p: Pool<pg.Client>) => async () => {
         await p.use((client) => client.query('SELECT pg_sleep(0.005)'));
@@ -130,9 +117,7 @@ describe('Pool connection budget (real Redis)', () => {
       expect(aPeak).toBeGreaterThanOrEqual(5);
       expect(bPeak).toBeGreaterThanOrEqual(5);
     } finally {
-      sampling = false;
-      await sampler;
-      await admin.end();
+      await sampler.stop();
     }
     expect(Math.max(...counts)).toBeLessThanOrEqual(6);
     expect(Math.max(...grants)).toBeLessThanOrEqual(6);

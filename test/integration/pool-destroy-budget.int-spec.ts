@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { Pool } from '@steward/pool';
 import { postgresFactory } from '@steward/pool/postgres';
-import { uniqueAppName, waitForBackends } from './pool-pg-helpers.js';
+import { sampleBackends, uniqueAppName, waitForBackends } from './pool-pg-helpers.js';
 import { databaseUrl } from './services.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,20 +29,8 @@ describe('Pool destroy budget (real PostgreSQL)', () => {
       { name: 'destroy-budget', max: 2, maxUses: 1, destroyTimeoutMs: 5_000 },
     );
 
-    const admin = new pg.Client({ connectionString: databaseUrl(), application_name: 'steward-test-admin' });
-    await admin.connect();
-    const counts: number[] = [];
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const { rows } = await admin.query<{ n: number }>(
-          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
-          [appName],
-        );
-        counts.push(rows[0].n);
-        await sleep(5);
-      }
-    })();
+    const sampler = await sampleBackends(appName, 5);
+    const counts = sampler.counts;
 
     try {
       const worker = async () => {
@@ -51,9 +39,7 @@ describe('Pool destroy budget (real PostgreSQL)', () => {
       await Promise.all(Array.from({ length: 6 }, worker));
       await pool.close();
     } finally {
-      sampling = false;
-      await sampler;
-      await admin.end();
+      await sampler.stop();
     }
 
     expect(destroysStarted).toBe(24);

@@ -51,3 +51,47 @@ export async function terminateBackends(applicationName: string): Promise<number
   );
   return rows.filter((r) => r.ok).length;
 }
+
+/** A running sample of the backends of one application name; `stop()` ends it and closes its connection. */
+export interface BackendSampler {
+  /** One count per sample, in order. */
+  readonly counts: number[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Counts the backends of `applicationName` on a side connection every `everyMs` until stopped, calling
+ * `alsoEach` after each count (e.g. to read what a budget granted at the same moment).
+ */
+export async function sampleBackends(
+  applicationName: string,
+  everyMs: number,
+  alsoEach?: () => Promise<void>,
+): Promise<BackendSampler> {
+  const admin = new pg.Client({ connectionString: databaseUrl(), application_name: 'steward-test-admin' });
+  await admin.connect();
+  const counts: number[] = [];
+  let sampling = true;
+  const loop = (async () => {
+    while (sampling) {
+      const { rows } = await admin.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1',
+        [applicationName],
+      );
+      counts.push(rows[0]!.n);
+      await alsoEach?.();
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+  })();
+  return {
+    counts,
+    stop: async () => {
+      sampling = false;
+      try {
+        await loop;
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
