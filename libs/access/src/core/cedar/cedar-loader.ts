@@ -34,6 +34,8 @@ export interface LoadedCedar {
   readonly json: Readonly<Record<string, unknown>>;
   /** The schema's actions as entities, with their `memberOf` groups as parents. */
   readonly actions: readonly StoredEntity[];
+  /** The schema in Cedar's JSON form (undefined without one). */
+  readonly schema: unknown;
   /** sha256 (hex) of the canonical JSON of the policies (sorted by id) and the schema. */
   readonly version: string;
 }
@@ -132,6 +134,7 @@ export function loadCedar(input: CedarLoadInput): LoadedCedar {
     ids: located.map((p) => p.id),
     json,
     actions: schemaJson === undefined ? [] : actionEntities(schemaJson),
+    schema: schemaJson,
     version,
   };
 }
