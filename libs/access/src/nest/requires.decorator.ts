@@ -4,15 +4,21 @@ import type { ResourceRef } from '../core/interfaces/decision.interface.js';
 import { REQUIRES_METADATA_KEY } from './access.constants.js';
 import { PrivilegedActionInterceptor } from './privileged-action.interceptor.js';
 
-/** The HTTP request as `@Requires` resource functions see it (Express's `Request` fits). */
+/**
+ * The HTTP request as `@Requires` resource functions see it (Express's and Fastify's requests fit).
+ * `query` and `body` are typed as Express types them (`any`), so `req.query.page` and `req.body.owner`
+ * read without a cast: check what a resource function takes from them (a function that throws denies).
+ */
 export interface AccessHttpRequest {
   readonly method?: string;
   readonly url?: string;
   /** Route parameters: Express and Fastify always set them on a routed request. */
   readonly params: Record<string, string>;
-  readonly query?: unknown;
+  /** The parsed query string (`{}` when there is none, on Express and Fastify). */
+  readonly query?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   readonly headers: Record<string, string | string[] | undefined>;
-  readonly body?: unknown;
+  /** The parsed body, when a body parser ran. */
+  readonly body?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   readonly ip?: string;
 }
 
