@@ -21,7 +21,10 @@ export const ACCESS_MESSAGES = {
     `${routes.length} privileged route(s) but no audit trail configured; ` +
     `${global ? 'they fail closed (503)' : 'where AccessGuard applies, they fail closed (503)'}:\n` +
     routes.map((r) => `  - ${r}`).join('\n'),
-  policyReloadRejected: 'policy reload rejected; the previous policy set stays live',
+  /** `reason`: the first issue (file:line:column (policy id): message) or the error's first line. */
+  policyReloadRejected: (reason: string, issues: number) =>
+    `policy reload rejected (${issues > 1 ? `${issues} issues; first: ` : ''}${reason}); ` +
+    'the previous policy set stays live',
   auditCloseFailed: (reason: string) => `audit trail failed to close: ${reason}`,
   authenticatorFailed: (method: string, error: string) =>
     `authenticator ${method} threw (${error}); its requests get 503 until it recovers`,

@@ -101,7 +101,9 @@ describe('AccessService', () => {
         message: ACCESS_MESSAGES.policyDialectRemoved,
       });
       expect(service.engine.version).toBe(version);
-      expect(warn).toHaveBeenCalledWith(ACCESS_MESSAGES.policyReloadRejected);
+      expect(warn).toHaveBeenCalledWith(
+        ACCESS_MESSAGES.policyReloadRejected(ACCESS_MESSAGES.policyDialectRemoved, 1),
+      );
     } finally {
       warn.mockRestore();
     }

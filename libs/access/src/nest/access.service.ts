@@ -15,6 +15,8 @@ import {
   type CedarPolicySource,
   type CedarReloadInfo,
 } from '../core/policy/cedar-policy-engine.js';
+import { CedarPolicyError } from '../core/cedar/cedar.errors.js';
+import { cedarIssueLine } from '../core/cedar/cedar.messages.js';
 import { ACCESS_OPTIONS } from './access.constants.js';
 import { PolicyDialectRemovedError, PolicyReloadUnsupportedError } from './access.errors.js';
 import { ACCESS_MESSAGES } from './access.messages.js';
@@ -32,6 +34,19 @@ const BUILTIN_EVALUATE: unknown = CedarPolicyEngine.prototype.evaluate;
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as PromiseLike<T> | undefined)?.then === 'function';
+}
+
+/** Longest reason a rejected reload's log line quotes. */
+const MAX_REJECTION_REASON = 300;
+
+/** Why a reload was refused, for one short log line: the first issue and how many there are. */
+function rejectionReason(error: unknown): [reason: string, issues: number] {
+  const issues = error instanceof CedarPolicyError ? error.issues : [];
+  const text =
+    issues.length > 0 ? cedarIssueLine(issues[0]!) : error instanceof Error ? error.message : String(error);
+  const first = text.split('\n')[0]!;
+  const reason = first.length > MAX_REJECTION_REASON ? `${first.slice(0, MAX_REJECTION_REASON - 1)}…` : first;
+  return [reason, Math.max(issues.length, 1)];
 }
 
 /** The outcome of running the configured authenticators on one request. */
@@ -153,7 +168,7 @@ export class AccessService implements OnApplicationShutdown {
         decision: 'deny',
         reason: 'invalid-policy-set',
       });
-      this.logger.warn(ACCESS_MESSAGES.policyReloadRejected);
+      this.logger.warn(ACCESS_MESSAGES.policyReloadRejected(...rejectionReason(error)));
       throw error;
     }
   }
