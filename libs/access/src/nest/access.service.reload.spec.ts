@@ -1,11 +1,12 @@
 import { jest } from '@jest/globals';
-import { Logger } from '@nestjs/common';
+import { Logger, UnprocessableEntityException } from '@nestjs/common';
 import type { Authenticator } from '../core/authn/interfaces/authenticator.interface.js';
 import { CedarPolicyError } from '../core/cedar/cedar.errors.js';
 import type { AuditEvent } from '../core/interfaces/audit-event.interface.js';
 import { ACCESS_MESSAGES } from './access.messages.js';
 import { AccessMetrics } from './access.metrics.js';
 import { AccessService } from './access.service.js';
+import { problemFor } from './problem-details.filter.js';
 
 const authenticator: Authenticator = {
   method: 'test',
@@ -75,6 +76,28 @@ describe('AccessService.reloadPolicies', () => {
     );
     expect(line).toMatch(/\); the previous policy set stays live$/);
     expect(line).not.toContain('\n');
+  });
+
+  it("answers a rejected set with the README's recipe: 422 problem+json listing the issues", () => {
+    const { service: access } = service();
+    let problem: ReturnType<typeof problemFor> | undefined;
+    try {
+      access.reloadPolicies({
+        policies: '@id("x") permit (principal, action == Action::"nope", resource);',
+        schema,
+      });
+    } catch (error) {
+      if (!(error instanceof CedarPolicyError)) throw error;
+      const messages = error.issues.map((issue) => issue.message);
+      problem = problemFor(new UnprocessableEntityException(messages, { cause: error }));
+    }
+    expect(problem?.body).toEqual({
+      type: 'about:blank',
+      title: 'Unprocessable Entity',
+      status: 422,
+      detail: ACCESS_MESSAGES.invalidRequest,
+      errors: [expect.stringMatching(/unrecognized action `Action::"nope"`/)],
+    });
   });
 
   it('quotes the first line of any other error', () => {
