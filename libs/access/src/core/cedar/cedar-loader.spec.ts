@@ -187,3 +187,161 @@ describe('loadCedar, JSON form with a schema', () => {
     ]);
   });
 });
+
+describe('loadCedar, issues and ids', () => {
+  const PERMIT = {
+    effect: 'permit',
+    principal: { op: 'All' },
+    action: { op: 'All' },
+    resource: { op: 'All' },
+    conditions: [],
+  };
+
+  it('reports every rejected policy of a large set at its own line, in file order', () => {
+    const n = 5000;
+    const text = Array.from(
+      { length: n },
+      (_, i) =>
+        `@id("p${i}")\n  permit(principal, action == Action::"read", resource) when { principal.levl > ${i} };`,
+    ).join('\n');
+    const error = errorOf(() => loadCedar({ policies: text, policiesFile: 'big.cedar', schema: SCHEMA }));
+    expect(error.issues).toHaveLength(n);
+    error.issues.forEach((issue, i) => {
+      // `principal.levl` is at column 64 of the statement's second line.
+      expect(issue).toMatchObject({ file: 'big.cedar', line: 2 * i + 2, column: 64, policyId: `p${i}` });
+    });
+  });
+
+  it('validates a set larger than one validation chunk, naming the failing policy', () => {
+    const lines = Array.from(
+      { length: 2500 },
+      (_, i) => `@id("p${i}") permit(principal == User::"u${i}", action == Action::"read", resource);`,
+    );
+    expect(loadCedar({ policies: lines.join('\n'), schema: SCHEMA }).ids).toHaveLength(2500);
+    lines[2200] = `@id("bad") permit(principal, action == Action::"read", resource) when { resource.nope };`;
+    const error = errorOf(() => loadCedar({ policies: lines.join('\n'), schema: SCHEMA }));
+    expect(error.issues).toEqual([expect.objectContaining({ line: 2201, column: 73, policyId: 'bad' })]);
+  });
+
+  it('lists issues in file order, not cedar-wasm order', () => {
+    const error = errorOf(() =>
+      loadCedar({
+        policies:
+          `@id("z") permit(principal, action == Action::"read", resource) when { principal.a1 };\n` +
+          `@id("a") permit(principal, action == Action::"read", resource) when { principal.a2 };\n` +
+          `@id("m") permit(principal, action == Action::"read", resource) when { principal.a3 };`,
+        schema: SCHEMA,
+      }),
+    );
+    expect(error.issues.map((i) => [i.line, i.policyId])).toEqual([
+      [1, 'z'],
+      [2, 'a'],
+      [3, 'm'],
+    ]);
+  });
+
+  it('places a schema error at Cedar’s position, not at 1:1', () => {
+    const error = errorOf(() =>
+      loadCedar({ policies: '', schema: 'entity A;\nentity B in [Nope];', schemaFile: 's.cedarschema' }),
+    );
+    expect(error.issues).toEqual([expect.objectContaining({ file: 's.cedarschema', line: 2, column: 14 })]);
+    expect(error.issues[0]!.message).toContain('Nope');
+  });
+
+  it('does not claim a previous set stays live (there is none at boot)', () => {
+    const error = errorOf(() => loadCedar({ policies: 'permit(' }));
+    expect(error.message).not.toContain('previous');
+    expect(error.message).toMatch(/^Cedar policy set rejected: 1 issue; nothing of it was loaded\n/);
+  });
+
+  it('refuses JSON that is not a policy set: null, Cedar text in staticPolicies, null fields', () => {
+    const cases: [unknown, string][] = [
+      [
+        null,
+        'not a Cedar policy set in JSON form ({ staticPolicies, templates, templateLinks }): found null',
+      ],
+      [{ staticPolicies: 'permit(principal, action, resource);' }, 'staticPolicies holds Cedar text'],
+      [{ staticPolicies: null }, 'staticPolicies is null (expected an object)'],
+      [{ staticPolicies: 3 }, 'staticPolicies is a number (expected an object)'],
+      [{ staticPolicies: {}, templates: null }, 'templates is null (expected an object)'],
+      [{ staticPolicies: {}, templateLinks: null }, 'templateLinks is null (expected an array)'],
+    ];
+    for (const [policies, message] of cases) {
+      const error = errorOf(() => loadCedar({ policies: policies as never, policiesFile: 'p.cedar.json' }));
+      expect(error.issues).toEqual([{ file: 'p.cedar.json', message: expect.stringContaining(message) }]);
+    }
+  });
+
+  it('refuses empty @id values and ids with control characters, naming the place', () => {
+    for (const id of ['', 'a\\nb', 'tab\\there', 'nul\\u{0}']) {
+      const error = errorOf(() =>
+        loadCedar({
+          policies: `permit(principal, action, resource);\n  @id("${id}") permit(principal, action, resource);`,
+          policiesFile: 'ids.cedar',
+        }),
+      );
+      expect(error.issues).toEqual([
+        {
+          file: 'ids.cedar',
+          line: 2,
+          column: 3,
+          message: expect.stringContaining('an id must be non-empty'),
+        },
+      ]);
+    }
+    const json = errorOf(() => loadCedar({ policies: { staticPolicies: { '': PERMIT, 'x\ny': PERMIT } } }));
+    expect(json.issues.map((i) => i.message)).toEqual([
+      expect.stringContaining('policy id "" refused'),
+      expect.stringContaining('policy id "x\\ny" refused'),
+    ]);
+  });
+
+  it('takes __proto__ as an ordinary id', () => {
+    for (const policies of [
+      '@id("__proto__") forbid(principal, action, resource);',
+      JSON.parse(`{ "staticPolicies": { "__proto__": ${JSON.stringify({ ...PERMIT, effect: 'forbid' })} } }`),
+    ]) {
+      const loaded = loadCedar({ policies, schema: SCHEMA });
+      expect(loaded.ids).toEqual(['__proto__']);
+      expect(Object.hasOwn(loaded.json, '__proto__')).toBe(true);
+      expect(Object.getPrototypeOf(loaded.json)).toBe(Object.prototype);
+      const response = loaded.set.authorize({
+        principal: new EntityUid('User', 'u'),
+        action: new EntityUid('Action', 'read'),
+        resource: new EntityUid('Doc', 'd'),
+        context: () => contextFromJson({}),
+        entities: new CedarEntities([]),
+      });
+      expect(response).toEqual({ decision: 'deny', determining: ['__proto__'], errors: [] });
+    }
+  });
+
+  it('says when a duplicate id is the implicit name of a policy without @id', () => {
+    const later = errorOf(() =>
+      loadCedar({
+        policies: `@id("policy1") permit(principal, action, resource);\npermit(principal, action, resource);`,
+      }),
+    );
+    expect(later.issues).toEqual([
+      expect.objectContaining({
+        line: 2,
+        column: 1,
+        policyId: 'policy1',
+        message: expect.stringContaining('has no @id'),
+      }),
+    ]);
+    const earlier = errorOf(() =>
+      loadCedar({
+        policies: `permit(principal, action, resource);\npermit(principal, action, resource);\n@id("policy1") forbid(principal, action, resource);`,
+      }),
+    );
+    expect(earlier.issues).toEqual([
+      expect.objectContaining({
+        line: 3,
+        policyId: 'policy1',
+        message:
+          'duplicate policy id "policy1": it is also the name a policy without @id gets from its position (line 2)',
+      }),
+    ]);
+  });
+});

@@ -5,7 +5,7 @@ import { load } from './cedar.messages.js';
 import { CedarEntities, type StoredEntity } from './cedar-entities.js';
 import { UnsupportedConstruct } from './cedar-expression.js';
 import { CedarPolicySet, compilePolicy, type CompiledCedarPolicy } from './cedar-policy-set.js';
-import { byteToCharOffset, lineColumn, splitStatements } from './cedar-source.js';
+import { byteToCharOffset, LineIndex, splitStatements, type PolicyStatement } from './cedar-source.js';
 import { EntityUid } from './cedar-value.js';
 
 /** A policy set in Cedar's JSON form: `{ staticPolicies: { id: policy } }` (templates are refused). */
@@ -42,8 +42,17 @@ export interface LoadedCedar {
 
 const MAX_POLICIES = 200_000;
 
+/**
+ * Policies per cedar-wasm `validate` call. Its time grows faster than the set (one call: 3.7 s for
+ * 100k policies in chunks of 1,000, 29 s at once); Cedar validates each policy on its own, so chunks
+ * give the same answer. Each call parses the schema again: 1,000 keeps that small next to the policies.
+ */
+const VALIDATION_CHUNK = 1000;
+
 interface Located {
   readonly id: string;
+  /** True when the id is Cedar's positional name `policy<N>` (no `@id`, or a JSON array). */
+  readonly implicit: boolean;
   /** Offset of the statement in the policy text, when loaded from text. */
   readonly offset: number | undefined;
   /** The policy as cedar-wasm takes it (its text, or its JSON). */
@@ -56,60 +65,85 @@ interface Located {
  * `CedarPolicyError` listing every issue, each with the file, line, column and policy id it concerns.
  */
 export function loadCedar(input: CedarLoadInput): LoadedCedar {
+  const schemaIssues: CedarIssue[] = [];
   const issues: CedarIssue[] = [];
-  const schemaJson = input.schema === undefined ? undefined : parseSchema(input, issues);
+  const schemaJson = input.schema === undefined ? undefined : parseSchema(input, schemaIssues);
+  const file = input.policiesFile;
+  const text = typeof input.policies === 'string' ? input.policies : undefined;
+  const lines = text === undefined ? undefined : new LineIndex(text);
   const located =
-    typeof input.policies === 'string'
-      ? fromText(input.policies, input.policiesFile, issues)
+    text !== undefined && lines !== undefined
+      ? fromText(text, lines, file, issues)
       : fromJson(input, issues, input.schema !== undefined);
-  if (located.length > MAX_POLICIES)
-    issues.push({ file: input.policiesFile, message: load.tooMany(MAX_POLICIES) });
-  if (issues.length > 0) throw new CedarPolicyError(issues);
+  if (located.length > MAX_POLICIES) issues.push({ file, message: load.tooMany(MAX_POLICIES) });
 
-  const at = (id: string | undefined, offset: number | undefined, message: string, bytes = 0): CedarIssue => {
-    const policy = located.find((p) => p.id === id);
-    const base = offset ?? policy?.offset;
-    if (typeof input.policies !== 'string' || base === undefined) {
-      // A JSON policy set has no positions worth reporting: the file and the policy id name it.
-      return { file: input.policiesFile, ...(id !== undefined && { policyId: id }), message };
-    }
-    const statement = policy && typeof policy.source === 'string' ? policy.source : '';
-    const local = byteToCharOffset(statement, bytes);
-    return {
-      file: input.policiesFile,
-      ...lineColumn(input.policies, base + local),
-      ...(id !== undefined && { policyId: id }),
-      message,
-    };
-  };
-
-  const seen = new Set<string>();
+  // Policies by id (the first of a duplicate): issue reporting looks them up once per issue.
+  const byId = new Map<string, Located>();
+  const duplicates: Located[] = [];
   for (const p of located) {
-    if (seen.has(p.id)) issues.push(at(p.id, p.offset, load.duplicateId(p.id)));
-    seen.add(p.id);
+    if (byId.has(p.id)) duplicates.push(p);
+    else byId.set(p.id, p);
   }
-  if (issues.length > 0) throw new CedarPolicyError(issues);
+  const at = (policy: Located | undefined, message: string, bytes = 0): CedarIssue => {
+    const policyId = policy?.id;
+    if (lines === undefined || policy?.offset === undefined) {
+      // A JSON policy set has no positions worth reporting: the file and the policy id name it.
+      return { file, ...(policyId !== undefined && { policyId }), message };
+    }
+    const local = bytes > 0 ? byteToCharOffset(policy.source as string, bytes) : 0;
+    return { file, ...lines.at(policy.offset + local), ...(policyId !== undefined && { policyId }), message };
+  };
+  // Issues in file order (by position, then set order); schema issues first. Not cedar-wasm's order.
+  const rejected = (): CedarPolicyError => {
+    const order = new Map(located.map((p, index) => [p.id, index]));
+    const rank = (i: CedarIssue): number => (i.policyId === undefined ? -1 : (order.get(i.policyId) ?? -1));
+    const sorted = [...issues].sort(
+      (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0) || rank(a) - rank(b),
+    );
+    return new CedarPolicyError([...schemaIssues, ...sorted]);
+  };
+  if (schemaIssues.length > 0 || issues.length > 0) throw rejected();
+
+  for (const p of duplicates) {
+    const first = byId.get(p.id)!;
+    const message = p.implicit
+      ? load.implicitIdTaken(p.id)
+      : first.implicit
+        ? load.idTakenFromImplicit(
+            p.id,
+            first.offset === undefined ? undefined : lines?.at(first.offset).line,
+          )
+        : load.duplicateId(p.id);
+    issues.push(at(p, message));
+  }
+  if (issues.length > 0) throw rejected();
 
   if (input.schema !== undefined) {
-    const staticPolicies = Object.fromEntries(located.map((p) => [p.id, p.source]));
-    const answer = cedar.validate({
-      schema: input.schema as cedar.Schema,
-      policies: { staticPolicies: staticPolicies as Record<string, cedar.Policy> },
-      validationSettings: { mode: 'strict' },
-    });
-    if (answer.type === 'failure') {
+    const schema = input.schema as cedar.Schema;
+    // Text policies are validated in their JSON form (cheaper for cedar-wasm than text); the few that
+    // fail are validated again as text, for Cedar's positions inside them.
+    const answer = validateInChunks(schema, located, (p) => (text === undefined ? p.source : p.json));
+    if (answer.failures.length > 0) {
       // A JSON set was not parsed apart from validation (it parses too): name the policies now.
-      if (typeof input.policies !== 'string') fromJson(input, issues, false);
-      if (issues.length === 0)
-        for (const e of answer.errors) issues.push(at(undefined, undefined, e.message));
-    } else {
-      for (const v of answer.validationErrors) {
-        issues.push(at(v.policyId, undefined, detail(v.error), v.error.sourceLocations?.[0]?.start ?? 0));
+      if (text === undefined) fromJson(input, issues, false);
+      if (issues.length === 0) for (const e of answer.failures) issues.push(at(undefined, detail(e)));
+    } else if (answer.errors.length > 0) {
+      let errors = answer.errors;
+      if (text !== undefined) {
+        const failed = [...new Set(errors.map((v) => v.policyId))].flatMap((id) => byId.get(id) ?? []);
+        const again = validateInChunks(schema, failed, (p) => p.source);
+        const positioned = new Set(again.errors.map((v) => v.policyId));
+        // Should Cedar judge a policy's text differently from its JSON, its JSON errors still count.
+        if (again.failures.length === 0)
+          errors = [...again.errors, ...errors.filter((v) => !positioned.has(v.policyId))];
+      }
+      for (const v of errors) {
+        const bytes = text === undefined ? 0 : (v.error.sourceLocations?.[0]?.start ?? 0);
+        issues.push(at(byId.get(v.policyId), detail(v.error), bytes));
       }
     }
   }
-
-  if (issues.length > 0) throw new CedarPolicyError(issues);
+  if (issues.length > 0) throw rejected();
 
   const compiled: CompiledCedarPolicy[] = [];
   located.forEach((p, index) => {
@@ -117,11 +151,12 @@ export function loadCedar(input: CedarLoadInput): LoadedCedar {
       compiled.push(compilePolicy(p.id, index, p.json));
     } catch (error) {
       if (!(error instanceof UnsupportedConstruct)) throw error;
-      issues.push(at(p.id, undefined, error.message));
+      issues.push(at(p, error.message));
     }
   });
-  if (issues.length > 0) throw new CedarPolicyError(issues);
+  if (issues.length > 0) throw rejected();
 
+  // Object.fromEntries defines own properties: an id such as "__proto__" is a key like any other.
   const json = Object.fromEntries(located.map((p) => [p.id, p.json]));
   const sorted = [...located]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
@@ -139,6 +174,29 @@ export function loadCedar(input: CedarLoadInput): LoadedCedar {
   };
 }
 
+/** Strict validation, `VALIDATION_CHUNK` policies per call; parse failures and validation errors. */
+function validateInChunks(
+  schema: cedar.Schema,
+  policies: readonly Located[],
+  form: (p: Located) => unknown,
+): { failures: cedar.DetailedError[]; errors: cedar.ValidationError[] } {
+  const failures: cedar.DetailedError[] = [];
+  const errors: cedar.ValidationError[] = [];
+  for (let start = 0; start < policies.length; start += VALIDATION_CHUNK) {
+    const chunk = policies.slice(start, start + VALIDATION_CHUNK);
+    const answer = cedar.validate({
+      schema,
+      policies: {
+        staticPolicies: Object.fromEntries(chunk.map((p) => [p.id, form(p)])) as Record<string, cedar.Policy>,
+      },
+      validationSettings: { mode: 'strict' },
+    });
+    if (answer.type === 'failure') failures.push(...answer.errors);
+    else errors.push(...answer.validationErrors);
+  }
+  return { failures, errors };
+}
+
 function detail(error: cedar.DetailedError): string {
   return error.help ? `${error.message} (${error.help})` : error.message;
 }
@@ -146,37 +204,51 @@ function detail(error: cedar.DetailedError): string {
 function parseSchema(input: CedarLoadInput, issues: CedarIssue[]): unknown {
   const schema = input.schema as cedar.Schema;
   const answer = cedar.schemaToJson(schema);
-  if (answer.type === 'failure') {
-    for (const e of answer.errors) {
-      const start = e.sourceLocations?.[0]?.start;
-      const position =
-        typeof schema === 'string' && start !== undefined
-          ? lineColumn(schema, byteToCharOffset(schema, start))
-          : {};
-      issues.push({ file: input.schemaFile, ...position, message: `${load.schemaInvalid}: ${detail(e)}` });
-    }
+  if (answer.type === 'success') return answer.json;
+  const file = input.schemaFile;
+  if (typeof schema !== 'string') {
+    for (const e of answer.errors) issues.push({ file, message: `${load.schemaInvalid}: ${detail(e)}` });
     return undefined;
   }
-  return answer.json;
+  // schemaToJson's positions can be wrong (0 for a type it cannot resolve); checkParseSchema's are
+  // Cedar's own. Without one, no position rather than a made-up 1:1.
+  const check = cedar.checkParseSchema(schema);
+  const errors = check.type === 'failure' ? check.errors : answer.errors;
+  const lines = new LineIndex(schema);
+  for (const e of errors) {
+    const start = check.type === 'failure' ? e.sourceLocations?.[0]?.start : undefined;
+    const position = start === undefined ? {} : lines.at(byteToCharOffset(schema, start));
+    issues.push({ file, ...position, message: `${load.schemaInvalid}: ${detail(e)}` });
+  }
+  return undefined;
 }
 
 const ID_ANNOTATION = /^@id\s*\(\s*"((?:[^"\\]|\\.)*)"\s*\)/;
 
-function fromText(text: string, file: string | undefined, issues: CedarIssue[]): Located[] {
+/** Control characters (C0, DEL, C1) and line/paragraph separators: not allowed in a policy id. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
+
+function validId(id: string): boolean {
+  return id.length > 0 && !CONTROL.test(id);
+}
+
+function fromText(text: string, lines: LineIndex, file: string | undefined, issues: CedarIssue[]): Located[] {
   // Each statement is parsed on its own (Cedar's lexical grammar has `;` only as a terminator, outside
   // strings and comments); when one fails, the whole text is parsed for Cedar's own positions.
   const statements = splitStatements(text);
   const located: Located[] = [];
-  let failed = false;
+  const unparsed: { statement: PolicyStatement; errors: cedar.DetailedError[] }[] = [];
+  let templates = false;
   statements.forEach((statement, index) => {
     const answer = cedar.policyToJson(statement.text);
     if (answer.type === 'failure') {
-      failed = true;
+      unparsed.push({ statement, errors: answer.errors });
       if (cedar.templateToJson(statement.text).type === 'success') {
+        templates = true;
         const id = ID_ANNOTATION.exec(statement.text)?.[1];
         issues.push({
           file,
-          ...lineColumn(text, statement.offset),
+          ...lines.at(statement.offset),
           ...(id !== undefined && { policyId: id }),
           message: load.templates,
         });
@@ -184,58 +256,114 @@ function fromText(text: string, file: string | undefined, issues: CedarIssue[]):
       return;
     }
     // Cedar names unannotated policies policy0, policy1 …; `@id("…")` names one explicitly.
-    const id = answer.json.annotations?.id ?? `policy${index}`;
-    located.push({ id, offset: statement.offset, source: statement.text, json: answer.json });
-  });
-  if (!failed || issues.length > 0) return located;
-  const whole = cedar.checkParsePolicySet({ staticPolicies: text });
-  const errors = whole.type === 'failure' ? whole.errors : [];
-  for (const e of errors) {
-    const offset = byteToCharOffset(text, e.sourceLocations?.[0]?.start ?? 0);
-    const statement = [...statements].reverse().find((s) => s.offset <= offset);
-    const id = statement ? ID_ANNOTATION.exec(statement.text)?.[1] : undefined;
-    issues.push({
-      file,
-      ...lineColumn(text, offset),
-      ...(id !== undefined && { policyId: id }),
-      message: detail(e),
+    const explicit = answer.json.annotations?.id;
+    if (explicit !== undefined && !validId(explicit)) {
+      issues.push({ file, ...lines.at(statement.offset), message: load.badId(explicit) });
+    }
+    located.push({
+      id: explicit ?? `policy${index}`,
+      implicit: explicit === undefined,
+      offset: statement.offset,
+      source: statement.text,
+      json: answer.json,
     });
+  });
+  if (unparsed.length === 0 || templates) return located;
+  const whole = cedar.checkParsePolicySet({ staticPolicies: text });
+  const offsets = statements.map((s) => s.offset);
+  for (const e of whole.type === 'failure' ? whole.errors : []) {
+    const offset = byteToCharOffset(text, e.sourceLocations?.[0]?.start ?? 0);
+    // The statement the error is in: the last one starting at or before it.
+    const statement = statements[lastAtMost(offsets, offset)];
+    const id = statement ? ID_ANNOTATION.exec(statement.text)?.[1] : undefined;
+    issues.push({ file, ...lines.at(offset), ...(id !== undefined && { policyId: id }), message: detail(e) });
   }
-  if (issues.length === 0) issues.push({ file, message: load.notPolicyJson });
+  if (whole.type === 'success') {
+    // Only a statement on its own fails (should not happen): its errors, placed within it.
+    for (const { statement, errors } of unparsed) {
+      for (const e of errors) {
+        const local = byteToCharOffset(statement.text, e.sourceLocations?.[0]?.start ?? 0);
+        issues.push({ file, ...lines.at(statement.offset + local), message: detail(e) });
+      }
+    }
+  }
   return located;
+}
+
+/** Index of the last of the ascending `values` that is <= `limit` (-1 when none). */
+function lastAtMost(values: readonly number[], limit: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (values[mid]! <= limit) low = mid + 1;
+    else high = mid;
+  }
+  return low - 1;
 }
 
 const POLICY_SET_KEYS = new Set(['staticPolicies', 'templates', 'templateLinks']);
 
+/** What a JSON value is, for messages: `null`, `an array`, `a string` … */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 function fromJson(input: CedarLoadInput, issues: CedarIssue[], validatedLater: boolean): Located[] {
   const set = input.policies as CedarPolicySetJson;
   const file = input.policiesFile;
-  if (set === null || typeof set !== 'object') {
-    issues.push({ file, message: load.notPolicyJson });
-    return [];
-  }
   // An array, or keys Cedar's policy set lacks (the removed JSON dialect's `policies`), would otherwise
   // load as an empty set that silently denies everything.
-  const unknown = Array.isArray(set) ? ['an array'] : Object.keys(set).filter((k) => !POLICY_SET_KEYS.has(k));
+  const unknown =
+    set === null || typeof set !== 'object' || Array.isArray(set)
+      ? [kindOf(set)]
+      : Object.keys(set).filter((k) => !POLICY_SET_KEYS.has(k));
   if (unknown.length > 0) {
     issues.push({ file, message: load.notPolicySetJson(unknown) });
+    return [];
+  }
+  // Present but null (or of another kind) is a mistake, not an empty set.
+  const { staticPolicies, templates, templateLinks } = set as Record<string, unknown>;
+  if (typeof staticPolicies === 'string') {
+    issues.push({ file, message: load.staticPoliciesText });
+    return [];
+  }
+  const expected: [string, unknown, boolean][] = [
+    ['staticPolicies', staticPolicies, staticPolicies === null || typeof staticPolicies !== 'object'],
+    ['templates', templates, templates === null || typeof templates !== 'object' || Array.isArray(templates)],
+    ['templateLinks', templateLinks, !Array.isArray(templateLinks)],
+  ];
+  const wrong = expected.filter(([, value, bad]) => value !== undefined && bad);
+  if (wrong.length > 0) {
+    for (const [key, value] of wrong) issues.push({ file, message: load.policySetField(key, kindOf(value)) });
     return [];
   }
   if (Object.keys(set.templates ?? {}).length > 0 || (set.templateLinks ?? []).length > 0) {
     issues.push({ file, message: load.templates });
   }
-  const entries: [string, unknown][] = Array.isArray(set.staticPolicies)
-    ? set.staticPolicies.map((p, i) => [`policy${i}`, p])
-    : Object.entries(set.staticPolicies ?? {});
-  const located: Located[] = entries.map(([id, policy]) => ({
-    id,
-    offset: undefined,
-    source: policy as object,
-    json: policy,
-  }));
+  const policies = set.staticPolicies ?? {};
+  const located: Located[] = Array.isArray(policies)
+    ? policies.map((p: unknown, i) => ({
+        id: `policy${i}`,
+        implicit: true,
+        offset: undefined,
+        source: p as object,
+        json: p,
+      }))
+    : Object.entries(policies).map(([id, p]) => ({
+        id,
+        implicit: false,
+        offset: undefined,
+        source: p as object,
+        json: p,
+      }));
+  for (const p of located) if (!validId(p.id)) issues.push({ file, message: load.badId(p.id) });
   // Validation parses the set anyway (cedar-wasm's load cost is per parse: about half saved).
-  if (validatedLater) return located;
+  if (validatedLater || issues.length > 0) return located;
   // One parse for the whole set; policy by policy only to name the ones that fail.
+  const entries = located.map((p) => [p.id, p.source] as const);
   const whole = cedar.checkParsePolicySet({
     staticPolicies: Object.fromEntries(entries) as Record<string, cedar.Policy>,
   });

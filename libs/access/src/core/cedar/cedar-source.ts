@@ -40,18 +40,57 @@ export function splitStatements(text: string): PolicyStatement[] {
   return out;
 }
 
-/** 1-based line and column (column in code points) of a UTF-16 offset into `text`. */
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  const end = Math.min(Math.max(offset, 0), text.length);
-  for (let i = 0; i < end; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
+/**
+ * Finds 1-based line and column (column in code points) of UTF-16 offsets into one text. Built in one
+ * pass; each lookup is a binary search, so reporting thousands of issues in a large file stays linear.
+ */
+export class LineIndex {
+  /** Offset where each line starts. */
+  private readonly starts: number[] = [0];
+  /** Offsets of the second half of each surrogate pair: a code point that is not a column of its own. */
+  private readonly lowSurrogates: number[] = [];
+
+  constructor(private readonly text: string) {
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code === 10) this.starts.push(i + 1);
+      else if (code >= 0xdc00 && code <= 0xdfff && i > 0) {
+        const before = text.charCodeAt(i - 1);
+        if (before >= 0xd800 && before <= 0xdbff) this.lowSurrogates.push(i);
+      }
     }
   }
-  return { line, column: Array.from(text.slice(lineStart, end)).length + 1 };
+
+  at(offset: number): { line: number; column: number } {
+    const end = Math.min(Math.max(offset, 0), this.text.length);
+    // The last line start at or before `end` (`end` itself starts a line after a newline).
+    const line = countAtMost(this.starts, end);
+    const lineStart = this.starts[line - 1]!;
+    const paired = countBelow(this.lowSurrogates, end) - countBelow(this.lowSurrogates, lineStart + 1);
+    return { line, column: end - lineStart - paired + 1 };
+  }
+}
+
+/** How many of the ascending `values` are <= `limit`. */
+function countAtMost(values: readonly number[], limit: number): number {
+  return countBelow(values, limit + 1);
+}
+
+/** How many of the ascending `values` are < `limit`. */
+function countBelow(values: readonly number[], limit: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (values[mid]! < limit) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** 1-based line and column (column in code points) of a UTF-16 offset into `text` (one lookup). */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  return new LineIndex(text).at(offset);
 }
 
 /**

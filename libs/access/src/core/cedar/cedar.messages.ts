@@ -14,9 +14,12 @@ export const evaluation = {
     `no Cedar entity type for principals of namespace ${JSON.stringify(namespace)}`,
 } as const;
 
-/** Heading of a rejected policy set; the issues follow one per line. */
+/**
+ * Heading of a rejected policy set; the issues follow one per line. Said at boot (nothing loaded yet) as
+ * at a reload (where the caller keeps the previous set and says so), so it claims neither.
+ */
 export const cedarInvalid = (count: number): string =>
-  `Cedar policy set rejected: ${count} issue${count === 1 ? '' : 's'} (the previous set stays live)`;
+  `Cedar policy set rejected: ${count} issue${count === 1 ? '' : 's'}; nothing of it was loaded`;
 
 /** One issue as a line: `file:line:column (policy id): message`. */
 export const cedarIssueLine = (issue: {
@@ -35,9 +38,19 @@ export const load = {
   unsafeLong: (value: number): string =>
     `the integer literal ${value} is past ±(2^53-1), which this engine refuses (it cannot be read exactly)`,
   duplicateId: (id: string): string => `duplicate policy id ${JSON.stringify(id)}`,
-  badId: 'the @id annotation must be 1-128 characters of letters, digits, and . _ : / -',
+  implicitIdTaken: (id: string): string =>
+    `this policy has no @id, and the name it gets from its position, ${JSON.stringify(id)}, is another policy's id: give it an @id`,
+  idTakenFromImplicit: (id: string, line: number | undefined): string =>
+    `duplicate policy id ${JSON.stringify(id)}: it is also the name a policy without @id gets from its position` +
+    (line === undefined ? '' : ` (line ${line})`),
+  badId: (id: string): string =>
+    `policy id ${JSON.stringify(id)} refused: an id must be non-empty, without control characters or line breaks`,
   schemaInvalid: 'schema rejected',
   notPolicyJson: 'not a Cedar policy in JSON form',
+  staticPoliciesText:
+    'staticPolicies holds Cedar text: put Cedar text in a .cedar file (or pass it as the policies string); in JSON, staticPolicies maps ids to policies in JSON form',
+  policySetField: (key: string, found: string): string =>
+    `not a Cedar policy set in JSON form: ${key} is ${found} (expected ${key === 'templateLinks' ? 'an array' : 'an object'})`,
   notPolicySetJson: (found: readonly string[]) =>
     `not a Cedar policy set in JSON form ({ staticPolicies, templates, templateLinks }): found ${found.join(', ')}`,
   tooMany: (max: number): string => `more than ${max} policies`,
