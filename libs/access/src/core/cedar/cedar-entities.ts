@@ -57,7 +57,7 @@ export function collectAncestors(
   if (!start || start.parents.length === 0) return [];
   const seen = new Set<string>([`${uid.type}\u0000${uid.id}`]);
   const out: EntityUid[] = [];
-  const queue = [...start.parents];
+  const queue = start.parents.slice();
   for (let i = 0; i < queue.length; i++) {
     const next = queue[i]!;
     const key = `${next.type}\u0000${next.id}`;
@@ -65,7 +65,7 @@ export function collectAncestors(
     seen.add(key);
     out.push(next);
     const entity = get(next);
-    if (entity) queue.push(...entity.parents);
+    if (entity) for (const parent of entity.parents) queue.push(parent);
   }
   return out;
 }

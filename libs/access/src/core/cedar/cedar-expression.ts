@@ -1,6 +1,7 @@
 import { CedarEvaluationError } from './cedar.errors.js';
 import { evaluation, load } from './cedar.messages.js';
 import type { EntityLookup } from './cedar-entities.js';
+import { checkConforms, type CedarSchemaTypes } from './cedar-schema-types.js';
 import { compareValues, EXTENSION_FUNCTIONS } from './cedar-extensions.js';
 import {
   CedarRecord,
@@ -22,6 +23,8 @@ export interface CedarEnv {
   /** The context record (built on first read). */
   context(): CedarRecord;
   readonly entities: EntityLookup;
+  /** The schema's types: attribute, tag and context values are checked against them as they are read. */
+  readonly schema?: CedarSchemaTypes;
 }
 
 /** A compiled expression: a closure over the environment, no `eval`. Throws `CedarEvaluationError`. */
@@ -82,17 +85,20 @@ export function entityIn(left: EntityUid, right: CedarValue, entities: EntityLoo
   return false;
 }
 
-function entityAttribute(uid: EntityUid, attr: string, entities: EntityLookup): CedarValue {
-  const stored = entities.get(uid);
+function entityAttribute(uid: EntityUid, attr: string, env: CedarEnv): CedarValue {
+  const stored = env.entities.get(uid);
   if (!stored) throw new CedarEvaluationError(evaluation.noEntity(uid.toString()));
   // An attribute whose value is undefined is absent, as JSON would have it.
   const raw = Object.hasOwn(stored.attrs, attr) ? stored.attrs[attr] : undefined;
   if (raw === undefined) throw new CedarEvaluationError(evaluation.noAttribute(attr));
-  return valueFromJson(raw);
+  const value = valueFromJson(raw);
+  const declared = env.schema?.attribute(uid.type, attr);
+  if (declared !== undefined) checkConforms(value, declared, `${uid.type}.${attr}`);
+  return value;
 }
 
-function attribute(value: CedarValue, attr: string, entities: EntityLookup): CedarValue {
-  if (value instanceof EntityUid) return entityAttribute(value, attr, entities);
+function attribute(value: CedarValue, attr: string, env: CedarEnv): CedarValue {
+  if (value instanceof EntityUid) return entityAttribute(value, attr, env);
   if (value instanceof CedarRecord) {
     const field = value.fields.get(attr);
     if (field === undefined) throw new CedarEvaluationError(evaluation.noAttribute(attr));
@@ -135,16 +141,19 @@ function like(text: string, pattern: readonly (string | null)[]): boolean {
   return p === pattern.length;
 }
 
-function tagOf(value: CedarValue, key: CedarValue, entities: EntityLookup, get: boolean): CedarValue {
+function tagOf(value: CedarValue, key: CedarValue, env: CedarEnv, get: boolean): CedarValue {
   const uid = entity(value);
   const tag = str(key);
-  const stored = entities.get(uid);
+  const stored = env.entities.get(uid);
   if (!get) return stored?.tags !== undefined && Object.hasOwn(stored.tags, tag);
   if (!stored) throw new CedarEvaluationError(evaluation.noEntity(uid.toString()));
   if (stored.tags === undefined || !Object.hasOwn(stored.tags, tag)) {
     throw new CedarEvaluationError(evaluation.noTag(uid.toString(), tag));
   }
-  return valueFromJson(stored.tags[tag]);
+  const result = valueFromJson(stored.tags[tag]);
+  const declared = env.schema?.tag(uid.type);
+  if (declared !== undefined) checkConforms(result, declared, `${uid.type} tag`);
+  return result;
 }
 
 type Json = Record<string, unknown>;
@@ -292,16 +301,16 @@ export function compileExpression(node: unknown, depth = 0): Evaluator {
     case 'hasTag': {
       const [l, r] = [sub(b.left), sub(b.right)];
       const get = op === 'getTag';
-      return (env) => tagOf(l(env), r(env), env.entities, get);
+      return (env) => tagOf(l(env), r(env), env, get);
     }
     case '.': {
       const attr = attrName(b.attr);
       // `principal.x` / `resource.x`: the variable is an entity, so no type test on it.
       const variable = (b.left as Json | undefined)?.Var;
-      if (variable === 'principal') return (env) => entityAttribute(env.principal, attr, env.entities);
-      if (variable === 'resource') return (env) => entityAttribute(env.resource, attr, env.entities);
+      if (variable === 'principal') return (env) => entityAttribute(env.principal, attr, env);
+      if (variable === 'resource') return (env) => entityAttribute(env.resource, attr, env);
       const left = sub(b.left);
-      return (env) => attribute(left(env), attr, env.entities);
+      return (env) => attribute(left(env), attr, env);
     }
     case 'has': {
       const left = sub(b.left);
@@ -312,7 +321,7 @@ export function compileExpression(node: unknown, depth = 0): Evaluator {
         let value = left(env);
         for (let i = 0; i < path.length; i++) {
           if (!hasAttribute(value, path[i]!, env.entities)) return false;
-          if (i + 1 < path.length) value = attribute(value, path[i]!, env.entities);
+          if (i + 1 < path.length) value = attribute(value, path[i]!, env);
         }
         return true;
       };

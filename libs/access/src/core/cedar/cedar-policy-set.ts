@@ -1,4 +1,5 @@
 import { CedarEvaluationError } from './cedar.errors.js';
+import { CedarRequestError } from './cedar-request-tmp.js';
 import { load } from './cedar.messages.js';
 import {
   compileExpression,
@@ -256,7 +257,10 @@ export class CedarPolicySet {
     }
   }
 
-  /** Decides a request: Cedar's semantics, every candidate policy evaluated, errors skipped and reported. */
+  /**
+   * Decides a request: Cedar's semantics, every candidate policy evaluated, errors skipped and reported.
+   * Throws `CedarRequestError` when the request's data does not conform to `request.schema`.
+   */
   authorize(request: CedarRequest): CedarResponse {
     const tally = new Tally(request);
     const root = this.root;
@@ -342,6 +346,9 @@ function evaluate(leaf: Leaf, tally: Tally): void {
       try {
         if (policy.condition(request) !== true) continue;
       } catch (error) {
+        // A request Cedar would refuse (data not of the schema's types) is no policy's error: it
+        // ends the decision.
+        if (error instanceof CedarRequestError) throw error;
         (tally.errors ??= []).push({ policy, message: messageOf(error) });
         continue;
       }

@@ -23,13 +23,34 @@ export class EntityUid {
 
 /** A Cedar set. Duplicates may be present; every operation compares by value. */
 export class CedarSet {
+  /** The strings, Longs and bools of a large set, and its entity uids (as `type\0id`), built on first lookup. */
+  private primitives: Set<unknown> | undefined;
+  private uids: Set<string> | undefined;
+
   constructor(readonly items: readonly CedarValue[]) {}
 
   has(value: CedarValue): boolean {
+    // Past a few items lookup tables keep `==`, containsAll and containsAny on two sets linear
+    // instead of quadratic (two 20,000-item sets: 700 ms per comparison before).
+    if (this.items.length > 16 && (typeof value !== 'object' || value instanceof EntityUid)) {
+      if (this.primitives === undefined || this.uids === undefined) {
+        this.primitives = new Set();
+        this.uids = new Set();
+        for (const item of this.items) {
+          if (typeof item !== 'object') this.primitives.add(item);
+          else if (item instanceof EntityUid) this.uids.add(uidKey(item));
+        }
+      }
+      return typeof value === 'object' ? this.uids.has(uidKey(value)) : this.primitives.has(value);
+    }
     if (typeof value !== 'object') return this.items.includes(value);
     for (const item of this.items) if (valueEquals(item, value)) return true;
     return false;
   }
+}
+
+function uidKey(uid: EntityUid): string {
+  return `${uid.type}\u0000${uid.id}`;
 }
 
 /** A Cedar record. */

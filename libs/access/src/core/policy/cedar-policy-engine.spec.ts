@@ -198,6 +198,152 @@ describe('CedarPolicyEngine', () => {
     );
   });
 
+  it('refuses a request Cedar refuses: an action the schema lacks, a type the action does not apply to', () => {
+    const open = new CedarPolicyEngine({ policies: 'permit(principal, action, resource);', schema: SCHEMA });
+    const admin = principal('client:ops', ['admin']);
+    expect(open.evaluate(request(admin, 'pool:read')).allowed).toBe(true);
+    expect(open.evaluate(request(admin, 'pool:raed'))).toMatchObject({
+      allowed: false,
+      reason: 'evaluation-error',
+      policyIds: [],
+      requestError: 'action pool:raed is not in the schema',
+    });
+    // `admin` is an action group without appliesTo: nothing can be asked of it directly.
+    expect(open.evaluate(request(admin, 'admin')).allowed).toBe(false);
+    expect(
+      open.evaluate({ principal: admin, action: 'pool:read', resource: { type: 'Folder', id: 'f' } }),
+    ).toMatchObject({
+      allowed: false,
+      requestError: 'action pool:read does not apply to a resource of type Folder',
+    });
+    const upstream = new CedarPolicyEngine({
+      policies: 'permit(principal, action, resource);',
+      schema: SCHEMA,
+      principalTypes: { upstream: 'Team' },
+    });
+    expect(upstream.evaluate(request(principal('upstream:x'), 'pool:read'))).toMatchObject({
+      allowed: false,
+      requestError: 'action pool:read does not apply to a principal of type Team',
+    });
+  });
+
+  it('refuses entity data a policy reads when it is not of the schema type: a forbid cannot be dodged', () => {
+    const admin = principal('client:ops', ['admin']);
+    // `region` is a String: a set (or a record) holding "eu" must not make the forbid read false.
+    for (const region of [['eu'], { eu: true }, 7]) {
+      expect(engine.evaluate(request(admin, 'pool:drain', { region }))).toMatchObject({
+        allowed: false,
+        reason: 'evaluation-error',
+        requestError: expect.stringMatching(
+          /^pool\.region does not conform to the schema: expected string, got /,
+        ),
+      });
+    }
+    expect(engine.evaluate(request(admin, 'pool:drain', { region: 'eu' }))).toMatchObject({
+      allowed: false,
+      reason: 'forbidden',
+    });
+    expect(engine.evaluate(request(admin, 'pool:drain', { region: 'us' })).allowed).toBe(true);
+    // Attributes no policy reads are not Cedar's business here: only what is read is checked.
+    expect(engine.evaluate(request(admin, 'pool:drain', { region: 'us', size: 'big' })).allowed).toBe(true);
+    // The principal's attributes too (level is a Long).
+    const strong = (level: unknown) => principal('jwt:ann', [], { level });
+    expect(engine.evaluate(request(strong(3), 'pool:resize', { size: 11 })).allowed).toBe(true);
+    expect(engine.evaluate(request(strong('3'), 'pool:resize', { size: 11 }))).toMatchObject({
+      allowed: false,
+      requestError: 'User.level does not conform to the schema: expected long, got string',
+    });
+  });
+
+  it('keeps the context to the fields its action declares, of their types', () => {
+    const ctx = new CedarPolicyEngine({
+      policies:
+        '@id("local") permit(principal, action, resource) when { context.ip.isLoopback() };' +
+        '@id("exact") permit(principal, action, resource) when { context == { ip: ip("10.0.0.1") } };',
+      schema: `entity ApiClient; entity pool;
+        action "pool:read" appliesTo { principal: [ApiClient], resource: [pool], context: { ip: ipaddr } };`,
+    });
+    const ask = (context: Record<string, unknown>) =>
+      ctx.evaluate({ ...request(principal('client:ops'), 'pool:read'), context });
+    const ip = (arg: string) => ({ __extn: { fn: 'ip', arg } });
+    expect(ask({ ip: ip('127.0.0.1'), requestId: 'r1', method: 'GET' })).toMatchObject({
+      allowed: true,
+      policyIds: ['local'],
+    });
+    // The guard's undeclared facts are dropped, so the record equals its declared part, as in Cedar.
+    expect(ask({ ip: ip('10.0.0.1'), requestId: 'r1' })).toMatchObject({
+      allowed: true,
+      policyIds: ['exact'],
+    });
+    expect(ask({ ip: '127.0.0.1' })).toMatchObject({
+      allowed: false,
+      requestError: 'context.ip does not conform to the schema: expected ipaddr, got string',
+    });
+    expect(ask({ requestId: 'r1' })).toMatchObject({
+      allowed: false,
+      requestError: 'context.ip is required by the schema but missing',
+    });
+  });
+
+  it('counts a policy once when roles or parents repeat, or a resource names itself', () => {
+    const twice = principal('client:ops', ['admin', 'admin']);
+    expect(engine.evaluate(request(twice, 'pool:drain')).policyIds).toEqual(['admins']);
+    const folders = new CedarPolicyEngine({
+      policies: '@id("f") permit(principal, action == Action::"pool:read", resource in Folder::"databases");',
+      schema: SCHEMA,
+    });
+    const db = { __entity: { type: 'Folder', id: 'databases' } };
+    for (const parents of [
+      [
+        { type: 'Folder', id: 'databases' },
+        { type: 'Folder', id: 'databases' },
+      ],
+      [db, { type: 'Folder', id: 'databases' }], // both JSON forms of an entity reference
+    ]) {
+      expect(
+        folders.evaluate({
+          principal: twice,
+          action: 'pool:read',
+          resource: { type: 'pool', id: 'db', parents: parents as never },
+        }).policyIds,
+      ).toEqual(['f']);
+    }
+  });
+
+  it('walks a provider hierarchy of 200,000 parents without failing', () => {
+    const wide = new CedarPolicyEngine({
+      policies: '@id("team") permit(principal in Team::"t199999", action == Action::"pool:read", resource);',
+      schema: SCHEMA,
+      entities: {
+        entity: (type, id) =>
+          type === 'User' && id === 'kim'
+            ? {
+                uid: { type, id },
+                parents: Array.from({ length: 200_000 }, (_, i) => ({ type: 'Team', id: `t${i}` })),
+              }
+            : undefined,
+      },
+    });
+    expect(wide.evaluate(request(principal('jwt:kim'), 'pool:read'))).toMatchObject({
+      allowed: true,
+      policyIds: ['team'],
+    });
+  });
+
+  it('takes action groups from the schema only, never from the entity provider', () => {
+    const groups = new CedarPolicyEngine({
+      policies: '@id("admins") permit(principal, action in Action::"admin", resource);',
+      schema: SCHEMA,
+      entities: {
+        entity: (type, id) =>
+          type === 'Action' ? { uid: { type, id }, parents: [{ type: 'Action', id: 'admin' }] } : undefined,
+      },
+    });
+    const ops = principal('client:ops');
+    expect(groups.evaluate(request(ops, 'pool:drain')).allowed).toBe(true);
+    expect(groups.evaluate(request(ops, 'pool:read')).allowed).toBe(false);
+  });
+
   it('denies, never throws, when the entity provider throws', () => {
     const broken = new CedarPolicyEngine({
       policies: POLICIES,

@@ -14,12 +14,32 @@ import {
 import { loadCedar, type CedarPolicySetJson, type LoadedCedar } from '../cedar/cedar-loader.js';
 import { NO_MATCH, type CedarResponse } from '../cedar/cedar-policy-set.js';
 import type { CedarEnv } from '../cedar/cedar-expression.js';
-import { contextFromJson, EntityUid, type CedarRecord } from '../cedar/cedar-value.js';
+import {
+  CedarRecord,
+  contextFromJson,
+  EntityUid,
+  uidFromJson,
+  type CedarValue,
+} from '../cedar/cedar-value.js';
+import {
+  CedarSchemaTypes,
+  checkConforms,
+  type ActionSignature,
+  type AttributeType,
+} from '../cedar/cedar-schema-types.js';
+import { CedarRequestError, request as requestMessages } from '../cedar/cedar-request-tmp.js';
 
 /** A decision of the Cedar engine: the guard's `Decision` plus the policies that errored. */
 export interface CedarDecision extends Decision {
   /** Policies whose evaluation failed for this request (skipped, as Cedar does), in set order. */
   readonly erroredPolicyIds: readonly string[];
+  /**
+   * Why no policy could decide: a request Cedar refuses before evaluating (an action the schema lacks,
+   * a principal or resource type the action does not apply to, entity data or context a policy read
+   * that is not of the schema's types), an unmapped principal or a failing entity provider. The
+   * decision is then a deny with reason `evaluation-error`. Names types and attributes, never values.
+   */
+  readonly requestError?: string;
 }
 
 /** What a reload reports. */
@@ -78,8 +98,14 @@ interface LiveSet {
   /** The schema's actions of the engine's action type, by id: a request's action uid without allocating. */
   readonly actionUids: ReadonlyMap<string, EntityUid>;
   readonly readsContext: boolean;
-  /** The deny of a request that cannot be decided (unmapped principal, throwing provider). */
+  /** The schema's types, for the data policies read. */
+  readonly schema: CedarSchemaTypes;
+  /** What each of the schema's actions (of the engine's action type) applies to, by id. */
+  readonly signatures: ReadonlyMap<string, ActionSignature>;
+  /** The deny of a request that cannot be decided (a throwing provider, a hostile getter). */
   readonly failed: CedarDecision;
+  /** The deny of a principal whose namespace has no Cedar type. */
+  readonly unmapped: CedarDecision;
   /** Ids of the forbid policies (for `denyOnForbidError`). */
   readonly forbids: ReadonlySet<string>;
   /** The decision for each shared response (nothing matched; exactly one policy decided), built once. */
@@ -182,7 +208,8 @@ export class CedarPolicyEngine {
     const live = this.current;
     try {
       return this.decide(request, live);
-    } catch {
+    } catch (error) {
+      if (error instanceof CedarRequestError) return refused(error.message, live);
       // A throwing entity provider (or a hostile getter in the request) denies: fail closed.
       return live.failed;
     }
@@ -190,12 +217,24 @@ export class CedarPolicyEngine {
 
   private decide(request: AccessRequest, live: LiveSet): CedarDecision {
     const principal = this.principalEntity(request.principal);
-    if (principal === undefined) return live.failed;
+    if (principal === undefined) return live.unmapped;
+    // Cedar refuses a request the schema's actions do not allow for, before any policy runs.
+    const signature = live.signatures.get(request.action);
+    if (signature === undefined) return refused(requestMessages.unknownAction(String(request.action)), live);
+    if (!signature.principalTypes.has(principal.uid.type))
+      return refused(requestMessages.notApplicable('principal', principal.uid.type, request.action), live);
+    if (!signature.resourceTypes.has(request.resource.type))
+      return refused(
+        requestMessages.notApplicable('resource', String(request.resource.type), request.action),
+        live,
+      );
     const env = new RequestEnv(
       principal,
       request,
-      live.actionUids.get(request.action) ?? new EntityUid(this.actionType, request.action),
+      live.actionUids.get(request.action)!,
+      signature.context,
       live.actions,
+      live.schema,
       this.provider,
     );
     const response = live.loaded.set.authorize(env);
@@ -219,7 +258,12 @@ export class CedarPolicyEngine {
     const uid = new EntityUid(type, id.slice(colon + 1));
     const parents: EntityUid[] = [];
     const roles = Array.isArray(principal.roles) ? principal.roles : [];
-    for (const role of roles) if (typeof role === 'string') parents.push(new EntityUid(this.roleType, role));
+    for (let i = 0; i < roles.length; i++) {
+      // A role listed twice is one parent (else a policy on it would decide twice).
+      const role = roles[i];
+      if (typeof role === 'string' && roles.indexOf(role) === i)
+        parents.push(new EntityUid(this.roleType, role));
+    }
     let attrs: Readonly<Record<string, unknown>> =
       principal.tenant === undefined
         ? (principal.attributes ?? {})
@@ -228,10 +272,15 @@ export class CedarPolicyEngine {
     const provided = this.provider?.entity(uid.type, uid.id);
     const stored = provided === undefined ? undefined : storedEntity(provided);
     if (stored !== undefined) {
-      parents.push(...stored.parents);
       attrs = { ...stored.attrs, ...attrs };
+      return {
+        uid,
+        attrs,
+        parents: distinctParents(uid, [...parents, ...stored.parents]),
+        tags: stored.tags,
+      };
     }
-    return { uid, attrs, parents, tags: stored?.tags };
+    return { uid, attrs, parents, tags: undefined };
   }
 
   private build(source: CedarPolicySource): LiveSet {
@@ -242,6 +291,7 @@ export class CedarPolicyEngine {
       schemaFile: source.schemaFile,
     });
     const version = loaded.version;
+    const schema = new CedarSchemaTypes(loaded.schema);
     const decisions = new Map<CedarResponse, CedarDecision>();
     decisions.set(
       NO_MATCH,
@@ -274,12 +324,30 @@ export class CedarPolicyEngine {
       readsContext: JSON.stringify(loaded.json).includes('"Var":"context"'),
       decisions,
       forbids: new Set(loaded.set.policies.filter((p) => p.forbid).map((p) => p.id)),
+      schema,
+      signatures: new Map(
+        loaded.actions
+          .filter((a) => a.uid.type === this.actionType)
+          .flatMap((a) => {
+            const signature = schema.action(a.uid);
+            return signature === undefined ? [] : [[a.uid.id, signature] as const];
+          }),
+      ),
       failed: Object.freeze({
         allowed: false,
         reason: 'evaluation-error',
         policyIds: NO_IDS,
         erroredPolicyIds: NO_IDS,
         policyVersion: version,
+        requestError: requestMessages.undecidable,
+      }),
+      unmapped: Object.freeze({
+        allowed: false,
+        reason: 'evaluation-error',
+        policyIds: NO_IDS,
+        erroredPolicyIds: NO_IDS,
+        policyVersion: version,
+        requestError: requestMessages.unmappedPrincipal,
       }),
     };
   }
@@ -315,6 +383,18 @@ function decision(
   return { allowed, reason, policyIds, erroredPolicyIds, policyVersion: live.loaded.version };
 }
 
+/** The deny of a request Cedar would refuse, saying why. */
+function refused(why: string, live: LiveSet): CedarDecision {
+  return {
+    allowed: false,
+    reason: 'evaluation-error',
+    policyIds: NO_IDS,
+    erroredPolicyIds: NO_IDS,
+    policyVersion: live.loaded.version,
+    requestError: why,
+  };
+}
+
 /**
  * One request as the evaluator reads it (`CedarEnv`) and its entities (`EntityLookup`): the principal
  * and resource it carries, the schema's actions, then the application's provider for anything else
@@ -326,21 +406,38 @@ class RequestEnv implements CedarEnv, EntityLookup {
   readonly entities: EntityLookup = this;
   private resourceEntity: StoredEntity | undefined;
   private contextRecord: CedarRecord | undefined;
-  private principalAncestors: readonly EntityUid[] | undefined;
+  /** Ancestors walked through the provider, by entity: `in` in a condition asks again per policy. */
+  private walked: Map<string, readonly EntityUid[]> | undefined;
 
   constructor(
     private readonly principalEntity: StoredEntity,
     private readonly request: AccessRequest,
     readonly action: EntityUid,
+    private readonly contextType: AttributeType | undefined,
     private readonly actions: CedarEntities,
+    readonly schema: CedarSchemaTypes,
     private readonly provider: CedarEntityProvider | undefined,
   ) {
     this.principal = principalEntity.uid;
     this.resource = new EntityUid(request.resource.type, request.resource.id ?? '');
   }
 
+  /**
+   * The request's facts as a Cedar record, kept to the fields the action's context declares (the
+   * guard sends more facts than most schemas declare; a policy can read only declared ones) and
+   * checked against their types.
+   */
   context(): CedarRecord {
-    return (this.contextRecord ??= contextFromJson(this.request.context));
+    if (this.contextRecord !== undefined) return this.contextRecord;
+    let record = contextFromJson(this.request.context);
+    const type = this.contextType;
+    if (type?.kind === 'Record') {
+      const kept = new Map<string, CedarValue>();
+      for (const [name, value] of record.fields) if (type.attributes.has(name)) kept.set(name, value);
+      record = new CedarRecord(kept);
+      checkConforms(record, type, 'context');
+    }
+    return (this.contextRecord = record);
   }
 
   get(uid: EntityUid): StoredEntity | undefined {
@@ -348,22 +445,25 @@ class RequestEnv implements CedarEnv, EntityLookup {
     if (uid.type === this.resource.type && uid.id === this.resource.id) return this.resourceStored();
     const action = this.actions.get(uid);
     if (action !== undefined) return action;
+    if (uid.type === this.action.type) return undefined; // actions come from the schema only
     const json = this.provider?.entity(uid.type, uid.id);
     return json === undefined ? undefined : storedEntity(json);
   }
 
   ancestors(uid: EntityUid): readonly EntityUid[] {
-    const isPrincipal = uid.type === this.principal.type && uid.id === this.principal.id;
     if (this.provider === undefined) {
       // Without a provider only the principal (its roles), the resource (its parents) and the schema's
       // actions have parents, and those parents have none: no walk needed.
-      if (isPrincipal) return this.principalEntity.parents;
+      if (uid.type === this.principal.type && uid.id === this.principal.id)
+        return this.principalEntity.parents;
       if (uid.type === this.resource.type && uid.id === this.resource.id)
         return this.resourceStored().parents;
       return this.actions.ancestors(uid);
     }
-    if (isPrincipal) return (this.principalAncestors ??= collectAncestors(uid, (u) => this.get(u)));
-    return collectAncestors(uid, (u) => this.get(u));
+    const key = `${uid.type}\u0000${uid.id}`;
+    let list = (this.walked ??= new Map()).get(key);
+    if (list === undefined) this.walked.set(key, (list = collectAncestors(uid, (u) => this.get(u))));
+    return list;
   }
 
   /** The route's resource function gives type, id, attributes and parents; the provider the rest. */
@@ -378,7 +478,10 @@ class RequestEnv implements CedarEnv, EntityLookup {
     return (this.resourceEntity = {
       uid: this.resource,
       attrs: ref.attributes ?? stored?.attrs ?? EMPTY_ATTRS,
-      parents: ref.parents !== undefined ? uidsOf(ref.parents) : (stored?.parents ?? NO_UIDS),
+      parents:
+        ref.parents !== undefined
+          ? distinctParents(this.resource, uidsOf(ref.parents))
+          : (stored?.parents ?? NO_UIDS),
       tags: stored?.tags,
     });
   }
@@ -386,11 +489,32 @@ class RequestEnv implements CedarEnv, EntityLookup {
 
 const EMPTY_ATTRS: Readonly<Record<string, unknown>> = Object.freeze({});
 
-function uidsOf(list: readonly { readonly type: string; readonly id: string }[]): EntityUid[] {
+/** Entity references in either JSON form (`{ type, id }` or `{ __entity: { type, id } }`); others skipped. */
+function uidsOf(list: readonly unknown[]): EntityUid[] {
   const out: EntityUid[] = [];
-  for (const item of Array.isArray(list) ? list : []) {
-    if (typeof item?.type === 'string' && typeof item.id === 'string')
-      out.push(new EntityUid(item.type, item.id));
+  if (!Array.isArray(list)) return out;
+  for (const item of list) {
+    const uid = uidFromJson(item);
+    if (uid !== undefined) out.push(uid);
+  }
+  return out;
+}
+
+/**
+ * Parents without repeats and without the entity itself: a role given twice must not make a policy
+ * decide twice. Small lists (roles) are compared pairwise; long ones through a set.
+ */
+function distinctParents(self: EntityUid, parents: readonly EntityUid[]): EntityUid[] {
+  const out: EntityUid[] = [];
+  const seen = parents.length > 16 ? new Set<string>() : undefined;
+  for (const p of parents) {
+    if (p.type === self.type && p.id === self.id) continue;
+    if (seen !== undefined) {
+      const key = `${p.type}\u0000${p.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+    } else if (out.some((o) => o.type === p.type && o.id === p.id)) continue;
+    out.push(p);
   }
   return out;
 }
