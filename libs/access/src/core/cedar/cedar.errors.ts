@@ -19,7 +19,10 @@ export interface CedarIssue {
   readonly message: string;
 }
 
-/** A policy set or schema refused at load: every issue at once; the previous set keeps serving. */
+/**
+ * A policy set or schema refused at load: every issue at once, in file order. Nothing of it is loaded
+ * (at a reload the engine keeps serving the previous set).
+ */
 export class CedarPolicyError extends StewardError {
   constructor(
     readonly issues: readonly CedarIssue[],
