@@ -59,4 +59,7 @@ export const load = {
   fileKind: (path: string): string =>
     `${path}: expected a .cedar or .cedar.json policy file (or .cedarschema / .cedarschema.json schema)`,
   notJson: (cause: string): string => `not valid JSON: ${cause}`,
+  /** A `.cedar.json` or `.cedarschema.json` file holding a JSON string, number … instead of an object. */
+  jsonNotObject: (path: string, found: string): string =>
+    `${path}: expected a JSON object, found ${found} (Cedar text belongs in a .cedar or .cedarschema file)`,
 } as const;
