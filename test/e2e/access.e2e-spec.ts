@@ -96,6 +96,12 @@ class TestController {
   forgotten() {
     return { leaked: true };
   }
+
+  @Get('typo')
+  @Requires('items:raed')
+  typo() {
+    return { leaked: true };
+  }
 }
 
 /** The schema of the test app's policies: who calls, what the routes guard, which actions exist. */
@@ -437,6 +443,14 @@ describe('access (e2e)', () => {
     const reports = t.logger.lines.filter((l) => l.includes('neither @Public() nor @Requires()'));
     expect(reports).toHaveLength(1);
     expect(reports[0]).toContain('GET /forgotten');
+  });
+
+  it('warns once at startup about a route whose action the schema lacks, and denies it', async () => {
+    await request(t.url).get('/typo').set('X-API-Key', t.keys.admin).expect(403);
+    const reports = t.logger.lines.filter((l) => l.includes('the policy schema does not declare'));
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toContain('GET /typo (TestController.typo): items:raed');
+    expect(reports[0]).not.toContain('items:read');
   });
 
   it('denies, not 500s, when the resource cannot be derived from the request', async () => {

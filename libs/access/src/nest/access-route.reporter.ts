@@ -13,7 +13,10 @@ import { ACCESS_MESSAGES } from './access.messages.js';
 import { AccessService } from './access.service.js';
 import { routeAccess } from './access.guard.js';
 
-/** Lists, once at startup, the routes AccessGuard will deny because they carry no access metadata. */
+/**
+ * Lists, once at startup, the routes AccessGuard will deny because they carry no access metadata or
+ * require an action the policy schema does not declare.
+ */
 @Injectable()
 export class AccessRouteReporter implements OnApplicationBootstrap {
   private readonly logger = new Logger('AccessModule');
@@ -29,6 +32,9 @@ export class AccessRouteReporter implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     const unannotated: string[] = [];
     const privileged: string[] = [];
+    const unknownActions: string[] = [];
+    const engine = this.access.engine;
+    const knowsAction = engine.knowsAction ? (action: string) => engine.knowsAction!(action) : undefined;
     for (const wrapper of this.discovery.getControllers()) {
       const controller = wrapper.metatype as (new (...args: never[]) => object) | undefined;
       if (!controller?.prototype) continue;
@@ -45,7 +51,11 @@ export class AccessRouteReporter implements OnApplicationBootstrap {
           .join('/')} (${controller.name}.${name})`;
         const access = routeAccess(this.reflector, handler, controller);
         if (access.kind === 'unannotated') unannotated.push(label);
-        else if (access.kind === 'guarded' && access.requirement.privileged) privileged.push(label);
+        else if (access.kind === 'guarded') {
+          if (access.requirement.privileged) privileged.push(label);
+          if (knowsAction?.(access.requirement.action) === false)
+            unknownActions.push(`${label}: ${access.requirement.action}`);
+        }
       }
     }
     this.access.unannotatedRoutes = Object.freeze(unannotated);
@@ -55,6 +65,7 @@ export class AccessRouteReporter implements OnApplicationBootstrap {
     if (this.access.options.reportUnannotatedRoutes !== false && unannotated.length > 0) {
       this.logger.warn(ACCESS_MESSAGES.unannotatedRoutes(unannotated, global));
     }
+    if (unknownActions.length > 0) this.logger.warn(ACCESS_MESSAGES.unknownActions(unknownActions));
     if (!this.access.audit && privileged.length > 0) {
       this.logger.warn(ACCESS_MESSAGES.privilegedWithoutAudit(privileged, global));
     }

@@ -373,8 +373,15 @@ export class AccessGuard implements CanActivate {
   }
 }
 
+/** `{ type, id }` or Cedar's `{ __entity: { type, id } }`, both strings. */
 function isEntityRef(value: unknown): boolean {
-  const ref = value as { type?: unknown; id?: unknown } | null;
+  const outer = value as { __entity?: unknown } | null;
+  const ref = (
+    outer !== null && typeof outer === 'object' && '__entity' in outer ? outer.__entity : value
+  ) as {
+    type?: unknown;
+    id?: unknown;
+  } | null;
   return typeof ref?.type === 'string' && typeof ref.id === 'string';
 }
 

@@ -17,6 +17,10 @@ export const ACCESS_MESSAGES = {
     `${routes.length} route(s) have neither @Public() nor @Requires(); ` +
     `${global ? 'AccessGuard denies them (403)' : 'where AccessGuard applies, it denies them (403)'}:\n` +
     routes.map((r) => `  - ${r}`).join('\n'),
+  unknownActions: (routes: readonly string[]) =>
+    `${routes.length} route(s) require an action the policy schema does not declare (with an appliesTo); ` +
+    `every request to them is denied:\n` +
+    routes.map((r) => `  - ${r}`).join('\n'),
   privilegedWithoutAudit: (routes: readonly string[], global: boolean) =>
     `${routes.length} privileged route(s) but no audit trail configured; ` +
     `${global ? 'they fail closed (503)' : 'where AccessGuard applies, they fail closed (503)'}:\n` +

@@ -7,11 +7,15 @@ export interface ResourceRef {
   /** Attributes in Cedar's JSON value form (`{ __entity: { type, id } }` for an entity reference). */
   readonly attributes?: Readonly<Record<string, unknown>>;
   /**
-   * Direct parents (`{ type: 'Folder', id: 'f1' }`): `resource in Folder::"f1"` holds, and so does
+   * Direct parents (`{ type: 'Folder', id: 'f1' }`, or Cedar's `{ __entity: { type, id } }`):
+   * `resource in Folder::"f1"` holds, and so does
    * `in` any ancestor the entity provider gives for them. Replaces the provider's parents for this
    * resource, as `attributes` replaces its attributes.
    */
-  readonly parents?: readonly { readonly type: string; readonly id: string }[];
+  readonly parents?: readonly (
+    | { readonly type: string; readonly id: string }
+    | { readonly __entity: { readonly type: string; readonly id: string } }
+  )[];
 }
 
 /** Everything the policy engine decides on. */

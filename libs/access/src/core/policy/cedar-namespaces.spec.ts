@@ -119,7 +119,10 @@ describe('CedarPolicyEngine with a namespaced schema', () => {
           {
             uid: { type: req.resource.type, id: req.resource.id! },
             attrs: req.resource.attributes as Record<string, cedar.CedarValueJson>,
-            parents: req.resource.parents!.map((p) => ({ type: p.type, id: p.id })),
+            parents: (req.resource.parents as { type: string; id: string }[]).map((p) => ({
+              type: p.type,
+              id: p.id,
+            })),
           },
         ],
       });

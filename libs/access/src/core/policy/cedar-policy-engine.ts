@@ -173,6 +173,12 @@ export class CedarPolicyEngine {
     return this.current.readsContext;
   }
 
+  /** Whether the schema declares `action` (of the engine's action type) with an `appliesTo`. */
+  knowsAction(action: string): boolean {
+    const signature = this.current.signatures.get(action);
+    return signature !== undefined && signature.principalTypes.size > 0 && signature.resourceTypes.size > 0;
+  }
+
   /** The live policies in Cedar's JSON form, by id. */
   policies(): Readonly<Record<string, unknown>> {
     return this.current.loaded.json;

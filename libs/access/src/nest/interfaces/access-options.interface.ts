@@ -24,6 +24,11 @@ export interface AccessPolicyEngine {
    * `authz.decision` audit event.
    */
   evaluate(request: AccessRequest): Decision;
+  /**
+   * Whether a request can name this action at all (`CedarPolicyEngine`: the schema declares it with an
+   * `appliesTo`). At startup AccessModule warns about routes whose `@Requires` action it does not know.
+   */
+  knowsAction?(action: string): boolean;
   /** Parses, validates and swaps in a new policy set (`CedarPolicyEngine.reload`). */
   reload?(source: CedarPolicySource): { version: string; count: number };
   onReload?(listener: (info: CedarReloadInfo) => void): () => void;
