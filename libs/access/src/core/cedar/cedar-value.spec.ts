@@ -1,7 +1,7 @@
-import { CedarRecord, CedarSet, EntityUid, valueEquals } from './cedar-value.js';
+import { CedarRecord, CedarSet, EntityUid, valueEquals, type CedarValue } from './cedar-value.js';
 
 describe('CedarSet', () => {
-  const big = (extra: readonly (string | number | EntityUid)[]) =>
+  const big = (extra: readonly CedarValue[]) =>
     new CedarSet([...Array.from({ length: 40 }, (_, i) => `s${i}`), ...extra]);
 
   it('finds strings, Longs, bools and entities by value in a large set, and keeps their kinds apart', () => {

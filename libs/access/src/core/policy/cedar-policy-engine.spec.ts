@@ -1,5 +1,9 @@
 import type { AccessRequest, Principal } from '../interfaces/index.js';
-import { CedarPolicyError } from '../cedar/cedar.errors.js';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CedarFileError, CedarPolicyError } from '../cedar/cedar.errors.js';
 import { CedarPolicyEngine } from './cedar-policy-engine.js';
 
 const SCHEMA = `
@@ -395,5 +399,64 @@ describe('CedarPolicyEngine', () => {
         context: { ip: { __extn: { fn: 'ip', arg: '127.0.0.1' } } },
       }).allowed,
     ).toBe(true);
+  });
+});
+
+describe('CedarPolicyEngine.readSource', () => {
+  let dir: string;
+  const write = async (name: string, text: string) => {
+    await writeFile(join(dir, name), text);
+    return join(dir, name);
+  };
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'steward-cedar-source-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads Cedar text or Cedar JSON and a schema in either form, naming the files in issues', async () => {
+    const schema = await write('app.cedarschema', SCHEMA);
+    const text = await write(
+      'app.cedar',
+      '@id("read")\npermit(principal, action == Action::"pool:read", resource);',
+    );
+    const engine = new CedarPolicyEngine(await CedarPolicyEngine.readSource(text, schema));
+    expect(engine.count).toBe(1);
+    const json = await write('app.cedar.json', JSON.stringify({ staticPolicies: engine.policies() }));
+    expect(new CedarPolicyEngine(await CedarPolicyEngine.readSource(json, schema)).version).toBe(
+      engine.version,
+    );
+    const bad = await write(
+      'bad.cedar',
+      '@id("typo")\npermit(principal, action == Action::"pool:raed", resource);',
+    );
+    const error = (() => {
+      try {
+        return void new CedarPolicyEngine({
+          policies: readFileSync(bad, 'utf8'),
+          schema: SCHEMA,
+          policiesFile: bad,
+        });
+      } catch (e) {
+        return e as CedarPolicyError;
+      }
+    })();
+    expect(error).toBeInstanceOf(CedarPolicyError);
+    expect(error!.issues[0]).toMatchObject({ file: bad, line: 2, policyId: 'typo' });
+  });
+
+  it('refuses wrong extensions, unreadable files, and JSON that is not an object', async () => {
+    const schema = await write('s.cedarschema', SCHEMA);
+    const wrong = await write('app.txt', 'permit(principal, action, resource);');
+    await expect(CedarPolicyEngine.readSource(wrong, schema)).rejects.toThrow(CedarFileError);
+    await expect(CedarPolicyEngine.readSource(join(dir, 'missing.cedar'), schema)).rejects.toThrow(/ENOENT/);
+    for (const content of ['"permit(principal, action, resource);"', 'null', '7']) {
+      const file = await write('odd.cedar.json', content);
+      await expect(CedarPolicyEngine.readSource(file, schema)).rejects.toThrow(CedarFileError);
+    }
+    const schemaString = await write('s.cedarschema.json', JSON.stringify(SCHEMA));
+    const ok = await write('ok.cedar', 'permit(principal, action, resource);');
+    await expect(CedarPolicyEngine.readSource(ok, schemaString)).rejects.toThrow(/s\.cedarschema\.json/);
   });
 });

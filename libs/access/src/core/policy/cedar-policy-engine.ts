@@ -142,11 +142,17 @@ export class CedarPolicyEngine {
   static async readSource(policyFile: string, schemaFile: string): Promise<CedarPolicySource> {
     const [policies, schema] = await Promise.all([readText(policyFile), readText(schemaFile)]);
     const json = (file: string, text: string): object => {
+      let parsed: unknown;
       try {
-        return JSON.parse(text) as object;
+        parsed = JSON.parse(text);
       } catch (error) {
         throw new CedarFileError(`${file}: ${load.notJson((error as Error).message)}`, { cause: error });
       }
+      // A JSON string would otherwise be read as Cedar text; arrays are refused by the loader by name.
+      if (parsed === null || typeof parsed !== 'object') {
+        throw new CedarFileError(load.jsonNotObject(file, parsed === null ? 'null' : `a ${typeof parsed}`));
+      }
+      return parsed;
     };
     if (!/\.cedar(\.json)?$/.test(policyFile)) throw new CedarFileError(load.fileKind(policyFile));
     if (!/\.cedarschema(\.json)?$/.test(schemaFile)) throw new CedarFileError(load.fileKind(schemaFile));
