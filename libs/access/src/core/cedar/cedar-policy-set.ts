@@ -1,5 +1,5 @@
 import { CedarEvaluationError } from './cedar.errors.js';
-import { CedarRequestError } from './cedar-request-tmp.js';
+import { CedarRequestError } from './cedar.errors.js';
 import { load } from './cedar.messages.js';
 import {
   compileExpression,

@@ -1,4 +1,5 @@
-import { CedarRequestError, request as messages } from './cedar-request-tmp.js';
+import { CedarRequestError } from './cedar.errors.js';
+import { request as messages } from './cedar.messages.js';
 import {
   CedarRecord,
   CedarSet,

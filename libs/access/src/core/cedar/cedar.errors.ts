@@ -8,6 +8,17 @@ export class CedarEvaluationError extends StewardError {
   }
 }
 
+/**
+ * A request Cedar refuses before any policy runs: an action the schema lacks, a principal or resource
+ * type the action does not apply to, entity data or context a policy reads that is not of the
+ * schema's types. It is no policy's error: the whole decision is a deny.
+ */
+export class CedarRequestError extends StewardError {
+  constructor(message: string) {
+    super('ACCESS_CEDAR_REQUEST_INVALID', message);
+  }
+}
+
 /** One problem found while loading a policy set or schema. */
 export interface CedarIssue {
   /** The file it came from, when loaded from a file. */

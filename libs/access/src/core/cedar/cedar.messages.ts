@@ -14,6 +14,19 @@ export const evaluation = {
     `no Cedar entity type for principals of namespace ${JSON.stringify(namespace)}`,
 } as const;
 
+/** Why a request was refused before any policy ran (types and attribute names only, never values). */
+export const request = {
+  nonConforming: (where: string, expected: string, got: string): string =>
+    `${where} does not conform to the schema: expected ${expected}, got ${got}`,
+  missingAttribute: (where: string): string => `${where} is required by the schema but missing`,
+  undeclared: (where: string): string => `${where} is not declared in the schema`,
+  unknownAction: (action: string): string => `action ${action} is not in the schema`,
+  undecidable: 'the request could not be decided (the entity provider or the request threw)',
+  unmappedPrincipal: "no Cedar entity type for the principal's namespace (principalTypes)",
+  notApplicable: (what: 'principal' | 'resource', type: string, action: string): string =>
+    `action ${action} does not apply to a ${what} of type ${type}`,
+} as const;
+
 /**
  * Heading of a rejected policy set; the issues follow one per line. Said at boot (nothing loaded yet) as
  * at a reload (where the caller keeps the previous set and says so), so it claims neither.

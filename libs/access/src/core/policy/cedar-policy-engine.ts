@@ -27,7 +27,8 @@ import {
   type ActionSignature,
   type AttributeType,
 } from '../cedar/cedar-schema-types.js';
-import { CedarRequestError, request as requestMessages } from '../cedar/cedar-request-tmp.js';
+import { CedarRequestError } from '../cedar/cedar.errors.js';
+import { request as requestMessages } from '../cedar/cedar.messages.js';
 
 /** A decision of the Cedar engine: the guard's `Decision` plus the policies that errored. */
 export interface CedarDecision extends Decision {
