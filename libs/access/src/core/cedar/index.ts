@@ -16,4 +16,10 @@ export {
   type CedarValue,
   type EntityUidJson,
 } from './cedar-value.js';
-export { CedarEvaluationError, CedarFileError, CedarPolicyError, type CedarIssue } from './cedar.errors.js';
+export {
+  CedarEvaluationError,
+  CedarFileError,
+  CedarPolicyError,
+  CedarRequestError,
+  type CedarIssue,
+} from './cedar.errors.js';
