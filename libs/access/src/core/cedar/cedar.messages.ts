@@ -59,6 +59,7 @@ export const load = {
   badId: (id: string): string =>
     `policy id ${JSON.stringify(id)} refused: an id must be non-empty, without control characters or line breaks`,
   schemaInvalid: 'schema rejected',
+  schemaRequired: 'a Cedar schema is required (schema: the text of a .cedarschema file, or its JSON form)',
   notPolicyJson: 'not a Cedar policy in JSON form',
   staticPoliciesText:
     'staticPolicies holds Cedar text: put Cedar text in a .cedar file (or pass it as the policies string); in JSON, staticPolicies maps ids to policies in JSON form',

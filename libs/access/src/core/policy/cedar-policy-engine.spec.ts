@@ -366,6 +366,12 @@ describe('CedarPolicyEngine', () => {
     });
   });
 
+  it('refuses to start without a schema, saying so', () => {
+    expect(() => new CedarPolicyEngine({ policies: POLICIES } as never)).toThrow(
+      /a Cedar schema is required/,
+    );
+  });
+
   it('keeps the previous set when a reload is refused, and swaps on a good one', () => {
     const live = new CedarPolicyEngine({ policies: POLICIES, schema: SCHEMA });
     const before = live.version;

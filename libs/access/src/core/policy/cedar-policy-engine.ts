@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { AccessRequest, Decision, DecisionReason } from '../interfaces/decision.interface.js';
 import type { Principal } from '../interfaces/principal.interface.js';
-import { CedarFileError } from '../cedar/cedar.errors.js';
+import { CedarFileError, CedarPolicyError } from '../cedar/cedar.errors.js';
 import { load } from '../cedar/cedar.messages.js';
 import {
   CedarEntities,
@@ -297,6 +297,10 @@ export class CedarPolicyEngine {
   }
 
   private build(source: CedarPolicySource): LiveSet {
+    // Without a schema nothing is validated and every request would be refused: say so at once.
+    if (source.schema === undefined || source.schema === null) {
+      throw new CedarPolicyError([{ file: source.schemaFile, message: load.schemaRequired }]);
+    }
     const loaded = loadCedar({
       policies: source.policies,
       schema: source.schema,
