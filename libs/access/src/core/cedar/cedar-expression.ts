@@ -1,6 +1,6 @@
-import { CedarEvaluationError } from './cedar.errors.js';
-import { evaluation, load } from './cedar.messages.js';
-import type { EntityLookup } from './cedar-entities.js';
+import { CedarEvaluationError, CedarRequestError } from './cedar.errors.js';
+import { evaluation, load, request } from './cedar.messages.js';
+import type { EntityLookup, StoredEntity } from './cedar-entities.js';
 import { checkConforms, type CedarSchemaTypes } from './cedar-schema-types.js';
 import { compareValues, EXTENSION_FUNCTIONS } from './cedar-extensions.js';
 import {
@@ -25,6 +25,9 @@ export interface CedarEnv {
   readonly entities: EntityLookup;
   /** The schema's types: attribute, tag and context values are checked against them as they are read. */
   readonly schema?: CedarSchemaTypes;
+  /** A set or record already read in this request from this entity's attribute (converted and checked). */
+  memoized?(entity: StoredEntity, attr: string): CedarValue | undefined;
+  memoize?(entity: StoredEntity, attr: string, value: CedarValue): void;
 }
 
 /** A compiled expression: a closure over the environment, no `eval`. Throws `CedarEvaluationError`. */
@@ -88,12 +91,21 @@ export function entityIn(left: EntityUid, right: CedarValue, entities: EntityLoo
 function entityAttribute(uid: EntityUid, attr: string, env: CedarEnv): CedarValue {
   const stored = env.entities.get(uid);
   if (!stored) throw new CedarEvaluationError(evaluation.noEntity(uid.toString()));
+  const memo = env.memoized?.(stored, attr);
+  if (memo !== undefined) return memo;
+  const declared = env.schema?.attribute(uid.type, attr);
   // An attribute whose value is undefined is absent, as JSON would have it.
   const raw = Object.hasOwn(stored.attrs, attr) ? stored.attrs[attr] : undefined;
-  if (raw === undefined) throw new CedarEvaluationError(evaluation.noAttribute(attr));
+  if (raw === undefined) {
+    // A required attribute missing is bad data (Cedar refuses the request), not this policy's error.
+    if (declared?.required) throw new CedarRequestError(request.missingAttribute(`${uid.type}.${attr}`));
+    throw new CedarEvaluationError(evaluation.noAttribute(attr));
+  }
   const value = valueFromJson(raw);
-  const declared = env.schema?.attribute(uid.type, attr);
-  if (declared !== undefined) checkConforms(value, declared, `${uid.type}.${attr}`);
+  if (declared !== undefined) checkConforms(value, declared.type, `${uid.type}.${attr}`);
+  // A set or record is converted and checked once per request, however many policies read it
+  // (a 10,000-item set read by 20 policies: 24 ms per decision before).
+  if (value instanceof CedarSet || value instanceof CedarRecord) env.memoize?.(stored, attr, value);
   return value;
 }
 
@@ -107,10 +119,20 @@ function attribute(value: CedarValue, attr: string, env: CedarEnv): CedarValue {
   return typeError('entity or record', value);
 }
 
-function hasAttribute(value: CedarValue, attr: string, entities: EntityLookup): boolean {
+function hasAttribute(value: CedarValue, attr: string, env: CedarEnv): boolean {
   if (value instanceof EntityUid) {
-    const stored = entities.get(value);
-    return stored !== undefined && Object.hasOwn(stored.attrs, attr) && stored.attrs[attr] !== undefined;
+    const stored = env.entities.get(value);
+    if (stored === undefined) return false;
+    const present = Object.hasOwn(stored.attrs, attr) && stored.attrs[attr] !== undefined;
+    const declared = env.schema?.attribute(value.type, attr);
+    // With a schema, `has` answers only for data Cedar would accept: present and of its type, or
+    // absent and optional.
+    if (declared !== undefined) {
+      if (present) entityAttribute(value, attr, env);
+      else if (declared.required)
+        throw new CedarRequestError(request.missingAttribute(`${value.type}.${attr}`));
+    }
+    return present;
   }
   if (value instanceof CedarRecord) return value.fields.has(attr);
   return typeError('entity or record', value);
@@ -145,7 +167,14 @@ function tagOf(value: CedarValue, key: CedarValue, env: CedarEnv, get: boolean):
   const uid = entity(value);
   const tag = str(key);
   const stored = env.entities.get(uid);
-  if (!get) return stored?.tags !== undefined && Object.hasOwn(stored.tags, tag);
+  if (!get) {
+    const present = stored?.tags !== undefined && Object.hasOwn(stored.tags, tag);
+    // With a schema, a tag present must be of the declared type (Cedar refuses the request otherwise).
+    const declared = env.schema?.tag(uid.type);
+    if (present && declared !== undefined)
+      checkConforms(valueFromJson(stored!.tags![tag]), declared, `${uid.type} tag`);
+    return present;
+  }
   if (!stored) throw new CedarEvaluationError(evaluation.noEntity(uid.toString()));
   if (stored.tags === undefined || !Object.hasOwn(stored.tags, tag)) {
     throw new CedarEvaluationError(evaluation.noTag(uid.toString(), tag));
@@ -320,7 +349,7 @@ export function compileExpression(node: unknown, depth = 0): Evaluator {
       return (env) => {
         let value = left(env);
         for (let i = 0; i < path.length; i++) {
-          if (!hasAttribute(value, path[i]!, env.entities)) return false;
+          if (!hasAttribute(value, path[i]!, env)) return false;
           if (i + 1 < path.length) value = attribute(value, path[i]!, env);
         }
         return true;

@@ -24,8 +24,14 @@ export type AttributeType =
       readonly attributes: ReadonlyMap<string, { readonly type: AttributeType; readonly required: boolean }>;
       readonly open: boolean;
     }
-  | { readonly kind: 'Entity'; readonly name: string }
+  | { readonly kind: 'Entity'; readonly name: string; readonly ids?: ReadonlySet<string> }
   | { readonly kind: 'Extension'; readonly name: string };
+
+/** An attribute as the schema declares it. */
+export interface DeclaredAttribute {
+  readonly type: AttributeType;
+  readonly required: boolean;
+}
 
 /** What one action applies to, from its `appliesTo`. */
 export interface ActionSignature {
@@ -56,7 +62,12 @@ interface NamespaceJson {
   readonly entityTypes?: Readonly<
     Record<
       string,
-      { readonly shape?: SchemaTypeJson; readonly tags?: SchemaTypeJson; readonly enum?: unknown }
+      {
+        readonly shape?: SchemaTypeJson;
+        readonly tags?: SchemaTypeJson;
+        readonly enum?: readonly string[];
+        readonly memberOfTypes?: readonly string[];
+      }
     >
   >;
   readonly actions?: Readonly<
@@ -75,7 +86,11 @@ interface NamespaceJson {
 
 /** The schema's types, resolved: attributes and tags per entity type, signatures per action. */
 export class CedarSchemaTypes {
-  private readonly attributes = new Map<string, ReadonlyMap<string, AttributeType>>();
+  private readonly attributes = new Map<string, ReadonlyMap<string, DeclaredAttribute>>();
+  /** Parent types each entity type may have (`in [...]`). */
+  private readonly memberOf = new Map<string, ReadonlySet<string>>();
+  /** The ids of enumerated entity types (`entity Color enum ["red"]`). */
+  private readonly enums = new Map<string, ReadonlySet<string>>();
   private readonly tags = new Map<string, AttributeType>();
   private readonly actions = new Map<string, ActionSignature>();
   private readonly common = new Map<string, SchemaTypeJson>();
@@ -85,17 +100,23 @@ export class CedarSchemaTypes {
     const namespaces = Object.entries((schema ?? {}) as Record<string, NamespaceJson>);
     // Names first: a type may refer to one declared later or in another namespace.
     for (const [ns, definition] of namespaces) {
-      for (const name of Object.keys(definition.entityTypes ?? {})) this.entities.add(qualify(ns, name));
+      for (const [name, entity] of Object.entries(definition.entityTypes ?? {})) {
+        this.entities.add(qualify(ns, name));
+        if (Array.isArray(entity.enum)) this.enums.set(qualify(ns, name), new Set(entity.enum));
+      }
       for (const [name, type] of Object.entries(definition.commonTypes ?? {}))
         this.common.set(qualify(ns, name), type);
     }
     for (const [ns, definition] of namespaces) {
       for (const [name, entity] of Object.entries(definition.entityTypes ?? {})) {
         const shape = entity.shape === undefined ? undefined : this.resolve(ns, entity.shape, 0);
-        const byName = new Map<string, AttributeType>();
-        if (shape?.kind === 'Record')
-          for (const [attr, field] of shape.attributes) byName.set(attr, field.type);
+        const byName = new Map<string, DeclaredAttribute>();
+        if (shape?.kind === 'Record') for (const [attr, field] of shape.attributes) byName.set(attr, field);
         this.attributes.set(qualify(ns, name), byName);
+        this.memberOf.set(
+          qualify(ns, name),
+          new Set((entity.memberOfTypes ?? []).map((t) => this.entityName(ns, t))),
+        );
         if (entity.tags !== undefined) this.tags.set(qualify(ns, name), this.resolve(ns, entity.tags, 0));
       }
       for (const [name, action] of Object.entries(definition.actions ?? {})) {
@@ -114,9 +135,23 @@ export class CedarSchemaTypes {
     return this.actions.get(`${uid.type}\u0000${uid.id}`);
   }
 
-  /** The declared type of an entity's attribute, undefined when the schema does not declare it. */
-  attribute(entityType: string, attr: string): AttributeType | undefined {
+  /** An entity's attribute as declared (type, required), undefined when the schema does not declare it. */
+  attribute(entityType: string, attr: string): DeclaredAttribute | undefined {
     return this.attributes.get(entityType)?.get(attr);
+  }
+
+  /**
+   * Throws `CedarRequestError` when an entity of a declared type has a parent of a type its `in [...]`
+   * does not list, or an enumerated type has an id outside its list: Cedar refuses such data.
+   */
+  checkEntity(uid: EntityUid, parents: readonly EntityUid[]): void {
+    const ids = this.enums.get(uid.type);
+    if (ids !== undefined && !ids.has(uid.id)) throw new CedarRequestError(messages.notInEnum(uid.type));
+    const allowed = this.memberOf.get(uid.type);
+    if (allowed === undefined) return;
+    for (const parent of parents) {
+      if (!allowed.has(parent.type)) throw new CedarRequestError(messages.badParent(uid.type, parent.type));
+    }
   }
 
   /** The declared type of an entity's tags. */
@@ -154,7 +189,7 @@ export class CedarSchemaTypes {
         return { kind: 'Record', attributes, open: json.additionalAttributes === true };
       }
       case 'Entity':
-        return { kind: 'Entity', name: this.entityName(ns, json.name ?? '') };
+        return this.entityType(this.entityName(ns, json.name ?? ''));
       case 'Extension':
         return { kind: 'Extension', name: json.name ?? '' };
       case 'EntityOrCommon':
@@ -165,6 +200,11 @@ export class CedarSchemaTypes {
     }
   }
 
+  private entityType(name: string): AttributeType {
+    const ids = this.enums.get(name);
+    return ids === undefined ? { kind: 'Entity', name } : { kind: 'Entity', name, ids };
+  }
+
   /** A name: a common type, else an entity type (here, then in the empty namespace), else a builtin. */
   private named(ns: string, name: string, depth: number): AttributeType {
     const builtin = name.startsWith('__cedar::') ? name.slice('__cedar::'.length) : undefined;
@@ -172,7 +212,7 @@ export class CedarSchemaTypes {
       for (const candidate of name.includes('::') ? [name] : [qualify(ns, name), name]) {
         const common = this.common.get(candidate);
         if (common !== undefined) return this.resolve(candidateNamespace(candidate), common, depth + 1);
-        if (this.entities.has(candidate)) return { kind: 'Entity', name: candidate };
+        if (this.entities.has(candidate)) return this.entityType(candidate);
       }
     }
     const base = builtin ?? name;
@@ -214,6 +254,8 @@ export function checkConforms(value: CedarValue, type: AttributeType, where: str
       return;
     case 'Entity':
       if (!(value instanceof EntityUid) || value.type !== type.name) fail(`entity of type ${type.name}`);
+      if (type.ids !== undefined && !type.ids.has((value as EntityUid).id))
+        throw new CedarRequestError(messages.notInEnum(type.name));
       return;
     case 'Extension':
       if (!(value instanceof ExtensionValue) || value.typeName !== type.name) fail(type.name);

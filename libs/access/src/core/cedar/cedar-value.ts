@@ -1,4 +1,4 @@
-import { CedarEvaluationError } from './cedar.errors.js';
+import { CedarEvaluationError, CedarRequestError } from './cedar.errors.js';
 import { evaluation } from './cedar.messages.js';
 
 /**
@@ -144,7 +144,8 @@ export function registerExtensionConstructor(construct: ExtensionConstructor): v
 /**
  * Converts data in Cedar's JSON value form (entity attributes, context) to a value, as cedar-wasm reads
  * it without a schema: arrays are sets, objects records, `__entity` and `__extn` escapes, integers Longs.
- * Anything else (a fraction, an unsafe integer, a function) is an error when the policy reads it.
+ * Anything else (a fraction, an unsafe integer, null, a function, a bad escape) throws
+ * `CedarRequestError`: Cedar refuses a request whose data does not parse, whichever policy reads it.
  */
 export function valueFromJson(json: unknown, depth = 0): CedarValue {
   switch (typeof json) {
@@ -153,10 +154,14 @@ export function valueFromJson(json: unknown, depth = 0): CedarValue {
       return json;
     case 'number':
       if (Number.isSafeInteger(json)) return json;
-      throw new CedarEvaluationError(evaluation.badData(String(json)));
+      throw new CedarRequestError(
+        evaluation.badData(
+          Number.isInteger(json) ? 'an integer past 2^53' : 'a number that is not an integer',
+        ),
+      );
     case 'object': {
       if (json === null) break;
-      if (depth > 64) throw new CedarEvaluationError(evaluation.badData('nesting deeper than 64'));
+      if (depth > 64) throw new CedarRequestError(evaluation.badData('nesting deeper than 64'));
       if (Array.isArray(json)) return new CedarSet(json.map((item) => valueFromJson(item, depth + 1)));
       if (json instanceof Date) return json.toISOString();
       if (Object.hasOwn(json, '__entity')) {
@@ -167,7 +172,12 @@ export function valueFromJson(json: unknown, depth = 0): CedarValue {
       if (Object.hasOwn(json, '__extn')) {
         const { fn, arg } = (json as { __extn: { fn?: unknown; arg?: unknown } }).__extn ?? {};
         if (typeof fn !== 'string' || typeof arg !== 'string' || !extensionConstructor) break;
-        return extensionConstructor(fn, arg);
+        try {
+          return extensionConstructor(fn, arg);
+        } catch {
+          // Bad input in data is the request's fault, not a policy's (and the input is not echoed).
+          throw new CedarRequestError(evaluation.badData(`invalid ${fn} input`));
+        }
       }
       const fields = new Map<string, CedarValue>();
       for (const key of Object.keys(json)) {
@@ -178,12 +188,12 @@ export function valueFromJson(json: unknown, depth = 0): CedarValue {
       return new CedarRecord(fields);
     }
   }
-  throw new CedarEvaluationError(evaluation.badData(typeof json));
+  throw new CedarRequestError(evaluation.badData(json === null ? 'null' : typeof json));
 }
 
 /** The request context from its JSON form (a plain object); anything else is an error when read. */
 export function contextFromJson(json: unknown): CedarRecord {
   const value = valueFromJson(json ?? {});
   if (value instanceof CedarRecord) return value;
-  throw new CedarEvaluationError(evaluation.badData('the context must be a record'));
+  throw new CedarRequestError(evaluation.badData('the context must be a record'));
 }

@@ -21,6 +21,9 @@ export const request = {
   missingAttribute: (where: string): string => `${where} is required by the schema but missing`,
   undeclared: (where: string): string => `${where} is not declared in the schema`,
   unknownAction: (action: string): string => `action ${action} is not in the schema`,
+  badParent: (type: string, parent: string): string =>
+    `an entity of type ${type} may not have a parent of type ${parent} (the schema's \`in [...]\`)`,
+  notInEnum: (type: string): string => `an id of the enumerated type ${type} is not one of its values`,
   undecidable: 'the request could not be decided (the entity provider or the request threw)',
   unmappedPrincipal: "no Cedar entity type for the principal's namespace (principalTypes)",
   notApplicable: (what: 'principal' | 'resource', type: string, action: string): string =>

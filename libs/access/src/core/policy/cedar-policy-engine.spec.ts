@@ -4,15 +4,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CedarFileError, CedarPolicyError } from '../cedar/cedar.errors.js';
-import { CedarPolicyEngine } from './cedar-policy-engine.js';
+import { CedarPolicyEngine, type CedarPolicyEngineOptions } from './cedar-policy-engine.js';
 
 const SCHEMA = `
 entity Role;
 entity Team;
 entity ApiClient in [Role];
-entity User in [Role, Team] { level: Long };
+entity User in [Role, Team] { level?: Long };
 entity Folder in [Folder];
-entity pool in [Folder] { region: String, size: Long };
+entity pool in [Folder] { region?: String, size?: Long };
 action "pool:read", "pool:resize" appliesTo { principal: [ApiClient, User], resource: [pool], context: { ip?: ipaddr } };
 action "pool:drain" in [admin] appliesTo { principal: [ApiClient, User], resource: [pool], context: { ip?: ipaddr } };
 action admin;
@@ -27,15 +27,22 @@ permit(principal in Role::"admin", action in Action::"admin", resource);
 
 @id("big-resize")
 permit(principal is User, action == Action::"pool:resize", resource)
-when { resource.size > 10 && principal.level >= 3 };
+when { resource has size && principal has level && resource.size * principal.level > 30 };
 
 @id("no-eu-drain")
 forbid(principal, action == Action::"pool:drain", resource)
-when { resource.region == "eu" };
+when { resource has region && resource.region == "eu" };
+
+@id("huge-drain")
+forbid(principal, action == Action::"pool:drain", resource)
+when { resource has size && resource.size * resource.size > 100 };
 
 @id("team-folder")
 permit(principal in Team::"db", action, resource in Folder::"databases");
 `;
+
+/** A Long whose square overflows i64. */
+const HUGE = 3_037_000_500;
 
 const principal = (
   id: string,
@@ -92,11 +99,13 @@ describe('CedarPolicyEngine', () => {
   });
 
   it('skips and reports a policy that errors, as Cedar does', () => {
-    // No `region` attribute: the forbid errors and is skipped, the admins permit decides.
-    const d = engine.evaluate(request(principal('jwt:ann', ['admin']), 'pool:drain', {}));
-    expect(d).toMatchObject({ allowed: true, policyIds: ['admins'], erroredPolicyIds: ['no-eu-drain'] });
-    // Missing principal attribute: error, and with nothing else matching, a deny that says so.
-    const e = engine.evaluate(request(principal('jwt:bob'), 'pool:resize', { size: 20 }));
+    // size * size overflows i64: the forbid errors and is skipped, the admins permit decides.
+    const d = engine.evaluate(request(principal('jwt:ann', ['admin']), 'pool:drain', { size: HUGE }));
+    expect(d).toMatchObject({ allowed: true, policyIds: ['admins'], erroredPolicyIds: ['huge-drain'] });
+    // An erroring permit, and nothing else matching: a deny that says so.
+    const e = engine.evaluate(
+      request(principal('jwt:bob', [], { level: HUGE }), 'pool:resize', { size: HUGE }),
+    );
     expect(e).toMatchObject({
       allowed: false,
       reason: 'evaluation-error',
@@ -107,14 +116,16 @@ describe('CedarPolicyEngine', () => {
 
   it('denies on an erroring forbid with denyOnForbidError, where Cedar would skip it', () => {
     const strict = new CedarPolicyEngine({ policies: POLICIES, schema: SCHEMA, denyOnForbidError: true });
-    const d = strict.evaluate(request(principal('jwt:ann', ['admin']), 'pool:drain', {}));
+    const d = strict.evaluate(request(principal('jwt:ann', ['admin']), 'pool:drain', { size: HUGE }));
     expect(d).toMatchObject({
       allowed: false,
       reason: 'evaluation-error',
-      erroredPolicyIds: ['no-eu-drain'],
+      erroredPolicyIds: ['huge-drain'],
     });
     // An erroring permit changes nothing there.
-    const e = strict.evaluate(request(principal('jwt:bob'), 'pool:resize', { size: 20 }));
+    const e = strict.evaluate(
+      request(principal('jwt:bob', [], { level: HUGE }), 'pool:resize', { size: HUGE }),
+    );
     expect(e).toMatchObject({ allowed: false, erroredPolicyIds: ['big-resize'] });
   });
 
@@ -249,7 +260,9 @@ describe('CedarPolicyEngine', () => {
     });
     expect(engine.evaluate(request(admin, 'pool:drain', { region: 'us' })).allowed).toBe(true);
     // Attributes no policy reads are not Cedar's business here: only what is read is checked.
-    expect(engine.evaluate(request(admin, 'pool:drain', { region: 'us', size: 'big' })).allowed).toBe(true);
+    expect(engine.evaluate(request(admin, 'pool:drain', { region: 'us', colour: ['x', 1] })).allowed).toBe(
+      true,
+    );
     // The principal's attributes too (level is a Long).
     const strong = (level: unknown) => principal('jwt:ann', [], { level });
     expect(engine.evaluate(request(strong(3), 'pool:resize', { size: 11 })).allowed).toBe(true);
@@ -464,5 +477,137 @@ describe('CedarPolicyEngine.readSource', () => {
     const schemaString = await write('s.cedarschema.json', JSON.stringify(SCHEMA));
     const ok = await write('ok.cedar', 'permit(principal, action, resource);');
     await expect(CedarPolicyEngine.readSource(ok, schemaString)).rejects.toThrow(/s\.cedarschema\.json/);
+  });
+});
+
+describe('CedarPolicyEngine: data Cedar refuses never dodges a forbid', () => {
+  const STRICT_SCHEMA = `
+    entity Role;
+    entity Team;
+    entity Color enum ["red", "green"];
+    entity User in [Role] { suspended: Bool, level?: Long, mfa?: Bool, tagsx?: Set<String> };
+    entity Doc in [Team] { env: String, color?: Color } tags String;
+    action read appliesTo { principal: [User], resource: [Doc], context: { n?: Long } };`;
+  const permitAll = '@id("all") permit (principal, action, resource);';
+  const engineWith = (forbid: string, entities?: CedarPolicyEngineOptions['entities']) =>
+    new CedarPolicyEngine({ policies: `${permitAll}\n@id("no") ${forbid}`, schema: STRICT_SCHEMA, entities });
+  const ask = (
+    engine: CedarPolicyEngine,
+    attributes: Record<string, unknown>,
+    resource: Record<string, unknown> = { env: 'dev' },
+    extra: Partial<AccessRequest> = {},
+  ) =>
+    engine.evaluate({
+      principal: principal('jwt:alice', [], attributes),
+      action: 'read',
+      resource: { type: 'Doc', id: 'd', attributes: resource },
+      ...extra,
+    });
+  const refused = { allowed: false, reason: 'evaluation-error', policyIds: [] };
+
+  it('refuses a required attribute that is missing, read or tested with has', () => {
+    for (const forbid of [
+      'forbid (principal, action, resource) when { principal.suspended };',
+      'forbid (principal, action, resource) when { principal has suspended && principal.suspended };',
+    ]) {
+      const engine = engineWith(forbid);
+      expect(ask(engine, { suspended: false })).toMatchObject({ allowed: true });
+      expect(ask(engine, { suspended: true })).toMatchObject({ allowed: false, reason: 'forbidden' });
+      expect(ask(engine, { level: 5 })).toMatchObject({
+        ...refused,
+        requestError: 'User.suspended is required by the schema but missing',
+      });
+    }
+  });
+
+  it('refuses values that are not Cedar data (fractions, null, bad escapes, unsafe integers) at any depth', () => {
+    const engine = engineWith(
+      'forbid (principal, action, resource) when { principal has level && principal.level > 3 };',
+    );
+    for (const level of [
+      1.5,
+      null,
+      2 ** 60,
+      { __extn: { fn: 'ip', arg: 'nope' } },
+      { __entity: { type: 'User' } },
+    ]) {
+      expect(ask(engine, { suspended: false, level })).toMatchObject(refused);
+    }
+    const sets = engineWith(
+      'forbid (principal, action, resource) when { principal has tagsx && principal.tagsx.contains("x") };',
+    );
+    expect(ask(sets, { suspended: false, tagsx: ['x', 1.5] })).toMatchObject(refused);
+  });
+
+  it('checks a value tested with has or hasTag against its type', () => {
+    const mfa = engineWith('forbid (principal, action, resource) unless { principal has mfa };');
+    expect(ask(mfa, { suspended: false, mfa: true })).toMatchObject({ allowed: true });
+    expect(ask(mfa, { suspended: false, mfa: 'no' })).toMatchObject({
+      ...refused,
+      requestError: 'User.mfa does not conform to the schema: expected bool, got string',
+    });
+    const tags = engineWith('forbid (principal, action, resource) unless { resource.hasTag("ok") };', {
+      entity: (type, id) =>
+        type === 'Doc' ? { uid: { type, id }, attrs: { env: 'dev' }, tags: { ok: 5 } } : undefined,
+    });
+    const doc = { principal: principal('jwt:alice', [], { suspended: false }), action: 'read' };
+    expect(tags.evaluate({ ...doc, resource: { type: 'Doc', id: 'd' } })).toMatchObject(refused);
+  });
+
+  it('reads only the declared context fields, and refuses bad ones', () => {
+    const engine = engineWith(
+      'forbid (principal, action, resource) when { context has n && context.n > 1 };',
+    );
+    const withContext = (context: unknown) =>
+      ask(engine, { suspended: false }, { env: 'dev' }, { context: context as Record<string, unknown> });
+    expect(withContext({ n: 5, junk: null, m: 1.5 })).toMatchObject({ allowed: false, reason: 'forbidden' });
+    expect(withContext({ n: 0, junk: { deep: [1.5] } })).toMatchObject({ allowed: true });
+    expect(withContext({ n: null })).toMatchObject(refused);
+    expect(withContext(['n'])).toMatchObject(refused);
+  });
+
+  it("refuses parents of a type the schema's in [...] does not allow, and ids outside an enum", () => {
+    const teams = new CedarPolicyEngine({
+      policies: `${permitAll}\n@id("no") forbid (principal, action, resource in Team::"t") when { resource.env == "x" };`,
+      schema: STRICT_SCHEMA,
+    });
+    const doc = (parents: { type: string; id: string }[]) =>
+      teams.evaluate({
+        principal: principal('jwt:alice', [], { suspended: false }),
+        action: 'read',
+        resource: { type: 'Doc', id: 'd', attributes: { env: 'dev' }, parents },
+      });
+    expect(doc([{ type: 'Team', id: 't' }])).toMatchObject({ allowed: true });
+    expect(doc([{ type: 'Role', id: 'x' }])).toMatchObject({
+      ...refused,
+      requestError: "an entity of type Doc may not have a parent of type Role (the schema's `in [...]`)",
+    });
+    // A user's roles are parents of type Role (allowed); a Team from the provider is not.
+    const provided = engineWith('forbid (principal, action, resource) when { principal.suspended };', {
+      entity: (type, id) =>
+        type === 'User' ? { uid: { type, id }, parents: [{ type: 'Team', id: 't' }] } : undefined,
+    });
+    expect(ask(provided, { suspended: false })).toMatchObject(refused);
+    const colors = engineWith(
+      'forbid (principal, action, resource) when { resource has color && resource.color == Color::"red" };',
+    );
+    const red = { __entity: { type: 'Color', id: 'red' } };
+    const blue = { __entity: { type: 'Color', id: 'blue' } };
+    expect(ask(colors, { suspended: false }, { env: 'dev', color: red })).toMatchObject({
+      reason: 'forbidden',
+    });
+    expect(ask(colors, { suspended: false }, { env: 'dev', color: blue })).toMatchObject(refused);
+  });
+
+  it('reads a large set once per request however many policies read it, with the same answers', () => {
+    const many = Array.from(
+      { length: 5 },
+      (_, i) =>
+        `@id("f${i}") forbid (principal, action, resource) when { principal has tagsx && principal.tagsx.contains("t${9_000 + i}") };`,
+    ).join('\n');
+    const engine = new CedarPolicyEngine({ policies: `${permitAll}\n${many}`, schema: STRICT_SCHEMA });
+    const tagsx = Array.from({ length: 10_000 }, (_, i) => `t${i}`);
+    expect(ask(engine, { suspended: false, tagsx }).policyIds).toEqual(['f0', 'f1', 'f2', 'f3', 'f4']);
+    expect(ask(engine, { suspended: false, tagsx: tagsx.slice(0, 9_002) }).policyIds).toEqual(['f0', 'f1']);
   });
 });

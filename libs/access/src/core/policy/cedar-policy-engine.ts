@@ -19,6 +19,7 @@ import {
   contextFromJson,
   EntityUid,
   uidFromJson,
+  valueFromJson,
   type CedarValue,
 } from '../cedar/cedar-value.js';
 import {
@@ -241,6 +242,7 @@ export class CedarPolicyEngine {
         requestMessages.notApplicable('resource', String(request.resource.type), request.action),
         live,
       );
+    live.schema.checkEntity(principal.uid, principal.parents);
     const env = new RequestEnv(
       principal,
       request,
@@ -423,6 +425,7 @@ class RequestEnv implements CedarEnv, EntityLookup {
   readonly entities: EntityLookup = this;
   private resourceEntity: StoredEntity | undefined;
   private contextRecord: CedarRecord | undefined;
+  private memo: Map<StoredEntity, Map<string, CedarValue>> | undefined;
   /** Ancestors walked through the provider, by entity: `in` in a condition asks again per policy. */
   private walked: Map<string, readonly EntityUid[]> | undefined;
 
@@ -446,15 +449,30 @@ class RequestEnv implements CedarEnv, EntityLookup {
    */
   context(): CedarRecord {
     if (this.contextRecord !== undefined) return this.contextRecord;
-    let record = contextFromJson(this.request.context);
+    const raw: unknown = this.request.context ?? {};
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return contextFromJson(raw); // throws
+    // Only the declared fields are converted: an undeclared fact of any shape never reaches a policy.
+    const fields = new Map<string, CedarValue>();
     const type = this.contextType;
     if (type?.kind === 'Record') {
-      const kept = new Map<string, CedarValue>();
-      for (const [name, value] of record.fields) if (type.attributes.has(name)) kept.set(name, value);
-      record = new CedarRecord(kept);
-      checkConforms(record, type, 'context');
+      for (const name of type.attributes.keys()) {
+        const value = Object.hasOwn(raw, name) ? (raw as Record<string, unknown>)[name] : undefined;
+        if (value !== undefined) fields.set(name, valueFromJson(value));
+      }
     }
+    const record = new CedarRecord(fields);
+    if (type !== undefined) checkConforms(record, type, 'context');
     return (this.contextRecord = record);
+  }
+
+  memoized(entity: StoredEntity, attr: string): CedarValue | undefined {
+    return this.memo?.get(entity)?.get(attr);
+  }
+
+  memoize(entity: StoredEntity, attr: string, value: CedarValue): void {
+    let byAttr = (this.memo ??= new Map()).get(entity);
+    if (byAttr === undefined) this.memo.set(entity, (byAttr = new Map()));
+    byAttr.set(attr, value);
   }
 
   get(uid: EntityUid): StoredEntity | undefined {
@@ -464,7 +482,9 @@ class RequestEnv implements CedarEnv, EntityLookup {
     if (action !== undefined) return action;
     if (uid.type === this.action.type) return undefined; // actions come from the schema only
     const json = this.provider?.entity(uid.type, uid.id);
-    return json === undefined ? undefined : storedEntity(json);
+    const stored = json === undefined ? undefined : storedEntity(json);
+    if (stored !== undefined) this.schema.checkEntity(stored.uid, stored.parents);
+    return stored;
   }
 
   ancestors(uid: EntityUid): readonly EntityUid[] {
@@ -492,13 +512,15 @@ class RequestEnv implements CedarEnv, EntityLookup {
         ? undefined
         : this.provider?.entity(this.resource.type, this.resource.id);
     const stored = provided === undefined ? undefined : storedEntity(provided);
+    const parents =
+      ref.parents !== undefined
+        ? distinctParents(this.resource, uidsOf(ref.parents))
+        : (stored?.parents ?? NO_UIDS);
+    this.schema.checkEntity(this.resource, parents);
     return (this.resourceEntity = {
       uid: this.resource,
       attrs: ref.attributes ?? stored?.attrs ?? EMPTY_ATTRS,
-      parents:
-        ref.parents !== undefined
-          ? distinctParents(this.resource, uidsOf(ref.parents))
-          : (stored?.parents ?? NO_UIDS),
+      parents,
       tags: stored?.tags,
     });
   }
