@@ -451,6 +451,16 @@ describe('access (e2e)', () => {
     expect(reports).toHaveLength(1);
     expect(reports[0]).toContain('GET /typo (TestController.typo): items:raed');
     expect(reports[0]).not.toContain('items:read');
+    // The audit event says why the engine refused the request.
+    await t.trail.flush();
+    const events = t.sink.records.map((r) => r.event).filter((e) => e.action === 'items:raed');
+    expect(events).toEqual([
+      expect.objectContaining({
+        decision: 'deny',
+        reason: 'evaluation-error',
+        requestError: 'action items:raed is not in the schema',
+      }),
+    ]);
   });
 
   it('denies, not 500s, when the resource cannot be derived from the request', async () => {

@@ -52,7 +52,6 @@ const PROBLEMS: Record<AccessProblemKind, { status: number; title: string; detai
   },
 };
 
-/** Content type of every access error response. */
 /**
  * An access failure carrying its problem body and the headers to send (`WWW-Authenticate`,
  * `Retry-After`). The body never depends on why a credential failed: unknown, revoked and malformed

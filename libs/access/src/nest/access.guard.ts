@@ -11,6 +11,7 @@ import type { ThrottleState } from '../core/authn/failure-throttle.js';
 import type { AuthnFailureReason } from '../core/authn/interfaces/authenticator.interface.js';
 import type { Principal } from '../core/interfaces/principal.interface.js';
 import type { ResourceRef } from '../core/interfaces/decision.interface.js';
+import { uidFromJson } from '../core/cedar/cedar-value.js';
 import type { CedarDecision } from '../core/policy/cedar-policy-engine.js';
 import { ACCESS_STATE_REQUEST_KEY, PRINCIPAL_REQUEST_KEY } from './access.constants.js';
 import { AccessProblemException, type AccessProblemKind } from './access-problem.exception.js';
@@ -276,7 +277,7 @@ export class AccessGuard implements CanActivate {
     // Building the event costs a spread per request; without a trail nobody would read it.
     if (this.access.audit) {
       // Cedar engines name the policies that errored (skipped) for this request; the trail keeps them.
-      const errored = (decision as Partial<CedarDecision>).erroredPolicyIds;
+      const { erroredPolicyIds: errored, requestError } = decision as Partial<CedarDecision>;
       this.access.record({
         ...call.auditBase(),
         type: 'authz.decision',
@@ -287,6 +288,8 @@ export class AccessGuard implements CanActivate {
         decision: decision.allowed ? 'allow' : 'deny',
         policyIds: decision.policyIds,
         ...(errored !== undefined && errored.length > 0 && { erroredPolicyIds: errored }),
+        // Why Cedar refused the request itself (types and attribute names, never values).
+        ...(requestError !== undefined && { requestError }),
         reason: resource ? decision.reason : 'resource-error',
         ...(!decision.allowed && { status: 403 }),
       });
@@ -373,16 +376,9 @@ export class AccessGuard implements CanActivate {
   }
 }
 
-/** `{ type, id }` or Cedar's `{ __entity: { type, id } }`, both strings. */
+/** `{ type, id }` or Cedar's `{ __entity: { type, id } }`, both strings: what the engine reads. */
 function isEntityRef(value: unknown): boolean {
-  const outer = value as { __entity?: unknown } | null;
-  const ref = (
-    outer !== null && typeof outer === 'object' && '__entity' in outer ? outer.__entity : value
-  ) as {
-    type?: unknown;
-    id?: unknown;
-  } | null;
-  return typeof ref?.type === 'string' && typeof ref.id === 'string';
+  return uidFromJson(value) !== undefined;
 }
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {

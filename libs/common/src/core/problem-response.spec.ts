@@ -53,10 +53,11 @@ describe('sendProblem', () => {
     expect(read).toMatchObject({ status: 200, body: 'partial' });
   });
 
-  it('writes a Fastify reply through its API, and leaves a sent one alone', () => {
+  it('writes a Fastify reply through its API, leaves a sent one alone and ends a started one', () => {
     const calls: unknown[] = [];
+    const raw = { headersSent: false, ended: 0, end: () => void raw.ended++ };
     const reply = {
-      raw: {},
+      raw,
       sent: false,
       code: (s: number) => (calls.push(['code', s]), reply),
       headers: (h: Record<string, string>) => (calls.push(['headers', h]), reply),
@@ -71,5 +72,9 @@ describe('sendProblem', () => {
     calls.length = 0;
     sendProblem({ ...reply, sent: true }, NOT_FOUND);
     expect(calls).toEqual([]);
+    // Headers already out but not ended (Fastify's `sent` is still false): end it, send nothing.
+    raw.headersSent = true;
+    sendProblem(reply, NOT_FOUND);
+    expect([calls, raw.ended]).toEqual([[], 1]);
   });
 });

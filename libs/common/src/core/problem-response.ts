@@ -27,6 +27,11 @@ export function sendProblem(response: unknown, problem: ProblemResponse): void {
   const fastify = response as FastifyLikeReply;
   if (typeof fastify?.code === 'function' && typeof fastify.raw === 'object') {
     if (fastify.sent) return;
+    // Fastify's `sent` stays false until the raw response ends: headers out means too late too.
+    if (fastify.raw.headersSent) {
+      fastify.raw.end();
+      return;
+    }
     fastify.code(problem.body.status).headers(headers).send(json);
     return;
   }
@@ -42,7 +47,7 @@ export function sendProblem(response: unknown, problem: ProblemResponse): void {
 }
 
 interface FastifyLikeReply {
-  readonly raw: object;
+  readonly raw: { readonly headersSent?: boolean; end(): unknown };
   readonly sent?: boolean;
   code(status: number): FastifyLikeReply;
   headers(headers: Record<string, string>): FastifyLikeReply;

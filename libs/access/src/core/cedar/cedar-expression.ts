@@ -124,11 +124,14 @@ function hasAttribute(value: CedarValue, attr: string, env: CedarEnv): boolean {
     const stored = env.entities.get(value);
     if (stored === undefined) return false;
     const present = Object.hasOwn(stored.attrs, attr) && stored.attrs[attr] !== undefined;
-    const declared = env.schema?.attribute(value.type, attr);
-    // With a schema, `has` answers only for data Cedar would accept: present and of its type, or
-    // absent and optional.
-    if (declared !== undefined) {
-      if (present) entityAttribute(value, attr, env);
+    const schema = env.schema;
+    // With a schema, `has` answers only for data Cedar would accept: present and of its declared type,
+    // absent and optional, or absent and undeclared (an undeclared attribute present is refused).
+    if (schema?.declares(value.type)) {
+      const declared = schema.attribute(value.type, attr);
+      if (declared === undefined) {
+        if (present) throw new CedarRequestError(request.undeclared(`${value.type}.${attr}`));
+      } else if (present) entityAttribute(value, attr, env);
       else if (declared.required)
         throw new CedarRequestError(request.missingAttribute(`${value.type}.${attr}`));
     }
@@ -195,13 +198,6 @@ function only(node: unknown): [string, unknown] {
   if (keys.length !== 1)
     throw new UnsupportedConstruct(load.unsupported(`expression keys ${keys.join(', ')}`));
   return [keys[0]!, (node as Json)[keys[0]!]];
-}
-
-/** The value of a string, Long or bool literal node (`{ Value: "eu" }`), else undefined. */
-function primitiveLiteral(node: unknown): string | number | boolean | undefined {
-  const value = (node as { Value?: unknown } | null)?.Value;
-  if (typeof value === 'string' || typeof value === 'boolean') return value;
-  return typeof value === 'number' && Number.isSafeInteger(value) ? value : undefined;
 }
 
 /** A literal from the policy: exact, or refused (an integer past ±(2^53-1) was already rounded). */
@@ -271,10 +267,6 @@ export function compileExpression(node: unknown, depth = 0): Evaluator {
     }
     case '==': {
       const [l, r] = [sub(b.left), sub(b.right)];
-      // Against a primitive literal (the usual `resource.region == "eu"`), Cedar's `==` is `===`: a Long
-      // past 2^53 is a bigint and the literal a safe number, so the two forms never meet.
-      const right = primitiveLiteral(b.right);
-      if (right !== undefined) return (env) => l(env) === right;
       return (env) => valueEquals(l(env), r(env));
     }
     case '!=': {
@@ -334,10 +326,6 @@ export function compileExpression(node: unknown, depth = 0): Evaluator {
     }
     case '.': {
       const attr = attrName(b.attr);
-      // `principal.x` / `resource.x`: the variable is an entity, so no type test on it.
-      const variable = (b.left as Json | undefined)?.Var;
-      if (variable === 'principal') return (env) => entityAttribute(env.principal, attr, env);
-      if (variable === 'resource') return (env) => entityAttribute(env.resource, attr, env);
       const left = sub(b.left);
       return (env) => attribute(left(env), attr, env);
     }

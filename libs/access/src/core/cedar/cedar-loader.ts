@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { CedarPolicyError, type CedarIssue } from './cedar.errors.js';
 import { load } from './cedar.messages.js';
-import { CedarEntities, type StoredEntity } from './cedar-entities.js';
+import type { StoredEntity } from './cedar-entities.js';
 import { UnsupportedConstruct } from './cedar-expression.js';
 import { CedarPolicySet, compilePolicy, type CompiledCedarPolicy } from './cedar-policy-set.js';
 import { byteToCharOffset, LineIndex, splitStatements, type PolicyStatement } from './cedar-source.js';
@@ -403,9 +403,4 @@ function actionEntities(schema: unknown): StoredEntity[] {
     }
   }
   return out;
-}
-
-/** Entities for the schema's actions, ready for lookups. */
-export function actionStore(loaded: LoadedCedar): CedarEntities {
-  return new CedarEntities(loaded.actions);
 }

@@ -1,13 +1,12 @@
-import { CedarEvaluationError } from './cedar.errors.js';
-import { CedarRequestError } from './cedar.errors.js';
-import { load } from './cedar.messages.js';
+import { CedarEvaluationError, CedarRequestError } from './cedar.errors.js';
+import { evaluation, load } from './cedar.messages.js';
 import {
   compileExpression,
   UnsupportedConstruct,
   type CedarEnv,
   type Evaluator,
 } from './cedar-expression.js';
-import { uidFromJson, type EntityUid } from './cedar-value.js';
+import { typeName, uidFromJson, type EntityUid } from './cedar-value.js';
 
 /** A scope constraint on the principal or the resource. */
 export type ScopeConstraint =
@@ -117,7 +116,7 @@ function conditionOf(clauses: readonly { when: boolean; body: Evaluator }[]): Ev
     return (env) => {
       const value = body(env);
       if (typeof value !== 'boolean')
-        throw new CedarEvaluationError(`type error: expected bool, got ${typeof value}`);
+        throw new CedarEvaluationError(evaluation.type('bool', typeName(value)));
       return value;
     };
   }
@@ -126,7 +125,7 @@ function conditionOf(clauses: readonly { when: boolean; body: Evaluator }[]): Ev
     for (const clause of clauses) {
       const value = clause.body(env);
       if (typeof value !== 'boolean')
-        throw new CedarEvaluationError(`type error: expected bool, got ${typeof value}`);
+        throw new CedarEvaluationError(evaluation.type('bool', typeName(value)));
       if (value !== clause.when) return false;
     }
     return true;

@@ -135,6 +135,11 @@ export class CedarSchemaTypes {
     return this.actions.get(`${uid.type}\u0000${uid.id}`);
   }
 
+  /** Whether the schema declares this entity type. */
+  declares(entityType: string): boolean {
+    return this.entities.has(entityType);
+  }
+
   /** An entity's attribute as declared (type, required), undefined when the schema does not declare it. */
   attribute(entityType: string, attr: string): DeclaredAttribute | undefined {
     return this.attributes.get(entityType)?.get(attr);

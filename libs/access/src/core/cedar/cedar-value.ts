@@ -176,7 +176,7 @@ export function valueFromJson(json: unknown, depth = 0): CedarValue {
           return extensionConstructor(fn, arg);
         } catch {
           // Bad input in data is the request's fault, not a policy's (and the input is not echoed).
-          throw new CedarRequestError(evaluation.badData(`invalid ${fn} input`));
+          throw new CedarRequestError(evaluation.badData('an __extn value its function refuses'));
         }
       }
       const fields = new Map<string, CedarValue>();

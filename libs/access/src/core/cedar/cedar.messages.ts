@@ -10,8 +10,6 @@ export const evaluation = {
   noTag: (uid: string, tag: string): string => `${uid} does not have the tag ${JSON.stringify(tag)}`,
   badData: (what: string): string => `entity or context data is not a Cedar value: ${what}`,
   extension: (fn: string, input: string): string => `${fn}: invalid input ${JSON.stringify(input)}`,
-  unmappedPrincipal: (namespace: string): string =>
-    `no Cedar entity type for principals of namespace ${JSON.stringify(namespace)}`,
 } as const;
 
 /** Why a request was refused before any policy ran (types and attribute names only, never values). */
@@ -21,6 +19,8 @@ export const request = {
   missingAttribute: (where: string): string => `${where} is required by the schema but missing`,
   undeclared: (where: string): string => `${where} is not declared in the schema`,
   unknownAction: (action: string): string => `action ${action} is not in the schema`,
+  badParents:
+    'the resource parents must be a list of entity references ({ type, id } or { __entity: { type, id } })',
   badParent: (type: string, parent: string): string =>
     `an entity of type ${type} may not have a parent of type ${parent} (the schema's \`in [...]\`)`,
   notInEnum: (type: string): string => `an id of the enumerated type ${type} is not one of its values`,

@@ -15,6 +15,8 @@ export interface AuditEvent {
   readonly policyIds?: readonly string[];
   /** Policies that errored for this request and were skipped (Cedar engines); only when there are some. */
   readonly erroredPolicyIds?: readonly string[];
+  /** Why the policy engine refused the request itself (a Cedar `requestError`); only when it did. */
+  readonly requestError?: string;
   readonly reason?: string;
   readonly sourceIp?: string;
   readonly route?: string;

@@ -599,6 +599,44 @@ describe('CedarPolicyEngine: data Cedar refuses never dodges a forbid', () => {
     expect(ask(colors, { suspended: false }, { env: 'dev', color: blue })).toMatchObject(refused);
   });
 
+  it('follows parents of parents without a provider: a route may make the principal a parent', () => {
+    const engine = new CedarPolicyEngine({
+      policies: `${permitAll}
+@id("no") forbid (principal, action, resource in Role::"admin");`,
+      schema: `entity Role; entity User in [Role] { suspended?: Bool }; entity Doc in [User];
+        action read appliesTo { principal: [User], resource: [Doc] };`,
+    });
+    const ann = (roles: string[]) => principal('jwt:ann', roles);
+    const doc = { type: 'Doc', id: 'd', parents: [{ type: 'User', id: 'ann' }] };
+    expect(engine.evaluate({ principal: ann(['admin']), action: 'read', resource: doc })).toMatchObject({
+      allowed: false,
+      policyIds: ['no'],
+    });
+    expect(engine.evaluate({ principal: ann([]), action: 'read', resource: doc }).allowed).toBe(true);
+  });
+
+  it('refuses has on an attribute the schema does not declare when it is present, and malformed parents', () => {
+    const secret = new CedarPolicyEngine({
+      policies: '@id("s") permit (principal, action, resource) when { principal has secret };',
+      schema: STRICT_SCHEMA,
+    });
+    expect(ask(secret, { suspended: false })).toMatchObject({ allowed: false, reason: 'no-matching-policy' });
+    expect(ask(secret, { suspended: false, secret: 'x' })).toMatchObject({
+      ...refused,
+      requestError: 'User.secret is not declared in the schema',
+    });
+    const teams = engineWith('forbid (principal, action, resource in Team::"t");');
+    for (const parents of [[{ type: 'Team', id: 7 }], { type: 'Team', id: 't' }, [null]]) {
+      expect(
+        teams.evaluate({
+          principal: principal('jwt:alice', [], { suspended: false }),
+          action: 'read',
+          resource: { type: 'Doc', id: 'd', attributes: { env: 'dev' }, parents: parents as never },
+        }),
+      ).toMatchObject(refused);
+    }
+  });
+
   it('reads a large set once per request however many policies read it, with the same answers', () => {
     const many = Array.from(
       { length: 5 },
@@ -609,5 +647,17 @@ describe('CedarPolicyEngine: data Cedar refuses never dodges a forbid', () => {
     const tagsx = Array.from({ length: 10_000 }, (_, i) => `t${i}`);
     expect(ask(engine, { suspended: false, tagsx }).policyIds).toEqual(['f0', 'f1', 'f2', 'f3', 'f4']);
     expect(ask(engine, { suspended: false, tagsx: tagsx.slice(0, 9_002) }).policyIds).toEqual(['f0', 'f1']);
+    // Five policies test it with `has` (five presence reads) and read it: converted once (10 reads if
+    // each policy converted it).
+    let reads = 0;
+    const counted = {
+      suspended: false,
+      get tagsx() {
+        reads++;
+        return tagsx;
+      },
+    };
+    expect(ask(engine, counted).policyIds).toHaveLength(5);
+    expect(reads).toBe(6);
   });
 });

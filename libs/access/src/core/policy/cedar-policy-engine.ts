@@ -1,8 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { AccessRequest, Decision, DecisionReason } from '../interfaces/decision.interface.js';
 import type { Principal } from '../interfaces/principal.interface.js';
-import { CedarFileError, CedarPolicyError } from '../cedar/cedar.errors.js';
-import { load } from '../cedar/cedar.messages.js';
 import {
   CedarEntities,
   collectAncestors,
@@ -28,8 +26,8 @@ import {
   type ActionSignature,
   type AttributeType,
 } from '../cedar/cedar-schema-types.js';
-import { CedarRequestError } from '../cedar/cedar.errors.js';
-import { request as requestMessages } from '../cedar/cedar.messages.js';
+import { CedarFileError, CedarPolicyError, CedarRequestError } from '../cedar/cedar.errors.js';
+import { load, request as requestMessages } from '../cedar/cedar.messages.js';
 
 /** A decision of the Cedar engine: the guard's `Decision` plus the policies that errored. */
 export interface CedarDecision extends Decision {
@@ -142,6 +140,8 @@ export class CedarPolicyEngine {
 
   /** Reads a `.cedar` (or `.cedar.json`) policy file and a `.cedarschema` (or `.cedarschema.json`) schema. */
   static async readSource(policyFile: string, schemaFile: string): Promise<CedarPolicySource> {
+    if (!/\.cedar(\.json)?$/.test(policyFile)) throw new CedarFileError(load.fileKind(policyFile));
+    if (!/\.cedarschema(\.json)?$/.test(schemaFile)) throw new CedarFileError(load.fileKind(schemaFile));
     const [policies, schema] = await Promise.all([readText(policyFile), readText(schemaFile)]);
     const json = (file: string, text: string): object => {
       let parsed: unknown;
@@ -156,8 +156,6 @@ export class CedarPolicyEngine {
       }
       return parsed;
     };
-    if (!/\.cedar(\.json)?$/.test(policyFile)) throw new CedarFileError(load.fileKind(policyFile));
-    if (!/\.cedarschema(\.json)?$/.test(schemaFile)) throw new CedarFileError(load.fileKind(schemaFile));
     return {
       policies: policyFile.endsWith('.json') ? (json(policyFile, policies) as CedarPolicySetJson) : policies,
       schema: schemaFile.endsWith('.json') ? json(schemaFile, schema) : schema,
@@ -271,14 +269,11 @@ export class CedarPolicyEngine {
     const type = this.principalTypes.get(id.slice(0, colon));
     if (type === undefined) return undefined;
     const uid = new EntityUid(type, id.slice(colon + 1));
-    const parents: EntityUid[] = [];
-    const roles = Array.isArray(principal.roles) ? principal.roles : [];
-    for (let i = 0; i < roles.length; i++) {
-      // A role listed twice is one parent (else a policy on it would decide twice).
-      const role = roles[i];
-      if (typeof role === 'string' && roles.indexOf(role) === i)
-        parents.push(new EntityUid(this.roleType, role));
+    const roles: EntityUid[] = [];
+    for (const role of Array.isArray(principal.roles) ? principal.roles : []) {
+      if (typeof role === 'string') roles.push(new EntityUid(this.roleType, role));
     }
+    const parents = distinctParents(uid, roles);
     let attrs: Readonly<Record<string, unknown>> =
       principal.tenant === undefined
         ? (principal.attributes ?? {})
@@ -490,17 +485,31 @@ class RequestEnv implements CedarEnv, EntityLookup {
   ancestors(uid: EntityUid): readonly EntityUid[] {
     if (this.provider === undefined) {
       // Without a provider only the principal (its roles), the resource (its parents) and the schema's
-      // actions have parents, and those parents have none: no walk needed.
-      if (uid.type === this.principal.type && uid.id === this.principal.id)
-        return this.principalEntity.parents;
-      if (uid.type === this.resource.type && uid.id === this.resource.id)
-        return this.resourceStored().parents;
-      return this.actions.ancestors(uid);
+      // actions have parents. Direct parents are then all the ancestors, unless one of them is the
+      // principal or the resource (a route may name the principal as the resource's parent): walk then.
+      const direct = this.directParents(uid);
+      if (direct === undefined) return this.actions.ancestors(uid);
+      if (!direct.some((p) => this.isPrincipal(p) || this.isResource(p))) return direct;
     }
     const key = `${uid.type}\u0000${uid.id}`;
     let list = (this.walked ??= new Map()).get(key);
     if (list === undefined) this.walked.set(key, (list = collectAncestors(uid, (u) => this.get(u))));
     return list;
+  }
+
+  private isPrincipal(uid: EntityUid): boolean {
+    return uid.type === this.principal.type && uid.id === this.principal.id;
+  }
+
+  private isResource(uid: EntityUid): boolean {
+    return uid.type === this.resource.type && uid.id === this.resource.id;
+  }
+
+  /** The principal's or the resource's parents; undefined for any other entity. */
+  private directParents(uid: EntityUid): readonly EntityUid[] | undefined {
+    if (this.isPrincipal(uid)) return this.principalEntity.parents;
+    if (this.isResource(uid)) return this.resourceStored().parents;
+    return undefined;
   }
 
   /** The route's resource function gives type, id, attributes and parents; the provider the rest. */
@@ -528,20 +537,22 @@ class RequestEnv implements CedarEnv, EntityLookup {
 
 const EMPTY_ATTRS: Readonly<Record<string, unknown>> = Object.freeze({});
 
-/** Entity references in either JSON form (`{ type, id }` or `{ __entity: { type, id } }`); others skipped. */
+/** Entity references in either JSON form (`{ type, id }` or `{ __entity: { type, id } }`). */
 function uidsOf(list: readonly unknown[]): EntityUid[] {
+  if (!Array.isArray(list)) throw new CedarRequestError(requestMessages.badParents);
   const out: EntityUid[] = [];
-  if (!Array.isArray(list)) return out;
   for (const item of list) {
     const uid = uidFromJson(item);
-    if (uid !== undefined) out.push(uid);
+    if (uid === undefined) throw new CedarRequestError(requestMessages.badParents);
+    out.push(uid);
   }
   return out;
 }
 
 /**
  * Parents without repeats and without the entity itself: a role given twice must not make a policy
- * decide twice. Small lists (roles) are compared pairwise; long ones through a set.
+ * decide twice. Short lists (roles) are compared pairwise; long ones go through a set, so that a
+ * provider's 200,000 parents stay linear.
  */
 function distinctParents(self: EntityUid, parents: readonly EntityUid[]): EntityUid[] {
   const out: EntityUid[] = [];
