@@ -5,7 +5,13 @@ import { load } from './cedar.messages.js';
 import type { StoredEntity } from './cedar-entities.js';
 import { UnsupportedConstruct } from './cedar-expression.js';
 import { CedarPolicySet, compilePolicy, type CompiledCedarPolicy } from './cedar-policy-set.js';
-import { byteToCharOffset, LineIndex, splitStatements, type PolicyStatement } from './cedar-source.js';
+import {
+  byteToCharOffset,
+  countAtMost,
+  LineIndex,
+  splitStatements,
+  type PolicyStatement,
+} from './cedar-source.js';
 import { EntityUid } from './cedar-value.js';
 
 /** A policy set in Cedar's JSON form: `{ staticPolicies: { id: policy } }` (templates are refused). */
@@ -274,7 +280,7 @@ function fromText(text: string, lines: LineIndex, file: string | undefined, issu
   for (const e of whole.type === 'failure' ? whole.errors : []) {
     const offset = byteToCharOffset(text, e.sourceLocations?.[0]?.start ?? 0);
     // The statement the error is in: the last one starting at or before it.
-    const statement = statements[lastAtMost(offsets, offset)];
+    const statement = statements[countAtMost(offsets, offset) - 1];
     const id = statement ? ID_ANNOTATION.exec(statement.text)?.[1] : undefined;
     issues.push({ file, ...lines.at(offset), ...(id !== undefined && { policyId: id }), message: detail(e) });
   }
@@ -288,18 +294,6 @@ function fromText(text: string, lines: LineIndex, file: string | undefined, issu
     }
   }
   return located;
-}
-
-/** Index of the last of the ascending `values` that is <= `limit` (-1 when none). */
-function lastAtMost(values: readonly number[], limit: number): number {
-  let low = 0;
-  let high = values.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (values[mid]! <= limit) low = mid + 1;
-    else high = mid;
-  }
-  return low - 1;
 }
 
 const POLICY_SET_KEYS = new Set(['staticPolicies', 'templates', 'templateLinks']);

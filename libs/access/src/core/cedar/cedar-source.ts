@@ -72,7 +72,7 @@ export class LineIndex {
 }
 
 /** How many of the ascending `values` are <= `limit`. */
-function countAtMost(values: readonly number[], limit: number): number {
+export function countAtMost(values: readonly number[], limit: number): number {
   return countBelow(values, limit + 1);
 }
 
@@ -94,8 +94,8 @@ export function lineColumn(text: string, offset: number): { line: number; column
 }
 
 /**
- * Cedar's source locations count UTF-8 bytes; converts one to a UTF-16 offset into `text` so
- * `lineColumn` can use it. ASCII text (the usual case) maps one to one.
+ * Cedar's source locations count UTF-8 bytes; converts one to a UTF-16 offset into `text`, as a
+ * `LineIndex` takes it. ASCII text (the usual case) maps one to one.
  */
 export function byteToCharOffset(text: string, bytes: number): number {
   let count = 0;
