@@ -10,6 +10,7 @@ import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { AbilityBuilder, createMongoAbility, subject, type MongoAbility } from '@casl/ability';
 import { CedarPolicyEngine, type AccessRequest, type Principal } from '@steward/access';
 import { median, printTable } from './support/bench-table.js';
+import { seededRandom } from './support/virtual-time.js';
 
 const RULES = 1_000;
 const TYPES = Array.from({ length: 10 }, (_, i) => `type${i}`);
@@ -21,18 +22,6 @@ const PRINCIPALS = 200;
 const ROUNDS = 5;
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 250);
 const GRANT_STEPS = [100, 1_000, 10_000, 100_000];
-
-/** A small deterministic PRNG so every engine sees the same rules and requests every run. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface Rule {
   id: string;
@@ -138,7 +127,7 @@ function race(contenders: Contender[]): void {
 }
 
 async function comparePeers(): Promise<void> {
-  const random = prng(0x5eed);
+  const random = seededRandom(0x5eed);
   const rules = makeRules(random);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const principals: Principal[] = Array.from({ length: PRINCIPALS }, (_, i) => {
@@ -270,7 +259,7 @@ async function grantCurve(): Promise<void> {
   const schema = 'entity User; entity Doc; action read appliesTo { principal: [User], resource: [Doc] };';
   const rows: (string | number)[][] = [];
   for (const grants of GRANT_STEPS) {
-    const random = prng(grants);
+    const random = seededRandom(grants);
     const users = Math.max(10, grants / 10);
     const docs = Math.max(10, grants / 5);
     const staticPolicies: Record<string, object> = {};
